@@ -1,0 +1,94 @@
+#pragma once
+// The whole job: match a sensed raster onto a reference, fit one model, write the outputs.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "mmreg/global_fit.h"
+#include "mmreg/preprocess.h"
+#include "mmreg/progress.h"
+
+namespace mmreg {
+
+enum class CoarseMode { Auto, Always, Never };
+enum class OutputGrid { Reference, Sensed };
+
+struct MatchOptions {
+  std::vector<int> referenceBands;  // empty: luminance of bands 1-3, or band 1
+  std::vector<int> sensedBands;
+  Modality referenceModality = Modality::Optical;
+  Modality sensedModality = Modality::Auto;
+  std::string matcher = "area";
+  int tileSize = 512;      // processing pixels
+  int searchMargin = 64;   // processing pixels, the largest offset the fine pass can absorb
+  int maxTiles = 36;
+  CoarseMode coarse = CoarseMode::Auto;
+  std::string sensedSrs;   // CRS assumed for a sensed raster that has none
+  int threads = 0;         // 0: all cores
+};
+
+struct TileStats {
+  int index = 0;
+  int pass = 0;          // 1: wide search margin, 2: refined
+  PixelWindow window;    // reference full-resolution pixels
+  int matches = 0;
+  int inliers = 0;
+  double seconds = 0;
+  std::string skipped;   // why the tile was skipped, empty when matched
+};
+
+struct StageTime {
+  std::string stage;
+  double seconds;
+};
+
+struct MatchResult {
+  std::vector<TiePoint> tiePoints;  // from the final pass
+  std::vector<TileStats> tiles;
+  double processingScale = 1;  // reference pixels per processing pixel
+  bool coarseUsed = false;
+  std::string sensedModality;
+  std::vector<StageTime> stages;
+};
+
+struct OutputOptions {
+  std::string output;        // raster output; empty: no raster
+  bool georefOnly = false;   // attach the fitted georeferencing instead of resampling
+  std::string format = "GTiff";
+  std::vector<std::string> creationOptions;  // NAME=VALUE
+  std::string resampling = "bilinear";
+  OutputGrid grid = OutputGrid::Reference;
+  int warpMemoryMB = 256;
+  bool overwrite = false;
+  std::string reportPath, tiePointsPath, pointsPath;
+};
+
+struct CoregisterOptions {
+  std::string reference;
+  std::string sensed;
+  MatchOptions match;
+  FitOptions fit;
+  OutputOptions out;
+};
+
+struct CoregisterResult {
+  MatchResult match;
+  FitResult fit;
+  double referencePixelSize = 1;  // metres (CRS units) per reference pixel
+  std::vector<StageTime> stages;
+};
+
+// Matching only: tie points between the two rasters (two passes, see docs/ALGORITHM.md).
+MatchResult matchRasters(const std::string& reference, const std::string& sensed, const MatchOptions& options,
+                         const FitOptions& fit, const ProgressSpan& progress);
+
+// Everything. Validates outputs before any work; writes them under temporary names and renames
+// them together on success, so a failure or cancel leaves no partial file.
+CoregisterResult coregister(const CoregisterOptions& options, const ProgressFn& progress);
+
+// Checks an options object and the output paths before work starts; throws mmreg::Error.
+void validateOptions(const CoregisterOptions& options);
+
+const char* versionString();
+
+}  // namespace mmreg

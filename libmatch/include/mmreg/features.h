@@ -1,0 +1,47 @@
+#pragma once
+// Detector and tile-matcher interfaces, with the classical baselines behind them.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mmreg/geometry.h"
+#include "mmreg/image.h"
+
+namespace mmreg {
+
+struct Keypoint {
+  Point2 pos;
+  double score = 0;
+};
+
+class Detector {
+ public:
+  virtual ~Detector() = default;
+  virtual std::string name() const = 0;
+  // Up to maxPoints keypoints of a preprocessed image (values in [0,1]), strongest first.
+  virtual std::vector<Keypoint> detect(const Image& image, int maxPoints) const = 0;
+};
+
+// Both positions are in the reference tile's pixel frame.
+struct TileMatch {
+  Point2 ref;
+  Point2 sensed;
+  double score = 0;
+};
+
+// Matches a reference tile against the sensed image resampled into the same frame and padded
+// by `margin` pixels on every side (sensed pixel (u,v) lies at reference (u-margin, v-margin)).
+class TileMatcher {
+ public:
+  virtual ~TileMatcher() = default;
+  virtual std::string name() const = 0;
+  virtual std::vector<TileMatch> match(const Image& ref, const Image& sensedPadded, int margin) const = 0;
+};
+
+// "sift", "orb", "akaze" (OpenCV, ratio + mutual-nearest tests) and "area" (structural
+// features correlated by FFT). Throws mmreg::Error listing the known names otherwise.
+std::unique_ptr<TileMatcher> makeTileMatcher(const std::string& name);
+std::unique_ptr<Detector> makeDetector(const std::string& name);
+std::vector<std::string> tileMatcherNames();
+
+}  // namespace mmreg

@@ -1,0 +1,51 @@
+#pragma once
+// Writers for everything the job produces. All of them write to the path they are given;
+// OutputTransaction hands out temporary paths and renames them together on commit.
+#include <string>
+#include <vector>
+
+#include "mmreg/coregister.h"
+#include "mmreg/raster.h"
+
+namespace mmreg {
+
+class OutputTransaction {
+ public:
+  OutputTransaction() = default;
+  OutputTransaction(const OutputTransaction&) = delete;
+  OutputTransaction& operator=(const OutputTransaction&) = delete;
+  ~OutputTransaction();  // removes every temporary file unless committed
+  // Returns the temporary path to write instead of `finalPath` (same folder, same extension).
+  std::string stage(const std::string& finalPath);
+  void commit(bool overwrite);
+
+ private:
+  std::vector<std::pair<std::string, std::string>> files_;  // temporary, final
+  bool committed_ = false;
+};
+
+// The sensed raster, not resampled, with a geotransform (affine models) or GCPs attached.
+void writeGeorefOnly(const GeoRaster& reference, const GeoRaster& sensed, const Transform2D& forward,
+                     const OutputOptions& options, const std::string& path, const ProgressSpan& progress);
+// The sensed raster resampled by GDAL's warper onto the reference grid or its own grid.
+void writeWarped(const GeoRaster& reference, const GeoRaster& sensed, const Transform2D& forward,
+                 const OutputOptions& options, const std::string& path, const ProgressSpan& progress);
+// GeoPackage point layer "tie_points": both positions, residuals, inlier and check flags.
+void writeTiePointsGpkg(const GeoRaster& reference, const GeoRaster& sensed, const std::vector<TiePoint>& points,
+                        const FitResult& fit, const std::string& path);
+// QGIS Georeferencer .points file.
+void writePointsFile(const GeoRaster& reference, const GeoRaster& sensed, const std::vector<TiePoint>& points,
+                     const FitResult& fit, const std::string& path);
+void writeReportJson(const CoregisterOptions& options, const CoregisterResult& result, const std::string& path);
+
+// GCPs or a geotransform that express `forward` composed with the reference geotransform,
+// as GDAL's own transformers will read them (shared by the georef-only and warped outputs).
+struct FittedGeoref {
+  bool hasGeoTransform = false;
+  GeoTransform geoTransform{};
+  std::vector<std::pair<Point2, Point2>> gcps;  // sensed pixel -> reference map
+  int polynomialOrder = 0;  // for GCPs: 1..3, or 0 for thin plate spline
+};
+FittedGeoref describeFit(const GeoRaster& reference, const GeoRaster& sensed, const Transform2D& forward);
+
+}  // namespace mmreg

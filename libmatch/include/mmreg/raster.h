@@ -1,0 +1,56 @@
+#pragma once
+// Windowed access to a GDAL raster: a raster is never read whole.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mmreg/geometry.h"
+#include "mmreg/image.h"
+
+class GDALDataset;
+
+namespace mmreg {
+
+enum class GeorefKind { None, GeoTransform, Gcps, Rpc };
+
+class GeoRaster {
+ public:
+  // Opens read-only. Throws mmreg::Error naming the path if it is missing or not a raster.
+  static GeoRaster open(const std::string& path);
+  GeoRaster(GeoRaster&&) noexcept;
+  GeoRaster& operator=(GeoRaster&&) noexcept;
+  ~GeoRaster();
+
+  const std::string& path() const { return path_; }
+  int width() const;
+  int height() const;
+  int bandCount() const;
+  GeorefKind georefKind() const;
+  bool hasGeoTransform() const { return georefKind() == GeorefKind::GeoTransform; }
+  GeoTransform geoTransform() const;  // identity-like (0,1,0,0,0,1) when there is none
+  std::string crsWkt() const;         // empty when the raster has no CRS
+  bool isComplex(int band) const;
+  std::string dataTypeName(int band) const;
+  // Ground size of one pixel in CRS units (geometric mean of the two axes), 1 when not georeferenced.
+  double pixelSize() const;
+
+  // Reads `band` (1-based) over `window`, resampled to outWidth x outHeight (averaging when
+  // decimating, so overviews are used). Complex bands give amplitude. Nodata, mask and alpha
+  // bands, NaN and pixels outside the raster are marked invalid.
+  Image readWindow(int band, const PixelWindow& window, int outWidth, int outHeight) const;
+
+  // Throws mmreg::Error if `band` is out of range; `what` names the option for the message.
+  void checkBand(int band, const char* what) const;
+
+  GDALDataset* handle() const { return ds_.get(); }
+
+ private:
+  struct Closer {
+    void operator()(GDALDataset* ds) const;
+  };
+  GeoRaster(std::string path, GDALDataset* ds);
+  std::string path_;
+  std::unique_ptr<GDALDataset, Closer> ds_;
+};
+
+}  // namespace mmreg

@@ -1,0 +1,202 @@
+#include "mmreg/global_fit.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <opencv2/calib3d.hpp>
+#include <random>
+
+#include "mmreg/error.h"
+
+namespace mmreg {
+namespace {
+
+using Points = std::vector<Point2>;
+
+std::vector<cv::Point2f> toCv(const Points& p) {
+  std::vector<cv::Point2f> out;
+  for (auto& q : p) out.emplace_back(static_cast<float>(q.x), static_cast<float>(q.y));
+  return out;
+}
+
+double residual(const Transform2D& m, Point2 from, Point2 to) {
+  const Point2 p = m.apply(from);
+  return std::hypot(p.x - to.x, p.y - to.y);
+}
+
+// Translation has no OpenCV estimator: a one-point consensus loop over every candidate.
+std::vector<std::uint8_t> translationConsensus(const Points& from, const Points& to, double thr) {
+  std::vector<std::uint8_t> best(from.size(), 0);
+  size_t bestCount = 0;
+  for (size_t i = 0; i < from.size(); ++i) {
+    const double dx = to[i].x - from[i].x, dy = to[i].y - from[i].y;
+    std::vector<std::uint8_t> in(from.size());
+    size_t c = 0;
+    for (size_t j = 0; j < from.size(); ++j)
+      c += in[j] = std::hypot(to[j].x - from[j].x - dx, to[j].y - from[j].y - dy) < thr;
+    if (c > bestCount) bestCount = c, best = in;
+  }
+  return best;
+}
+
+// Robust first classification: MAGSAC++ (OpenCV USAC) for affine and projective, OpenCV's
+// RANSAC for similarity, our loop for translation. Higher-order models start from an affine gate.
+std::vector<std::uint8_t> robustInliers(ModelType t, const Points& from, const Points& to, double thr, unsigned seed) {
+  if (t == ModelType::Translation) return translationConsensus(from, to, thr);
+  const auto f = toCv(from), g = toCv(to);
+  std::vector<std::uint8_t> mask;
+  if (t == ModelType::Similarity) {
+    cv::estimateAffinePartial2D(f, g, mask, cv::RANSAC, thr, 5000, 0.999, 10);
+  } else if (t == ModelType::Projective && from.size() >= 4) {
+    cv::findHomography(f, g, cv::USAC_MAGSAC, thr, mask, 5000, 0.999);
+  } else {
+    cv::UsacParams p;
+    p.threshold = t == ModelType::Affine ? thr : 2 * thr;  // looser gate for models that bend
+    p.confidence = 0.999;
+    p.maxIterations = 5000;
+    p.score = cv::SCORE_METHOD_MAGSAC;
+    p.loMethod = cv::LOCAL_OPTIM_SIGMA;
+    p.sampler = cv::SAMPLING_UNIFORM;
+    p.randomGeneratorState = static_cast<int>(seed);
+    cv::estimateAffine2D(f, g, mask, p);
+  }
+  if (mask.size() != from.size()) mask.assign(from.size(), 0);
+  return mask;
+}
+
+size_t count(const std::vector<std::uint8_t>& m) { return std::accumulate(m.begin(), m.end(), size_t{0}); }
+
+// Points needed for a trustworthy fit, more than the minimal sample.
+size_t neededForFit(ModelType t) { return static_cast<size_t>(std::max(2 * minimalSampleSize(t) + 1, 3)); }
+
+void select(const Points& p, const std::vector<size_t>& idx, Points& out) {
+  out.clear();
+  for (auto i : idx) out.push_back(p[i]);
+}
+
+// Least squares on the inliers, then re-classify all points against the refit; a few rounds.
+std::vector<std::uint8_t> refineInliers(ModelType t, const Points& from, const Points& to,
+                                        std::vector<std::uint8_t> in, double thr) {
+  for (int round = 0; round < 4; ++round) {
+    std::vector<size_t> idx;
+    for (size_t i = 0; i < in.size(); ++i)
+      if (in[i]) idx.push_back(i);
+    if (idx.size() < neededForFit(t)) return in;
+    Points f, g;
+    select(from, idx, f);
+    select(to, idx, g);
+    const auto m = fitTransform(t, f, g);
+    std::vector<std::uint8_t> next(from.size());
+    for (size_t i = 0; i < from.size(); ++i) next[i] = residual(*m, from[i], to[i]) < thr;
+    if (next == in || count(next) < neededForFit(t)) return in;
+    in = next;
+  }
+  return in;
+}
+
+double crossValidatedRmse(ModelType t, const Points& from, const Points& to, unsigned seed) {
+  const size_t n = from.size(), folds = std::min<size_t>(5, n);
+  std::vector<size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::shuffle(order.begin(), order.end(), std::mt19937(seed));
+  double se = 0;
+  size_t used = 0;
+  for (size_t k = 0; k < folds; ++k) {
+    Points f, g, tf, tg;
+    for (size_t i = 0; i < n; ++i) {
+      const size_t j = order[i];
+      (i % folds == k ? tf : f).push_back(from[j]);
+      (i % folds == k ? tg : g).push_back(to[j]);
+    }
+    if (f.size() < static_cast<size_t>(minimalSampleSize(t))) return std::numeric_limits<double>::infinity();
+    std::unique_ptr<Transform2D> m;
+    try {
+      m = fitTransform(t, f, g);
+    } catch (const Error&) {
+      return std::numeric_limits<double>::infinity();
+    }
+    for (size_t i = 0; i < tf.size(); ++i) {
+      const double r = residual(*m, tf[i], tg[i]);
+      se += r * r;
+      ++used;
+    }
+  }
+  return used ? std::sqrt(se / used) : std::numeric_limits<double>::infinity();
+}
+
+int parameterCount(ModelType t) { return 2 * minimalSampleSize(t); }
+
+}  // namespace
+
+FitResult fitGlobalModel(const std::vector<TiePoint>& points, const FitOptions& opt) {
+  Points from, to;  // sensed -> reference
+  for (auto& p : points) from.push_back(p.sensed), to.push_back(p.ref);
+  const ModelType gateModel = opt.model == ModelType::Auto ? ModelType::Affine : opt.model;
+  const size_t need = neededForFit(gateModel);
+  if (points.size() < need)
+    throw Error("too few tie points for a " + std::string(modelName(gateModel)) + " model: " +
+                std::to_string(points.size()) + " candidate matches, at least " + std::to_string(need) +
+                " needed; check that the images overlap, or raise -max_tiles or -margin");
+
+  FitResult r;
+  r.inlier = robustInliers(gateModel, from, to, opt.inlierThreshold, opt.seed);
+  r.inlier = refineInliers(gateModel == ModelType::Tps ? ModelType::Affine : gateModel, from, to, r.inlier,
+                           opt.inlierThreshold * (gateModel == ModelType::Tps ? 2 : 1));
+  const size_t nIn = count(r.inlier);
+  if (nIn < need)
+    throw Error("too few tie points for a " + std::string(modelName(gateModel)) + " model: " + std::to_string(nIn) +
+                " inliers among " + std::to_string(points.size()) + " candidate matches, at least " +
+                std::to_string(need) + " needed; try a simpler model, a larger -margin, or check the inputs overlap");
+
+  // Hold out check points: a seeded draw, never fitted.
+  std::vector<size_t> inIdx;
+  for (size_t i = 0; i < points.size(); ++i)
+    if (r.inlier[i]) inIdx.push_back(i);
+  std::shuffle(inIdx.begin(), inIdx.end(), std::mt19937(opt.seed));
+  size_t nCheck = static_cast<size_t>(std::round(opt.checkShare * nIn));
+  nCheck = std::min(nCheck, nIn - need);
+  r.check.assign(points.size(), 0);
+  for (size_t k = 0; k < nCheck; ++k) r.check[inIdx[k]] = 1;
+  std::vector<size_t> fitIdx(inIdx.begin() + nCheck, inIdx.end());
+  Points ff, ft;
+  select(from, fitIdx, ff);
+  select(to, fitIdx, ft);
+
+  ModelType chosen = opt.model;
+  if (chosen == ModelType::Auto) {
+    // Fewest parameters whose cross-validated error is within 5% (or 0.05 px) of the best.
+    double best = std::numeric_limits<double>::infinity();
+    for (auto t : {ModelType::Translation, ModelType::Similarity, ModelType::Affine, ModelType::Projective,
+                   ModelType::Poly2, ModelType::Poly3}) {
+      if (ff.size() < static_cast<size_t>(3 * parameterCount(t))) continue;
+      r.candidates.push_back({t, crossValidatedRmse(t, ff, ft, opt.seed)});
+      best = std::min(best, r.candidates.back().cvRmse);
+    }
+    chosen = ModelType::Affine;
+    for (auto& c : r.candidates)
+      if (c.cvRmse <= best * 1.05 + 0.05) {
+        chosen = c.type;
+        break;
+      }
+  }
+  r.forward = fitTransform(chosen, ff, ft);
+  r.inverse = fitTransform(chosen, ft, ff);
+
+  double seFit = 0, seCheck = 0;
+  r.residual.resize(points.size());
+  for (size_t i = 0; i < points.size(); ++i) {
+    const Point2 p = r.forward->apply(from[i]);
+    r.residual[i] = {p.x - to[i].x, p.y - to[i].y};
+    const double e2 = r.residual[i].x * r.residual[i].x + r.residual[i].y * r.residual[i].y;
+    if (r.check[i]) seCheck += e2;
+    else if (r.inlier[i]) seFit += e2;
+  }
+  r.inlierCount = static_cast<int>(nIn);
+  r.checkCount = static_cast<int>(nCheck);
+  r.rmseFit = std::sqrt(seFit / fitIdx.size());
+  r.rmseCheck = nCheck ? std::sqrt(seCheck / nCheck) : std::numeric_limits<double>::quiet_NaN();
+  return r;
+}
+
+}  // namespace mmreg

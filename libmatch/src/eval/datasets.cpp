@@ -1,0 +1,157 @@
+#include "mmreg/datasets.h"
+
+#include <cpl_conv.h>
+#include <cpl_json.h>
+#include <cpl_vsi.h>
+#include <gdal_priv.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+
+namespace mmreg {
+namespace {
+
+bool exists(const std::string& p) {
+  VSIStatBufL st;
+  return VSIStatL(p.c_str(), &st) == 0;
+}
+
+std::vector<std::string> listDir(const std::string& dir, const std::string& ext) {
+  std::vector<std::string> out;
+  char** files = VSIReadDir(dir.c_str());
+  for (int i = 0; files && files[i]; ++i) {
+    const std::string f = files[i];
+    if (f.size() > ext.size() && f.compare(f.size() - ext.size(), ext.size(), ext) == 0) out.push_back(f);
+  }
+  CSLDestroy(files);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::array<double, 6> invertAffine(const std::array<double, 6>& m) {
+  const GeoTransform gt{m[2], m[0], m[1], m[5], m[3], m[4]};
+  const GeoTransform inv = invertGeoTransform(gt);
+  return {inv[1], inv[2], inv[0], inv[4], inv[5], inv[3]};
+}
+
+}  // namespace
+
+std::vector<AlignedPair> load3Mos(const std::string& dir) {
+  std::vector<AlignedPair> out;
+  for (const auto& f : listDir(dir, ".png")) {
+    const std::string stem = f.substr(0, f.size() - 4);
+    const std::string group = stem.substr(0, stem.find('_'));  // SAR satellite
+    for (int k = 0; k < 10; ++k) {
+      AlignedPair p;
+      p.name = "3mos/" + stem + "/" + std::to_string(k);
+      p.source = "3mos";
+      p.group = group;
+      p.reference = {dir + "/" + f, {264 * k, 0, 256, 256}, {1, 2, 3}};
+      p.sensed = {dir + "/" + f, {264 * k, 260, 256, 256}, {1}};
+      out.push_back(p);
+    }
+  }
+  return out;
+}
+
+std::vector<AlignedPair> loadS1S2(const std::string& dir) {
+  std::vector<AlignedPair> out;
+  CPLJSONDocument doc;
+  if (!exists(dir + "/metadata.json") || !doc.Load(dir + "/metadata.json")) return out;
+  const CPLJSONArray items = doc.GetRoot().ToArray();
+  for (int i = 0; i < items.Size(); ++i) {
+    const CPLJSONObject it = items[i];
+    const std::string file = it.GetString("fragment_filename");
+    const CPLJSONArray c = it.GetArray("corners_EPSG:3395");
+    if (file.empty() || c.Size() != 4 || !exists(dir + "/sar/" + file)) continue;
+    auto xy = [&](int k) { return Point2{c[k].ToArray()[0].ToDouble(), c[k].ToArray()[1].ToDouble()}; };
+    const Point2 ul = xy(0), ur = xy(1), ll = xy(3);
+    const double n = 1024;
+    AlignedPair p;
+    p.name = "s1s2/" + file.substr(0, file.size() - 4);
+    p.source = "s1s2";
+    p.group = "S1";
+    p.reference = {dir + "/opt/" + file, {}, {1, 2, 3}};
+    p.sensed = {dir + "/sar/" + file, {}, {1}};
+    p.geoTransform = GeoTransform{ul.x, (ur.x - ul.x) / n, (ll.x - ul.x) / n, ul.y, (ur.y - ul.y) / n, (ll.y - ul.y) / n};
+    p.crs = "EPSG:3395";
+    out.push_back(p);
+  }
+  return out;
+}
+
+std::vector<AlignedPair> loadVsff(const std::string& dir) {
+  std::vector<AlignedPair> out;
+  const std::pair<const char*, const char*> files[] = {{"WHU-OPT-SAR.tif", "WHU-OPT-SAR.tif"}, {"High-resolution.bmp", "54.bmp"}};
+  for (auto& [o, s] : files) {
+    if (!exists(dir + "/optical/" + o) || !exists(dir + "/sar/" + s)) continue;
+    AlignedPair p;
+    p.name = std::string("vsff/") + o;
+    p.source = "vsff";
+    p.group = "VSFF";
+    p.reference = {dir + "/optical/" + o, {}, {1, 2, 3}};
+    p.sensed = {dir + "/sar/" + s, {}, {1}};
+    out.push_back(p);
+  }
+  return out;
+}
+
+std::vector<AlignedPair> loadSrif(const std::string& dir) {
+  std::vector<AlignedPair> out;
+  for (const char* modality : {"Optical-SAR", "Optical-Infrared", "Optical-Depth", "Optical-Map"}) {
+    const std::string d = dir + "/" + modality;
+    for (const auto& g : listDir(d, ".txt")) {
+      if (g.rfind("gt_", 0) != 0) continue;
+      const std::string id = g.substr(3, g.size() - 7);
+      std::ifstream in(d + "/" + g);
+      std::array<double, 6> m{};
+      for (auto& v : m) in >> v;
+      if (!in || !exists(d + "/pair" + id + "_1.jpg")) continue;
+      AlignedPair p;
+      p.name = std::string("srif/") + modality + "/" + id;
+      p.source = "srif";
+      p.group = modality;
+      p.reference = {d + "/pair" + id + "_1.jpg", {}, {}};
+      p.sensed = {d + "/pair" + id + "_2.jpg", {}, {}};
+      p.sensedToReference = invertAffine(m);  // gt maps image 1 -> image 2
+      out.push_back(p);
+    }
+  }
+  return out;
+}
+
+std::vector<AlignedPair> loadLandsat(const std::string& dir) {
+  std::vector<AlignedPair> out;
+  const std::string f = dir + "/L7_ETMs.tif";
+  GDALAllRegister();
+  GDALDatasetUniquePtr ds(GDALDataset::Open(f.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+  if (!ds) return out;
+  GeoTransform gt;
+  ds->GetGeoTransform(gt.data());
+  const char* wkt = ds->GetProjectionRef();
+  // Red (ETM+ band 3, file band 3) against NIR and the two SWIR bands.
+  const std::pair<int, const char*> sensed[] = {{4, "nir"}, {5, "swir1"}, {6, "swir2"}};
+  for (auto& [b, name] : sensed) {
+    AlignedPair p;
+    p.name = std::string("landsat/red-") + name;
+    p.source = "landsat";
+    p.group = "Landsat";
+    p.reference = {f, {}, {3}};
+    p.sensed = {f, {}, {b}};
+    p.geoTransform = gt;
+    p.crs = wkt ? wkt : "";
+    out.push_back(p);
+  }
+  return out;
+}
+
+std::vector<AlignedPair> loadAll(const std::string& root) {
+  std::vector<AlignedPair> all;
+  for (auto&& part : {load3Mos(root + "/3mos"), loadS1S2(root + "/s1s2"), loadVsff(root + "/vsff"),
+                      loadSrif(root + "/srif"), loadLandsat(root + "/landsat")})
+    all.insert(all.end(), part.begin(), part.end());
+  return all;
+}
+
+}  // namespace mmreg

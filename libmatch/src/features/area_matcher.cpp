@@ -1,0 +1,77 @@
+#include "features/area_matcher.h"
+
+#include <algorithm>
+#include <cmath>
+#include <opencv2/imgproc.hpp>
+
+#include "cv_image.h"
+#include "features/fft_ncc.h"
+#include "features/structural_features.h"
+
+namespace mmreg {
+namespace {
+
+// Template centres: on a regular grid, each moved to the strongest corner of its cell, so every
+// template holds structure in two directions.
+std::vector<cv::Point> templateCentres(const Image& ref, int t, int step, double minValid) {
+  cv::Mat response;
+  cv::cornerMinEigenVal(asMat(ref), response, 7, 3);
+  const cv::Mat mask = validMask(ref);
+  std::vector<cv::Point> out;
+  const int h = t / 2;
+  for (int cy = h; cy + (t - h) <= ref.height; cy += step) {
+    for (int cx = h; cx + (t - h) <= ref.width; cx += step) {
+      const int x1 = std::min(cx + step, ref.width - (t - h) + 1), y1 = std::min(cy + step, ref.height - (t - h) + 1);
+      double best = -1;
+      cv::Point bp(cx, cy);
+      for (int y = cy; y < y1; ++y)
+        for (int x = cx; x < x1; ++x)
+          if (response.at<float>(y, x) > best) best = response.at<float>(y, x), bp = {x, y};
+      const cv::Rect box(bp.x - h, bp.y - h, t, t);
+      if (cv::countNonZero(mask(box)) >= minValid * t * t) out.push_back(bp);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<TileMatch> AreaMatcher::match(const Image& ref, const Image& sen, int m) const {
+  const int autoSize = std::clamp(std::min(ref.width, ref.height) / 4 / 2 * 2, 48, 96);
+  const int t = std::min({opt_.templateSize > 0 ? opt_.templateSize : autoSize, ref.width, ref.height});
+  if (t < 16) return {};
+  const int step = opt_.gridStep > 0 ? opt_.gridStep : t / 2;
+  const auto fr = structuralFeatures(ref);
+  const auto fs = structuralFeatures(sen);
+  const int L = t + 2 * m;
+  const cv::Mat senMask = validMask(sen);
+
+  std::vector<TileMatch> out;
+  for (const cv::Point c : templateCentres(ref, t, std::max(8, step), opt_.minValid)) {
+    const cv::Rect tbox(c.x - t / 2, c.y - t / 2, t, t);
+    const cv::Rect sbox(tbox.x, tbox.y, L, L);  // sensed padded frame: template origin minus margin
+    if (cv::countNonZero(senMask(sbox)) < 0.3 * L * L) continue;
+    std::vector<cv::Mat> tk, sk;
+    for (size_t k = 0; k < fr.size(); ++k) tk.push_back(fr[k](tbox)), sk.push_back(fs[k](sbox));
+    const cv::Mat ncc = multiChannelNcc(tk, sk);
+    double best, second;
+    cv::Point p;
+    cv::minMaxLoc(ncc, nullptr, &best, nullptr, &p);
+    if (best <= 0 || p.x == 0 || p.y == 0 || p.x == 2 * m || p.y == 2 * m) continue;  // peak on the border: truncated
+    cv::Mat rest = ncc.clone();
+    cv::circle(rest, p, 4, cv::Scalar(-1), cv::FILLED);
+    cv::minMaxLoc(rest, nullptr, &second);
+    if (second > opt_.maxPeakRatio * best) continue;
+    const double dx = parabolaPeak(ncc.at<double>(p.y, p.x - 1), ncc.at<double>(p.y, p.x), ncc.at<double>(p.y, p.x + 1));
+    const double dy = parabolaPeak(ncc.at<double>(p.y - 1, p.x), ncc.at<double>(p.y, p.x), ncc.at<double>(p.y + 1, p.x));
+    // The template's centre, in pixel-corner coordinates, and where it moved to.
+    TileMatch tm;
+    tm.ref = {tbox.x + t / 2.0, tbox.y + t / 2.0};
+    tm.sensed = {tm.ref.x + (p.x - m) + dx, tm.ref.y + (p.y - m) + dy};
+    tm.score = best - std::max(0.0, second);
+    out.push_back(tm);
+  }
+  return out;
+}
+
+}  // namespace mmreg

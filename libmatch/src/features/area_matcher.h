@@ -1,0 +1,25 @@
+#pragma once
+// Area-based matching: template blocks of the reference tile searched in the padded sensed tile
+// by FFT correlation of structural features, with a sub-pixel peak and a distinctiveness test.
+#include "mmreg/features.h"
+
+namespace mmreg {
+
+struct AreaMatcherOptions {
+  int templateSize = 0;    // pixels, square; 0: a quarter of the tile, between 48 and 96
+  int gridStep = 0;        // one template centre per cell of this size; 0: half the template
+  double maxPeakRatio = 0.98;  // second-best / best similarity outside the peak, above which a match is dropped
+  double minValid = 0.9;   // share of valid pixels required in a template
+};
+
+class AreaMatcher : public TileMatcher {
+ public:
+  explicit AreaMatcher(AreaMatcherOptions options = {}) : opt_(options) {}
+  std::string name() const override { return "area"; }
+  std::vector<TileMatch> match(const Image& ref, const Image& sensedPadded, int margin) const override;
+
+ private:
+  AreaMatcherOptions opt_;
+};
+
+}  // namespace mmreg

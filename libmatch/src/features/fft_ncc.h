@@ -1,0 +1,30 @@
+#pragma once
+#include <opencv2/core.hpp>
+#include <vector>
+
+namespace mmreg {
+
+// Normalised cross-correlation of multi-channel templates of a fixed size against every
+// placement wholly inside a larger multi-channel search image, computed with FFTs. Channels
+// are summed: NCC = sum_k <T_k - mean T_k, S_k> / sqrt(sum_k |T_k - mean|^2 * sum_k |S_k - mean S_k|^2).
+// The search spectra and window energies are computed once, so many templates are cheap.
+class FftNccSearch {
+ public:
+  FftNccSearch(const std::vector<cv::Mat>& search, cv::Size templateSize);
+  // CV_64F map of size (H-h+1) x (W-w+1); 0 where the search window or the template is flat.
+  cv::Mat ncc(const std::vector<cv::Mat>& tmpl) const;
+
+ private:
+  cv::Size searchSize_, templSize_, dftSize_;
+  std::vector<cv::Mat> spectra_;
+  cv::Mat energy_;  // zero-mean energy of each search window, summed over channels
+};
+
+inline cv::Mat multiChannelNcc(const std::vector<cv::Mat>& tmpl, const std::vector<cv::Mat>& search) {
+  return FftNccSearch(search, tmpl[0].size()).ncc(tmpl);
+}
+
+// Parabola vertex offset through three samples, clamped to [-0.5, 0.5].
+double parabolaPeak(double left, double centre, double right);
+
+}  // namespace mmreg

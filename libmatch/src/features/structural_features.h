@@ -1,0 +1,21 @@
+#pragma once
+// Dense structural features that survive the SAR-optical intensity gap: per-pixel channels of
+// oriented gradient magnitude, smoothed in space and across orientation, then L2-normalised.
+// This follows the idea of CFOG (Ye et al., "Fast and robust matching for multimodal remote
+// sensing image registration", IEEE TGRS 57(11), 2019); the code is ours.
+#include <opencv2/core.hpp>
+#include <vector>
+
+#include "mmreg/image.h"
+
+namespace mmreg {
+
+struct StructuralFeatureOptions {
+  int orientations = 9;   // over [0, pi): gradient sign flips between modalities, so use |.|
+  double sigma = 0.8;     // spatial Gaussian, pixels
+};
+
+// One CV_32F channel per orientation; invalid pixels get all-zero vectors.
+std::vector<cv::Mat> structuralFeatures(const Image& image, const StructuralFeatureOptions& opt = {});
+
+}  // namespace mmreg

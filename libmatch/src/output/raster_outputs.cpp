@@ -1,0 +1,196 @@
+#include <cpl_string.h>
+#include <gdal_priv.h>
+#include <gdal_utils.h>
+#include <gdal_vrt.h>
+#include <ogr_spatialref.h>
+
+#include <cmath>
+
+#include "mmreg/error.h"
+#include "mmreg/outputs.h"
+
+namespace mmreg {
+namespace {
+
+constexpr int kGcpGrid = 12;  // 144 GCPs: a polynomial of order <= 3 is reproduced exactly
+
+struct DatasetCloser {
+  void operator()(GDALDatasetH ds) const {
+    if (ds) GDALClose(ds);
+  }
+};
+using DatasetPtr = std::unique_ptr<void, DatasetCloser>;
+
+// Reports GDAL progress into a ProgressSpan; a cancel is remembered, never thrown through C.
+struct ProgressBridge {
+  const ProgressSpan& span;
+  bool cancelled = false;
+  static int CPL_STDCALL call(double f, const char*, void* self) {
+    auto* b = static_cast<ProgressBridge*>(self);
+    try {
+      b->span.update(f, "writing output");
+    } catch (const Cancelled&) {
+      b->cancelled = true;
+      return FALSE;
+    }
+    return TRUE;
+  }
+};
+
+// A VRT over every band of the sensed raster, carrying the fitted georeferencing.
+DatasetPtr fittedVrt(const GeoRaster& ref, const GeoRaster& sen, const FittedGeoref& g, const std::string& path) {
+  GDALDriverH vrtDrv = GDALGetDriverByName("VRT");
+  DatasetPtr vrt(GDALCreate(vrtDrv, path.c_str(), sen.width(), sen.height(), 0, GDT_Byte, nullptr));
+  if (!vrt) throw Error("cannot create a VRT at '" + path + "': " + CPLGetLastErrorMsg());
+  for (int b = 1; b <= sen.bandCount(); ++b) {
+    GDALRasterBandH src = GDALGetRasterBand(GDALDataset::ToHandle(sen.handle()), b);
+    GDALAddBand(vrt.get(), GDALGetRasterDataType(src), nullptr);
+    GDALRasterBandH dst = GDALGetRasterBand(vrt.get(), b);
+    VRTAddSimpleSource(static_cast<VRTSourcedRasterBandH>(dst), src, 0, 0, sen.width(), sen.height(), 0, 0, sen.width(),
+                       sen.height(), "near", VRT_NODATA_UNSET);
+    int hasNodata = 0;
+    const double nodata = GDALGetRasterNoDataValue(src, &hasNodata);
+    if (hasNodata) GDALSetRasterNoDataValue(dst, nodata);
+    GDALSetRasterColorInterpretation(dst, GDALGetRasterColorInterpretation(src));
+    GDALSetDescription(dst, GDALGetDescription(src));
+  }
+  OGRSpatialReference srs;
+  const std::string wkt = ref.crsWkt();
+  if (!wkt.empty()) srs.importFromWkt(wkt.c_str());
+  auto* ds = GDALDataset::FromHandle(vrt.get());
+  if (g.hasGeoTransform) {
+    GeoTransform gt = g.geoTransform;
+    ds->SetGeoTransform(gt.data());
+    if (!wkt.empty()) ds->SetSpatialRef(&srs);
+  } else {
+    std::vector<GDAL_GCP> gcps(g.gcps.size());
+    std::vector<std::string> ids(g.gcps.size());
+    for (size_t i = 0; i < g.gcps.size(); ++i) {
+      ids[i] = std::to_string(i + 1);
+      gcps[i] = {const_cast<char*>(ids[i].c_str()), const_cast<char*>(""), g.gcps[i].first.x, g.gcps[i].first.y,
+                 g.gcps[i].second.x, g.gcps[i].second.y, 0};
+    }
+    ds->SetGCPs(static_cast<int>(gcps.size()), gcps.data(), wkt.empty() ? nullptr : &srs);
+  }
+  return vrt;
+}
+
+bool hasOption(const std::vector<std::string>& co, const char* name) {
+  for (auto& c : co)
+    if (STARTS_WITH_CI(c.c_str(), (std::string(name) + "=").c_str())) return true;
+  return false;
+}
+
+std::vector<std::string> creationOptions(const OutputOptions& o) {
+  auto co = o.creationOptions;
+  if ((EQUAL(o.format.c_str(), "GTiff") || EQUAL(o.format.c_str(), "COG")) && !hasOption(co, "BIGTIFF"))
+    co.push_back("BIGTIFF=IF_SAFER");
+  return co;
+}
+
+std::string fmt(double v) { return CPLSPrintf("%.17g", v); }
+
+}  // namespace
+
+FittedGeoref describeFit(const GeoRaster& ref, const GeoRaster& sen, const Transform2D& forward) {
+  const GeoTransform r = ref.geoTransform();
+  FittedGeoref g;
+  if (forward.isAffine()) {
+    const auto a = forward.affineMatrix();
+    g.hasGeoTransform = true;
+    g.geoTransform = {r[0] + r[1] * a[2] + r[2] * a[5], r[1] * a[0] + r[2] * a[3], r[1] * a[1] + r[2] * a[4],
+                      r[3] + r[4] * a[2] + r[5] * a[5], r[4] * a[0] + r[5] * a[3], r[4] * a[1] + r[5] * a[4]};
+    return g;
+  }
+  auto toMap = [&](Point2 p) { return applyGeoTransform(r, forward.apply(p)); };
+  if (forward.type() == ModelType::Tps) {
+    for (auto& cp : forward.controlPoints()) g.gcps.emplace_back(cp.first, applyGeoTransform(r, cp.second));
+    g.polynomialOrder = 0;
+    return g;
+  }
+  // Projective has no GDAL polynomial equivalent: a denser grid, interpolated by GDAL's TPS.
+  const int n = forward.type() == ModelType::Projective ? 2 * kGcpGrid : kGcpGrid;
+  for (int j = 0; j < n; ++j)
+    for (int i = 0; i < n; ++i) {
+      const Point2 p{sen.width() * i / (n - 1.0), sen.height() * j / (n - 1.0)};
+      g.gcps.emplace_back(p, toMap(p));
+    }
+  g.polynomialOrder = forward.type() == ModelType::Poly2 ? 2 : forward.type() == ModelType::Poly3 ? 3 : 0;
+  return g;
+}
+
+void writeGeorefOnly(const GeoRaster& ref, const GeoRaster& sen, const Transform2D& forward, const OutputOptions& o,
+                     const std::string& path, const ProgressSpan& progress) {
+  const FittedGeoref g = describeFit(ref, sen, forward);
+  if (EQUAL(o.format.c_str(), "VRT")) {
+    DatasetPtr vrt = fittedVrt(ref, sen, g, path);
+    progress.update(1.0, "writing output");
+    return;
+  }
+  DatasetPtr vrt = fittedVrt(ref, sen, g, "");
+  GDALDriverH drv = GDALGetDriverByName(o.format.c_str());
+  CPLStringList co;
+  for (auto& c : creationOptions(o)) co.AddString(c.c_str());
+  ProgressBridge bridge{progress};
+  CPLErrorReset();
+  DatasetPtr out(GDALCreateCopy(drv, path.c_str(), vrt.get(), FALSE, co.List(), ProgressBridge::call, &bridge));
+  if (bridge.cancelled) throw Cancelled();
+  if (!out) throw Error("writing '" + path + "' as " + o.format + " failed: " + CPLGetLastErrorMsg());
+}
+
+void writeWarped(const GeoRaster& ref, const GeoRaster& sen, const Transform2D& forward, const OutputOptions& o,
+                 const std::string& path, const ProgressSpan& progress) {
+  const FittedGeoref g = describeFit(ref, sen, forward);
+  DatasetPtr vrt = fittedVrt(ref, sen, g, "");
+  CPLStringList args;
+  args.AddString("-of");
+  args.AddString(o.format.c_str());
+  args.AddString("-r");
+  args.AddString(o.resampling.c_str());
+  args.AddString("-wm");
+  args.AddString(std::to_string(o.warpMemoryMB).c_str());
+  args.AddString("-wo");
+  args.AddString("NUM_THREADS=ALL_CPUS");
+  for (auto& c : creationOptions(o)) {
+    args.AddString("-co");
+    args.AddString(c.c_str());
+  }
+  if (!g.hasGeoTransform) {
+    if (g.polynomialOrder > 0) {
+      args.AddString("-order");
+      args.AddString(std::to_string(g.polynomialOrder).c_str());
+    } else {
+      args.AddString("-tps");
+    }
+  }
+  const std::string wkt = ref.crsWkt();
+  if (!wkt.empty()) {
+    args.AddString("-t_srs");
+    args.AddString(wkt.c_str());
+  }
+  if (o.grid == OutputGrid::Reference) {
+    const GeoTransform r = ref.geoTransform();
+    if (r[2] != 0 || r[4] != 0)
+      throw Error("the reference grid is rotated, which -target ref cannot reproduce; use -target own");
+    const double x0 = r[0], x1 = r[0] + r[1] * ref.width();
+    const double y0 = r[3], y1 = r[3] + r[5] * ref.height();
+    args.AddString("-te");
+    for (double v : {std::min(x0, x1), std::min(y0, y1), std::max(x0, x1), std::max(y0, y1)}) args.AddString(fmt(v).c_str());
+    args.AddString("-ts");
+    args.AddString(std::to_string(ref.width()).c_str());
+    args.AddString(std::to_string(ref.height()).c_str());
+  }
+  GDALWarpAppOptions* wo = GDALWarpAppOptionsNew(args.List(), nullptr);
+  if (!wo) throw Error(std::string("invalid warp options: ") + CPLGetLastErrorMsg());
+  ProgressBridge bridge{progress};
+  GDALWarpAppOptionsSetProgress(wo, ProgressBridge::call, &bridge);
+  GDALDatasetH src = vrt.get();
+  int usageError = FALSE;
+  CPLErrorReset();
+  DatasetPtr out(GDALWarp(path.c_str(), nullptr, 1, &src, wo, &usageError));
+  GDALWarpAppOptionsFree(wo);
+  if (bridge.cancelled) throw Cancelled();
+  if (!out) throw Error("warping to '" + path + "' failed: " + CPLGetLastErrorMsg());
+}
+
+}  // namespace mmreg

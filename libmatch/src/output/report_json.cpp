@@ -1,0 +1,95 @@
+#include <cpl_json.h>
+#include <gdal.h>
+#include <ogr_srs_api.h>
+
+#include <cmath>
+#include <opencv2/core/version.hpp>
+
+#include "mmreg/error.h"
+#include "mmreg/outputs.h"
+
+namespace mmreg {
+namespace {
+
+double finiteOr(double v, double fallback) { return std::isfinite(v) ? v : fallback; }
+
+}  // namespace
+
+void writeReportJson(const CoregisterOptions& o, const CoregisterResult& r, const std::string& path) {
+  CPLJSONDocument doc;
+  CPLJSONObject root = doc.GetRoot();
+  root.Add("reference", o.reference);
+  root.Add("sensed", o.sensed);
+  root.Add("output", o.out.output);
+  root.Add("matcher", o.match.matcher);
+  root.Add("sensed_modality", r.match.sensedModality);
+  root.Add("coarse_pass_used", r.match.coarseUsed);
+  root.Add("processing_scale", r.match.processingScale);
+
+  CPLJSONObject model;
+  model.Add("type", modelName(r.fit.forward->type()));
+  model.Add("requested", modelName(o.fit.model));
+  model.Add("maps", "sensed pixel (col,row) -> reference pixel (col,row)");
+  CPLJSONArray params;
+  for (double p : r.fit.forward->parameters()) params.Add(p);
+  model.Add("parameters", params);
+  CPLJSONArray cands;
+  for (auto& c : r.fit.candidates) {
+    CPLJSONObject k;
+    k.Add("type", modelName(c.type));
+    k.Add("cv_rmse_px", finiteOr(c.cvRmse, -1));
+    cands.Add(k);
+  }
+  model.Add("candidates", cands);
+  root.Add("model", model);
+
+  int tilesMatched = 0, tilesSkipped = 0;
+  for (auto& t : r.match.tiles) (t.skipped.empty() ? tilesMatched : tilesSkipped) += 1;
+  CPLJSONObject counts;
+  counts.Add("tiles_matched", tilesMatched);
+  counts.Add("tiles_skipped", tilesSkipped);
+  counts.Add("candidates", static_cast<int>(r.match.tiePoints.size()));
+  counts.Add("inliers", r.fit.inlierCount);
+  counts.Add("check_points", r.fit.checkCount);
+  root.Add("counts", counts);
+
+  CPLJSONObject acc;
+  acc.Add("rmse_fit_px", r.fit.rmseFit);
+  acc.Add("rmse_fit_m", r.fit.rmseFit * r.referencePixelSize);
+  acc.Add("rmse_check_px", finiteOr(r.fit.rmseCheck, -1));
+  acc.Add("rmse_check_m", finiteOr(r.fit.rmseCheck * r.referencePixelSize, -1));
+  acc.Add("reference_pixel_size_m", r.referencePixelSize);
+  root.Add("accuracy", acc);
+
+  CPLJSONArray tiles;
+  for (auto& t : r.match.tiles) {
+    CPLJSONObject k;
+    k.Add("index", t.index);
+    k.Add("pass", t.pass);
+    CPLJSONArray w;
+    for (int v : {t.window.x, t.window.y, t.window.width, t.window.height}) w.Add(v);
+    k.Add("window_px", w);
+    k.Add("matches", t.matches);
+    k.Add("inliers", t.inliers);
+    k.Add("seconds", t.seconds);
+    if (!t.skipped.empty()) k.Add("skipped", t.skipped);
+    tiles.Add(k);
+  }
+  root.Add("tiles", tiles);
+
+  CPLJSONObject times;
+  for (auto& s : r.stages) times.Add(s.stage, s.seconds);
+  root.Add("seconds", times);
+
+  int pj[3];
+  OSRGetPROJVersion(&pj[0], &pj[1], &pj[2]);
+  CPLJSONObject ver;
+  ver.Add("mmreg", versionString());
+  ver.Add("gdal", GDALVersionInfo("RELEASE_NAME"));
+  ver.Add("proj", std::to_string(pj[0]) + "." + std::to_string(pj[1]) + "." + std::to_string(pj[2]));
+  ver.Add("opencv", CV_VERSION);
+  root.Add("versions", ver);
+  if (!doc.Save(path)) throw Error("cannot write the report '" + path + "'; check the folder is writable");
+}
+
+}  // namespace mmreg

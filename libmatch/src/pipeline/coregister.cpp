@@ -1,0 +1,136 @@
+#include "mmreg/coregister.h"
+
+#include <cpl_conv.h>
+#include <cpl_vsi.h>
+#include <gdal_priv.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <climits>
+#include <cstdlib>
+#include <set>
+
+#include "mmreg/error.h"
+#include "mmreg/features.h"
+#include "mmreg/outputs.h"
+#include "pipeline/match_rasters.h"
+
+namespace mmreg {
+namespace {
+
+// Canonical path when the file exists, for comparing outputs against inputs.
+std::string canonical(const std::string& p) {
+  char buf[PATH_MAX];
+  if (realpath(p.c_str(), buf)) return buf;
+  // For a file not yet created: canonical folder + name.
+  const std::string dir = CPLGetPath(p.c_str()), name = CPLGetFilename(p.c_str());
+  if (realpath(dir.empty() ? "." : dir.c_str(), buf)) return std::string(buf) + "/" + name;
+  return p;
+}
+
+void checkOutputPath(const std::string& path, const char* what, const CoregisterOptions& o, std::set<std::string>& seen) {
+  if (path.empty()) return;
+  const std::string c = canonical(path);
+  for (const auto* in : {&o.reference, &o.sensed})
+    if (c == canonical(*in))
+      throw Error(std::string("the ") + what + " '" + path + "' is the same file as the input '" + *in +
+                  "'; mmreg never overwrites an input, choose another output path");
+  if (!seen.insert(c).second)
+    throw Error(std::string("the ") + what + " '" + path + "' is also given for another output; give each output its own path");
+  VSIStatBufL st;
+  if (VSIStatL(path.c_str(), &st) == 0 && !o.out.overwrite)
+    throw Error(std::string("the ") + what + " '" + path + "' already exists; add -overwrite to replace it, or choose another path");
+  std::string dir = CPLGetPath(path.c_str());
+  if (dir.empty()) dir = ".";
+  if (STARTS_WITH(path.c_str(), "/vsimem/")) return;
+  if (VSIStatL(dir.c_str(), &st) != 0 || !VSI_ISDIR(st.st_mode))
+    throw Error(std::string("the folder of the ") + what + " '" + path + "' does not exist; create it first");
+  if (access(dir.c_str(), W_OK) != 0)
+    throw Error(std::string("the folder of the ") + what + " '" + path + "' is not writable; choose a folder you can write to");
+}
+
+bool endsWith(const std::string& s, const char* suffix) {
+  const std::string x(suffix);
+  return s.size() >= x.size() && EQUAL(s.c_str() + s.size() - x.size(), suffix);
+}
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+}  // namespace
+
+const char* versionString() { return "0.1.0"; }
+
+void validateOptions(const CoregisterOptions& o) {
+  GDALAllRegister();
+  const auto& m = o.match;
+  if (o.reference.empty() || o.sensed.empty()) throw Error("both a reference and a sensed raster are needed");
+  if (m.tileSize < 64 || m.tileSize > 8192) throw Error("tile size " + std::to_string(m.tileSize) + " is out of range; use 64 to 8192");
+  if (m.searchMargin < 4 || m.searchMargin > m.tileSize)
+    throw Error("search margin " + std::to_string(m.searchMargin) + " is out of range; use 4 up to the tile size");
+  if (m.maxTiles < 1) throw Error("the tile cap (-max_tiles) must be at least 1");
+  if (m.threads < 0) throw Error("the thread count must be 0 (all cores) or more");
+  makeTileMatcher(m.matcher);  // throws with the list of known matchers
+  if (!(o.fit.checkShare >= 0 && o.fit.checkShare < 0.9))
+    throw Error("the check-point share must be in [0, 0.9); 0.2 holds out a fifth of the inliers");
+  if (!(o.fit.inlierThreshold > 0)) throw Error("the inlier threshold must be a positive number of pixels");
+  if (!o.out.output.empty()) {
+    GDALDriver* drv = GetGDALDriverManager()->GetDriverByName(o.out.format.c_str());
+    if (!drv || (!drv->GetMetadataItem(GDAL_DCAP_CREATE) && !drv->GetMetadataItem(GDAL_DCAP_CREATECOPY)) ||
+        !drv->GetMetadataItem(GDAL_DCAP_RASTER))
+      throw Error("output format '" + o.out.format + "' is not a GDAL raster driver that can write; try GTiff, COG or VRT");
+    static const std::set<std::string> kResampling{"near", "bilinear", "cubic", "cubicspline", "lanczos",
+                                                   "average", "rms", "mode", "min", "max", "med", "q1", "q3", "sum"};
+    if (!kResampling.count(o.out.resampling))
+      throw Error("unknown resampling '" + o.out.resampling + "'; use near, bilinear, cubic, cubicspline, lanczos, average or mode");
+    if (o.out.warpMemoryMB < 16) throw Error("the warp memory limit (-wm) must be at least 16 MB");
+  }
+  if (!o.out.tiePointsPath.empty() && !endsWith(o.out.tiePointsPath, ".gpkg"))
+    throw Error("the tie-point file '" + o.out.tiePointsPath + "' must end in .gpkg (a GeoPackage is written)");
+  if (!o.out.pointsPath.empty() && !endsWith(o.out.pointsPath, ".points"))
+    throw Error("the Georeferencer file '" + o.out.pointsPath + "' must end in .points");
+  std::set<std::string> seen;
+  checkOutputPath(o.out.output, "output", o, seen);
+  checkOutputPath(o.out.reportPath, "report", o, seen);
+  checkOutputPath(o.out.tiePointsPath, "tie-point file", o, seen);
+  checkOutputPath(o.out.pointsPath, "points file", o, seen);
+}
+
+CoregisterResult coregister(const CoregisterOptions& o, const ProgressFn& progressFn) {
+  validateOptions(o);
+  const ProgressSpan progress(progressFn, 0, 1);
+  const GeoRaster ref = GeoRaster::open(o.reference);
+  const GeoRaster sen = GeoRaster::open(o.sensed);
+  CoregisterResult r;
+  r.referencePixelSize = ref.pixelSize();
+  const bool writesRaster = !o.out.output.empty();
+  r.match = matchOpenRasters(ref, sen, o.match, o.fit, progress.sub(0, writesRaster ? 0.7 : 0.95));
+  r.stages = r.match.stages;
+
+  auto t0 = Clock::now();
+  r.fit = fitGlobalModel(r.match.tiePoints, o.fit);
+  for (size_t i = 0; i < r.match.tiePoints.size(); ++i)
+    if (r.fit.inlier[i])
+      for (auto& t : r.match.tiles)
+        if (t.pass == 2 && t.index == r.match.tiePoints[i].tile) ++t.inliers;
+  r.stages.push_back({"global fit", since(t0)});
+
+  t0 = Clock::now();
+  OutputTransaction tx;
+  if (writesRaster) {
+    const std::string tmp = tx.stage(o.out.output);
+    const auto span = progress.sub(0.7, 0.98);
+    if (o.out.georefOnly) writeGeorefOnly(ref, sen, *r.fit.forward, o.out, tmp, span);
+    else writeWarped(ref, sen, *r.fit.forward, o.out, tmp, span);
+  }
+  if (!o.out.tiePointsPath.empty()) writeTiePointsGpkg(ref, sen, r.match.tiePoints, r.fit, tx.stage(o.out.tiePointsPath));
+  if (!o.out.pointsPath.empty()) writePointsFile(ref, sen, r.match.tiePoints, r.fit, tx.stage(o.out.pointsPath));
+  r.stages.push_back({"outputs", since(t0)});
+  if (!o.out.reportPath.empty()) writeReportJson(o, r, tx.stage(o.out.reportPath));
+  progress.update(0.99, "renaming outputs");
+  tx.commit(o.out.overwrite);
+  progress.update(1.0, "done");
+  return r;
+}
+
+}  // namespace mmreg

@@ -1,0 +1,276 @@
+#include "pipeline/match_rasters.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+#include "mmreg/error.h"
+#include "mmreg/features.h"
+#include "pipeline/coarse_alignment.h"
+#include "pipeline/pixel_mapping.h"
+#include "pipeline/tile_reader.h"
+#include "tiling/tile_plan.h"
+
+namespace mmreg {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+constexpr int kOverviewSize = 1024;  // longest side of the overviews used for planning
+constexpr int kCoarseSize = 256;     // longest side of the coarse-pass overviews
+constexpr int kRefineMargin = 12;    // processing pixels, second pass
+
+struct Context {
+  const GeoRaster& ref;
+  const GeoRaster& sen;
+  const MatchOptions& opt;
+  BandChoice refBands, senBands;
+};
+
+// Overlap of the sensed footprint with the reference, in reference pixels.
+PixelWindow overlapWindow(const Context& c, const PixelMapping& m) {
+  std::vector<Point2> border;
+  const int n = 64;
+  for (int i = 0; i <= n; ++i) {
+    const double fx = c.sen.width() * static_cast<double>(i) / n, fy = c.sen.height() * static_cast<double>(i) / n;
+    border.push_back({fx, 0});
+    border.push_back({fx, static_cast<double>(c.sen.height())});
+    border.push_back({0, fy});
+    border.push_back({static_cast<double>(c.sen.width()), fy});
+  }
+  m.sensedToRef(border);
+  double x0 = 1e300, y0 = 1e300, x1 = -1e300, y1 = -1e300;
+  for (auto& p : border)
+    if (std::isfinite(p.x) && std::isfinite(p.y))
+      x0 = std::min(x0, p.x), y0 = std::min(y0, p.y), x1 = std::max(x1, p.x), y1 = std::max(y1, p.y);
+  x0 = std::max(0.0, x0), y0 = std::max(0.0, y0);
+  x1 = std::min<double>(c.ref.width(), x1), y1 = std::min<double>(c.ref.height(), y1);
+  if (!(x1 - x0 >= 16 && y1 - y0 >= 16))
+    throw Error("the footprints of '" + c.ref.path() + "' and '" + c.sen.path() +
+                "' do not overlap under the sensed image's georeferencing; check both CRSs and extents with gdalinfo, "
+                "or use -coarse always if the georeferencing is far off");
+  return {static_cast<int>(std::floor(x0)), static_cast<int>(std::floor(y0)), static_cast<int>(std::ceil(x1 - x0)),
+          static_cast<int>(std::ceil(y1 - y0))};
+}
+
+double processingScale(const PixelMapping& m, const PixelWindow& overlap) {
+  const Point2 centre{overlap.x + overlap.width / 2.0, overlap.y + overlap.height / 2.0};
+  return std::max(1.0, 1.0 / sensedPixelsPerRefPixel(m, centre));
+}
+
+int overviewSide(const PixelWindow& w, int longest, int* h) {
+  const double s = std::min(1.0, static_cast<double>(longest) / std::max(w.width, w.height));
+  *h = std::max(1, static_cast<int>(w.height * s));
+  return std::max(1, static_cast<int>(w.width * s));
+}
+
+std::unique_ptr<PixelMapping> runCoarse(const Context& c, double nominalSenPerRef, const ProgressSpan& progress,
+                                        MatchResult& result) {
+  const auto t0 = Clock::now();
+  const PixelWindow rw{0, 0, c.ref.width(), c.ref.height()};
+  int rh = 0;
+  const int rwid = overviewSide(rw, kCoarseSize, &rh);
+  const double refScale = static_cast<double>(c.ref.width()) / rwid;
+  const Image refOv = readProcessed(c.ref, c.refBands, rw, rwid, rh);
+  // Sensed overview at the same nominal ground resolution as the reference overview.
+  const double senScale = refScale * nominalSenPerRef;
+  const int sw = std::max(1, static_cast<int>(std::lround(c.sen.width() / senScale)));
+  const int sh = std::max(1, static_cast<int>(std::lround(c.sen.height() / senScale)));
+  const PixelWindow sWin{0, 0, static_cast<int>(std::lround(sw * senScale)), static_cast<int>(std::lround(sh * senScale))};
+  const Image senOv = readProcessed(c.sen, c.senBands, sWin, sw, sh);
+  auto a = coarseAlign(refOv, refScale, senOv, senScale, CoarseOptions{}, progress);
+  result.coarseUsed = true;
+  result.stages.push_back({"coarse", since(t0)});
+  return modelMapping(*a.forward, *a.inverse);
+}
+
+struct PassOutput {
+  std::vector<TiePoint> points;
+  std::vector<TileStats> stats;
+};
+
+PassOutput runPass(const Context& c, const PixelMapping& mapping, double scale, const PixelWindow& overlapRef, int pass,
+                   int margin, const ProgressSpan& progress) {
+  const PixelWindow overlap{static_cast<int>(std::floor(overlapRef.x / scale)), static_cast<int>(std::floor(overlapRef.y / scale)),
+                            std::max(1, static_cast<int>(overlapRef.width / scale)),
+                            std::max(1, static_cast<int>(overlapRef.height / scale))};
+  const TileReader reader(c.ref, c.refBands, c.sen, c.senBands, scale);
+  int oh = 0;
+  const int ow = overviewSide(overlap, kOverviewSize, &oh);
+  const PixelWindow overlapFull{overlapRef.x, overlapRef.y, static_cast<int>(overlap.width * scale),
+                                static_cast<int>(overlap.height * scale)};
+  const Image overview = readProcessed(c.ref, c.refBands, overlapFull, ow, oh);
+  TilePlanOptions tpo;
+  tpo.tileSize = c.opt.tileSize;
+  tpo.maxTiles = c.opt.maxTiles;
+  const auto plan = planTiles(overlap, overview, tpo);
+
+  PassOutput out;
+  std::vector<const PlannedTile*> todo;
+  for (auto& t : plan) {
+    TileStats s;
+    s.index = t.index, s.pass = pass, s.skipped = t.skipped;
+    s.window = {static_cast<int>(t.window.x * scale), static_cast<int>(t.window.y * scale),
+                static_cast<int>(t.window.width * scale), static_cast<int>(t.window.height * scale)};
+    out.stats.push_back(s);
+    if (t.skipped.empty()) todo.push_back(&t);
+  }
+  const auto matcher = makeTileMatcher(c.opt.matcher);
+  const int threads = c.opt.threads > 0 ? c.opt.threads : std::max(1u, std::thread::hardware_concurrency());
+
+  // Read a batch in order (one GDAL handle per raster), match it in parallel (pure work).
+  for (size_t b = 0; b < todo.size(); b += threads) {
+    progress.update(static_cast<double>(b) / todo.size(), pass == 1 ? "matching tiles" : "refining tiles");
+    const size_t e = std::min(todo.size(), b + threads);
+    std::vector<Image> refs, sens;
+    std::vector<std::vector<TileMatch>> found(e - b);
+    std::vector<double> secs(e - b);
+    for (size_t i = b; i < e; ++i) {
+      refs.push_back(reader.reference(todo[i]->window));
+      sens.push_back(reader.sensedInReferenceFrame(todo[i]->window, margin, mapping));
+    }
+    std::vector<std::thread> pool;
+    for (size_t i = b; i < e; ++i)
+      pool.emplace_back([&, i] {
+        const auto t0 = Clock::now();
+        const Image& s = sens[i - b];
+        if (s.validFraction() >= 0.25) found[i - b] = matcher->match(refs[i - b], s, margin);
+        secs[i - b] = since(t0);
+      });
+    for (auto& t : pool) t.join();
+    for (size_t i = b; i < e; ++i) {
+      const auto& win = todo[i]->window;
+      auto& st = out.stats[todo[i]->index];
+      st.seconds = secs[i - b];
+      if (sens[i - b].validFraction() < 0.25) st.skipped = "no valid sensed data";
+      std::vector<Point2> refPts, senPts;
+      for (auto& m : found[i - b]) {
+        refPts.push_back({(win.x + m.ref.x) * scale, (win.y + m.ref.y) * scale});
+        senPts.push_back({(win.x + m.sensed.x) * scale, (win.y + m.sensed.y) * scale});
+      }
+      mapping.refToSensed(senPts);
+      for (size_t k = 0; k < refPts.size(); ++k)
+        if (std::isfinite(senPts[k].x) && std::isfinite(senPts[k].y))
+          out.points.push_back({refPts[k], senPts[k], found[i - b][k].score, todo[i]->index});
+      st.matches = static_cast<int>(refPts.size());
+    }
+  }
+  progress.update(1.0);
+  return out;
+}
+
+void countInliers(PassOutput& p, const FitResult& fit) {
+  for (size_t i = 0; i < p.points.size(); ++i)
+    if (fit.inlier[i]) ++p.stats[p.points[i].tile].inliers;
+}
+
+Modality resolveModality(const GeoRaster& r, const BandChoice& b, Modality requested) {
+  if (requested != Modality::Auto) return requested;
+  if (r.isComplex(b.bands[0])) return Modality::Sar;
+  if (b.bands.size() > 1) return Modality::Optical;
+  const PixelWindow all{0, 0, r.width(), r.height()};
+  int h = 0;
+  const int w = overviewSide(all, 512, &h);
+  return guessModality(r.readWindow(b.bands[0], all, w, h));
+}
+
+// The first pass only has to bring the second within its small margin: the richest model the
+// candidate count supports robustly.
+ModelType passOneModel(size_t candidates) {
+  if (candidates >= 12) return ModelType::Affine;
+  if (candidates >= 6) return ModelType::Similarity;
+  return ModelType::Translation;
+}
+
+}  // namespace
+
+void checkReference(const GeoRaster& ref) {
+  if (!ref.hasGeoTransform())
+    throw Error("the reference '" + ref.path() +
+                "' has no geotransform; mmreg aligns onto a georeferenced reference: georeference it first "
+                "(gdal_translate -a_ullr/-a_srs, or gdalwarp if it has GCPs)");
+}
+
+MatchResult matchOpenRasters(const GeoRaster& ref, const GeoRaster& sen, const MatchOptions& opt, const FitOptions& fitOpt,
+                             const ProgressSpan& progress) {
+  checkReference(ref);
+  Context c{ref, sen, opt, {}, {}};
+  c.refBands.bands = resolveBands(ref, opt.referenceBands, "reference band (-refb)");
+  c.senBands.bands = resolveBands(sen, opt.sensedBands, "sensed band (-b)");
+  c.refBands.modality = resolveModality(ref, c.refBands, opt.referenceModality);
+  c.senBands.modality = resolveModality(sen, c.senBands, opt.sensedModality);
+  MatchResult result;
+  result.sensedModality = modalityName(c.senBands.modality);
+
+  const bool senGeoref = sen.georefKind() != GeorefKind::None;
+  const bool refCrs = !ref.crsWkt().empty(), senCrs = !sen.crsWkt().empty() || !opt.sensedSrs.empty();
+  std::unique_ptr<PixelMapping> mapping;
+  double nominal = 1;  // sensed pixels per reference pixel, for the coarse pass
+  if (senGeoref && opt.coarse != CoarseMode::Always) {
+    if (refCrs && !senCrs)
+      throw Error("the reference has a CRS but the sensed raster '" + sen.path() +
+                  "' has none; say which CRS its coordinates are in with -s_srs (e.g. -s_srs EPSG:32633), "
+                  "or ignore its georeferencing with -coarse always");
+    if (!refCrs && senCrs)
+      throw Error("the sensed raster has a CRS but the reference '" + ref.path() +
+                  "' has none; assign the reference's CRS first (gdal_edit.py -a_srs EPSG:n)");
+    mapping = georefMapping(ref, sen, opt.sensedSrs);
+  } else if (senGeoref) {
+    nominal = sensedPixelsPerRefPixel(*georefMapping(ref, sen, opt.sensedSrs), {ref.width() / 2.0, ref.height() / 2.0});
+  } else if (opt.coarse == CoarseMode::Never) {
+    throw Error("the sensed raster '" + sen.path() +
+                "' has no georeferencing and -coarse never was given; allow the coarse pass (-coarse auto)");
+  }
+  if (!mapping) mapping = runCoarse(c, nominal, progress.sub(0, 0.2), result);
+
+  auto t0 = Clock::now();
+  PixelWindow overlap = overlapWindow(c, *mapping);
+  double scale = processingScale(*mapping, overlap);
+  PassOutput p1 = runPass(c, *mapping, scale, overlap, 1, opt.searchMargin, progress.sub(0.2, 0.6));
+  result.stages.push_back({"match pass 1", since(t0)});
+
+  // Pass 1 fits a robust low-order model; pass 2 matches again through it with a small margin.
+  FitOptions f1 = fitOpt;
+  f1.inlierThreshold = std::max(fitOpt.inlierThreshold, 3.0 * scale);
+  f1.checkShare = 0;
+  FitResult fit1;
+  try {
+    f1.model = passOneModel(p1.points.size());
+    fit1 = fitGlobalModel(p1.points, f1);
+  } catch (const Error&) {
+    if (opt.coarse != CoarseMode::Auto || result.coarseUsed) throw;
+    // The georeferencing may be off by more than the margin: align by content, then retry.
+    mapping = runCoarse(c, sensedPixelsPerRefPixel(*mapping, {overlap.x + overlap.width / 2.0, overlap.y + overlap.height / 2.0}),
+                        progress.sub(0.2, 0.3), result);
+    t0 = Clock::now();
+    overlap = overlapWindow(c, *mapping);
+    scale = processingScale(*mapping, overlap);
+    p1 = runPass(c, *mapping, scale, overlap, 1, opt.searchMargin, progress.sub(0.3, 0.6));
+    result.stages.push_back({"match pass 1 (after coarse)", since(t0)});
+    f1.model = passOneModel(p1.points.size());
+    fit1 = fitGlobalModel(p1.points, f1);
+  }
+  countInliers(p1, fit1);
+
+  t0 = Clock::now();
+  const auto refined = modelMapping(*fit1.forward, *fit1.inverse);
+  overlap = overlapWindow(c, *refined);
+  PassOutput p2 = runPass(c, *refined, scale, overlap, 2, kRefineMargin, progress.sub(0.6, 1.0));
+  result.stages.push_back({"match pass 2", since(t0)});
+  result.processingScale = scale;
+  result.tiles = p1.stats;
+  result.tiles.insert(result.tiles.end(), p2.stats.begin(), p2.stats.end());
+  result.tiePoints = std::move(p2.points);
+  return result;
+}
+
+MatchResult matchRasters(const std::string& reference, const std::string& sensed, const MatchOptions& options,
+                         const FitOptions& fit, const ProgressSpan& progress) {
+  const GeoRaster ref = GeoRaster::open(reference);
+  const GeoRaster sen = GeoRaster::open(sensed);
+  return matchOpenRasters(ref, sen, options, fit, progress);
+}
+
+}  // namespace mmreg

@@ -1,0 +1,43 @@
+#pragma once
+// Reads preprocessed tiles: the reference window in the processing grid, and the sensed image
+// resampled into that same grid through the current estimate, padded by the search margin.
+#include <vector>
+
+#include "mmreg/preprocess.h"
+#include "mmreg/raster.h"
+#include "pipeline/pixel_mapping.h"
+
+namespace mmreg {
+
+struct BandChoice {
+  std::vector<int> bands;  // resolved, 1-based
+  Modality modality = Modality::Optical;
+};
+
+// Picks the bands to use: the user's, or bands 1-3 (luminance) for an optical RGB(A) raster,
+// else band 1. Throws mmreg::Error for a band that does not exist.
+std::vector<int> resolveBands(const GeoRaster& raster, const std::vector<int>& requested, const char* option);
+
+// `window` in full-resolution pixels of `raster`, read at outWidth x outHeight and preprocessed.
+Image readProcessed(const GeoRaster& raster, const BandChoice& choice, const PixelWindow& window, int outWidth,
+                    int outHeight);
+
+class TileReader {
+ public:
+  // scale: reference pixels per processing pixel.
+  TileReader(const GeoRaster& ref, const BandChoice& refBands, const GeoRaster& sen, const BandChoice& senBands,
+             double scale)
+      : ref_(ref), refBands_(refBands), sen_(sen), senBands_(senBands), scale_(scale) {}
+  Image reference(const PixelWindow& procWindow) const;
+  Image sensedInReferenceFrame(const PixelWindow& procWindow, int margin, const PixelMapping& mapping) const;
+  double scale() const { return scale_; }
+
+ private:
+  const GeoRaster& ref_;
+  BandChoice refBands_;
+  const GeoRaster& sen_;
+  BandChoice senBands_;
+  double scale_;
+};
+
+}  // namespace mmreg

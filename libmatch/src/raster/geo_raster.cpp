@@ -1,0 +1,139 @@
+#include "mmreg/raster.h"
+
+#include <gdal_priv.h>
+#include <ogr_spatialref.h>
+
+#include <cmath>
+#include <complex>
+
+#include "mmreg/error.h"
+
+namespace mmreg {
+
+void GeoRaster::Closer::operator()(GDALDataset* ds) const { GDALClose(GDALDataset::ToHandle(ds)); }
+
+GeoRaster::GeoRaster(std::string path, GDALDataset* ds) : path_(std::move(path)), ds_(ds) {}
+GeoRaster::GeoRaster(GeoRaster&&) noexcept = default;
+GeoRaster& GeoRaster::operator=(GeoRaster&&) noexcept = default;
+GeoRaster::~GeoRaster() = default;
+
+GeoRaster GeoRaster::open(const std::string& path) {
+  GDALAllRegister();
+  VSIStatBufL st;
+  if (VSIStatL(path.c_str(), &st) != 0)
+    throw Error("cannot open '" + path + "': the file does not exist; check the path");
+  CPLErrorReset();
+  auto* ds = GDALDataset::Open(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr);
+  if (!ds) {
+    std::string why = CPLGetLastErrorMsg();
+    throw Error("cannot open '" + path + "' as a raster" + (why.empty() ? "" : " (" + why + ")") +
+                "; give a raster file GDAL can read (check with gdalinfo)");
+  }
+  if (ds->GetRasterCount() < 1 || ds->GetRasterXSize() < 1 || ds->GetRasterYSize() < 1) {
+    GDALClose(ds);
+    throw Error("'" + path + "' has no raster bands; give a raster file, not a vector or an empty container");
+  }
+  return GeoRaster(path, ds);
+}
+
+int GeoRaster::width() const { return ds_->GetRasterXSize(); }
+int GeoRaster::height() const { return ds_->GetRasterYSize(); }
+int GeoRaster::bandCount() const { return ds_->GetRasterCount(); }
+
+GeorefKind GeoRaster::georefKind() const {
+  double gt[6];
+  if (ds_->GetGeoTransform(gt) == CE_None) return GeorefKind::GeoTransform;
+  if (ds_->GetGCPCount() > 0) return GeorefKind::Gcps;
+  if (ds_->GetMetadata("RPC") != nullptr) return GeorefKind::Rpc;
+  return GeorefKind::None;
+}
+
+GeoTransform GeoRaster::geoTransform() const {
+  GeoTransform gt{0, 1, 0, 0, 0, 1};
+  ds_->GetGeoTransform(gt.data());
+  return gt;
+}
+
+std::string GeoRaster::crsWkt() const {
+  const OGRSpatialReference* srs = ds_->GetSpatialRef();
+  if (!srs && ds_->GetGCPCount() > 0) srs = ds_->GetGCPSpatialRef();
+  if (!srs) return {};
+  char* wkt = nullptr;
+  const char* opts[] = {"FORMAT=WKT2_2018", nullptr};
+  srs->exportToWkt(&wkt, opts);
+  std::string out = wkt ? wkt : "";
+  CPLFree(wkt);
+  return out;
+}
+
+void GeoRaster::checkBand(int band, const char* what) const {
+  if (band < 1 || band > bandCount())
+    throw Error(std::string(what) + " " + std::to_string(band) + " does not exist in '" + path_ + "', which has " +
+                std::to_string(bandCount()) + " band(s); pick a band from 1 to " + std::to_string(bandCount()));
+}
+
+bool GeoRaster::isComplex(int band) const {
+  return GDALDataTypeIsComplex(ds_->GetRasterBand(band)->GetRasterDataType()) != 0;
+}
+
+std::string GeoRaster::dataTypeName(int band) const {
+  return GDALGetDataTypeName(ds_->GetRasterBand(band)->GetRasterDataType());
+}
+
+double GeoRaster::pixelSize() const {
+  if (!hasGeoTransform()) return 1;
+  const auto gt = geoTransform();
+  return std::sqrt(std::hypot(gt[1], gt[4]) * std::hypot(gt[2], gt[5]));
+}
+
+Image GeoRaster::readWindow(int band, const PixelWindow& w, int outW, int outH) const {
+  checkBand(band, "band");
+  Image img(outW, outH, 0.f);
+  img.valid.assign(static_cast<size_t>(outW) * outH, 0);
+  const double sx = static_cast<double>(w.width) / outW, sy = static_cast<double>(w.height) / outH;
+  // Output pixels whose footprint lies wholly inside the raster.
+  const int ox0 = std::max(0, static_cast<int>(std::ceil((0 - w.x) / sx - 1e-9)));
+  const int oy0 = std::max(0, static_cast<int>(std::ceil((0 - w.y) / sy - 1e-9)));
+  const int ox1 = std::min(outW, static_cast<int>(std::floor((width() - w.x) / sx + 1e-9)));
+  const int oy1 = std::min(outH, static_cast<int>(std::floor((height() - w.y) / sy + 1e-9)));
+  if (ox1 <= ox0 || oy1 <= oy0) return img;
+  const int bw = ox1 - ox0, bh = oy1 - oy0;
+
+  GDALRasterIOExtraArg arg;
+  INIT_RASTERIO_EXTRA_ARG(arg);
+  arg.eResampleAlg = (sx > 1.01 || sy > 1.01) ? GRIORA_Average : GRIORA_Bilinear;
+  arg.bFloatingPointWindowValidity = TRUE;
+  arg.dfXOff = w.x + ox0 * sx;
+  arg.dfYOff = w.y + oy0 * sy;
+  arg.dfXSize = bw * sx;
+  arg.dfYSize = bh * sy;
+  const int ix = static_cast<int>(std::floor(arg.dfXOff)), iy = static_cast<int>(std::floor(arg.dfYOff));
+  const int iw = std::max(1, std::min(width() - ix, static_cast<int>(std::ceil(arg.dfXOff + arg.dfXSize)) - ix));
+  const int ih = std::max(1, std::min(height() - iy, static_cast<int>(std::ceil(arg.dfYOff + arg.dfYSize)) - iy));
+
+  GDALRasterBand* rb = ds_->GetRasterBand(band);
+  std::vector<float> buf(static_cast<size_t>(bw) * bh * (isComplex(band) ? 2 : 1));
+  const GDALDataType type = isComplex(band) ? GDT_CFloat32 : GDT_Float32;
+  if (rb->RasterIO(GF_Read, ix, iy, iw, ih, buf.data(), bw, bh, type, 0, 0, &arg) != CE_None)
+    throw Error("reading band " + std::to_string(band) + " of '" + path_ + "' failed: " + CPLGetLastErrorMsg() +
+                "; check that the file is complete and readable");
+  std::vector<GByte> mask(static_cast<size_t>(bw) * bh, 255);
+  GDALRasterBand* mb = rb->GetMaskBand();
+  if (!(rb->GetMaskFlags() & GMF_ALL_VALID) && mb) {
+    arg.eResampleAlg = GRIORA_NearestNeighbour;
+    if (mb->RasterIO(GF_Read, ix, iy, iw, ih, mask.data(), bw, bh, GDT_Byte, 0, 0, &arg) != CE_None)
+      throw Error("reading the mask of band " + std::to_string(band) + " of '" + path_ + "' failed: " + CPLGetLastErrorMsg());
+  }
+  for (int y = 0; y < bh; ++y) {
+    for (int x = 0; x < bw; ++x) {
+      const size_t i = static_cast<size_t>(y) * bw + x;
+      float v = type == GDT_CFloat32 ? std::abs(std::complex<float>(buf[2 * i], buf[2 * i + 1])) : buf[i];
+      const bool ok = mask[i] != 0 && std::isfinite(v);
+      img.at(ox0 + x, oy0 + y) = ok ? v : 0.f;
+      img.valid[static_cast<size_t>(oy0 + y) * outW + ox0 + x] = ok;
+    }
+  }
+  return img;
+}
+
+}  // namespace mmreg

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the Debian bookworm packages mmreg builds against. Idempotent: only
+# packages that are missing are installed, so a second run costs a few seconds.
+# Usage: scripts/install_deps.sh [--with-qgis]
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libgdal-dev gdal-bin libproj-dev
+  libopencv-dev
+  libeigen3-dev libtorch-dev libgtest-dev
+)
+for arg in "$@"; do
+  case "$arg" in
+    --with-qgis) packages+=(libqgis-dev qgis qgis-providers python3-qgis xvfb xauth) ;;
+    *) echo "install_deps.sh: unknown option '$arg' (known: --with-qgis)" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install_deps.sh: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "install_deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install_deps.sh: done"
