@@ -29,7 +29,7 @@ struct MatchOptions {
 
 struct TileStats {
   int index = 0;
-  int pass = 0;          // 1: wide search margin, 2: refined
+  int pass = 0;          // 1: wide search margin, later passes: refined
   PixelWindow window;    // reference full-resolution pixels
   int matches = 0;
   int inliers = 0;
@@ -44,7 +44,8 @@ struct StageTime {
 
 struct MatchResult {
   std::vector<TiePoint> tiePoints;  // from the final pass
-  std::vector<TileStats> tiles;
+  std::vector<TileStats> tiles;     // every pass
+  int finalPass = 0;
   double processingScale = 1;  // reference pixels per processing pixel
   bool coarseUsed = false;
   std::string sensedModality;

@@ -169,7 +169,9 @@ FitResult fitGlobalModel(const std::vector<TiePoint>& points, const FitOptions& 
     double best = std::numeric_limits<double>::infinity();
     for (auto t : {ModelType::Translation, ModelType::Similarity, ModelType::Affine, ModelType::Projective,
                    ModelType::Poly2, ModelType::Poly3}) {
-      if (ff.size() < static_cast<size_t>(3 * parameterCount(t))) continue;
+      // Cross-validation needs a few points beyond the parameter count; the gate model is
+      // always a candidate so a simpler one can only win on the evidence.
+      if (ff.size() < static_cast<size_t>(parameterCount(t) + 3) && t != gateModel) continue;
       r.candidates.push_back({t, crossValidatedRmse(t, ff, ft, opt.seed)});
       best = std::min(best, r.candidates.back().cvRmse);
     }

@@ -112,7 +112,7 @@ CoregisterResult coregister(const CoregisterOptions& o, const ProgressFn& progre
   for (size_t i = 0; i < r.match.tiePoints.size(); ++i)
     if (r.fit.inlier[i])
       for (auto& t : r.match.tiles)
-        if (t.pass == 2 && t.index == r.match.tiePoints[i].tile) ++t.inliers;
+        if (t.pass == r.match.finalPass && t.index == r.match.tiePoints[i].tile) ++t.inliers;
   r.stages.push_back({"global fit", since(t0)});
 
   t0 = Clock::now();

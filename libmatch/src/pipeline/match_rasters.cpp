@@ -7,6 +7,7 @@
 
 #include "mmreg/error.h"
 #include "mmreg/features.h"
+#include "features/area_matcher.h"
 #include "pipeline/coarse_alignment.h"
 #include "pipeline/pixel_mapping.h"
 #include "pipeline/tile_reader.h"
@@ -20,7 +21,7 @@ double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::
 
 constexpr int kOverviewSize = 1024;  // longest side of the overviews used for planning
 constexpr int kCoarseSize = 256;     // longest side of the coarse-pass overviews
-constexpr int kRefineMargin = 12;    // processing pixels, second pass
+constexpr int kRefineMargins[] = {16, 6};  // processing pixels, passes 2 and 3
 
 struct Context {
   const GeoRaster& ref;
@@ -86,6 +87,16 @@ std::unique_ptr<PixelMapping> runCoarse(const Context& c, double nominalSenPerRe
   return modelMapping(*a.forward, *a.inverse);
 }
 
+// The first pass of the area matcher uses few large templates: robust to the full offset. Later
+// passes use the dense default templates, which are precise once the frames nearly agree.
+std::unique_ptr<TileMatcher> passMatcher(const std::string& name, int pass, int tileSide) {
+  if (name != "area" || pass > 1) return makeTileMatcher(name);
+  AreaMatcherOptions o;
+  o.templateSize = std::clamp(tileSide / 2 / 2 * 2, 48, 192);
+  o.gridStep = std::max(o.templateSize / 4, (tileSide - o.templateSize) / 4);  // up to 5 x 5, overlapping
+  return std::make_unique<AreaMatcher>(o);
+}
+
 struct PassOutput {
   std::vector<TiePoint> points;
   std::vector<TileStats> stats;
@@ -117,7 +128,7 @@ PassOutput runPass(const Context& c, const PixelMapping& mapping, double scale, 
     out.stats.push_back(s);
     if (t.skipped.empty()) todo.push_back(&t);
   }
-  const auto matcher = makeTileMatcher(c.opt.matcher);
+  const auto matcher = passMatcher(c.opt.matcher, pass, std::min(overlap.width, std::min(overlap.height, c.opt.tileSize)));
   const int threads = c.opt.threads > 0 ? c.opt.threads : std::max(1u, std::thread::hardware_concurrency());
 
   // Read a batch in order (one GDAL handle per raster), match it in parallel (pure work).
@@ -176,9 +187,9 @@ Modality resolveModality(const GeoRaster& r, const BandChoice& b, Modality reque
   return guessModality(r.readWindow(b.bands[0], all, w, h));
 }
 
-// The first pass only has to bring the second within its small margin: the richest model the
+// A pass's fit only has to bring the next pass within its small margin: the richest model the
 // candidate count supports robustly.
-ModelType passOneModel(size_t candidates) {
+ModelType intermediateModel(size_t candidates) {
   if (candidates >= 12) return ModelType::Affine;
   if (candidates >= 6) return ModelType::Similarity;
   return ModelType::Translation;
@@ -237,7 +248,7 @@ MatchResult matchOpenRasters(const GeoRaster& ref, const GeoRaster& sen, const M
   f1.checkShare = 0;
   FitResult fit1;
   try {
-    f1.model = passOneModel(p1.points.size());
+    f1.model = intermediateModel(p1.points.size());
     fit1 = fitGlobalModel(p1.points, f1);
   } catch (const Error&) {
     if (opt.coarse != CoarseMode::Auto || result.coarseUsed) throw;
@@ -249,20 +260,36 @@ MatchResult matchOpenRasters(const GeoRaster& ref, const GeoRaster& sen, const M
     scale = processingScale(*mapping, overlap);
     p1 = runPass(c, *mapping, scale, overlap, 1, opt.searchMargin, progress.sub(0.3, 0.6));
     result.stages.push_back({"match pass 1 (after coarse)", since(t0)});
-    f1.model = passOneModel(p1.points.size());
+    f1.model = intermediateModel(p1.points.size());
     fit1 = fitGlobalModel(p1.points, f1);
   }
   countInliers(p1, fit1);
 
-  t0 = Clock::now();
-  const auto refined = modelMapping(*fit1.forward, *fit1.inverse);
-  overlap = overlapWindow(c, *refined);
-  PassOutput p2 = runPass(c, *refined, scale, overlap, 2, kRefineMargin, progress.sub(0.6, 1.0));
-  result.stages.push_back({"match pass 2", since(t0)});
-  result.processingScale = scale;
   result.tiles = p1.stats;
-  result.tiles.insert(result.tiles.end(), p2.stats.begin(), p2.stats.end());
-  result.tiePoints = std::move(p2.points);
+
+  // Refinement passes: re-warp through the last fit, search a small margin; the last pass's
+  // points are the result, for the caller's own fit.
+  FitResult fit = std::move(fit1);
+  PassOutput last;
+  const int passes = 1 + static_cast<int>(std::size(kRefineMargins));
+  for (int pass = 2; pass <= passes; ++pass) {
+    t0 = Clock::now();
+    const auto refined = modelMapping(*fit.forward, *fit.inverse);
+    overlap = overlapWindow(c, *refined);
+    const double p0 = 0.6 + 0.4 * (pass - 2) / (passes - 1);
+    last = runPass(c, *refined, scale, overlap, pass, kRefineMargins[pass - 2], progress.sub(p0, p0 + 0.4 / (passes - 1)));
+    result.stages.push_back({"match pass " + std::to_string(pass), since(t0)});
+    if (pass < passes) {
+      f1.model = intermediateModel(last.points.size());
+      f1.inlierThreshold = std::max(fitOpt.inlierThreshold, 2.0 * scale);
+      fit = fitGlobalModel(last.points, f1);
+      countInliers(last, fit);
+    }
+    result.tiles.insert(result.tiles.end(), last.stats.begin(), last.stats.end());
+  }
+  result.finalPass = passes;
+  result.processingScale = scale;
+  result.tiePoints = std::move(last.points);
   return result;
 }
 
