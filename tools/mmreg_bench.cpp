@@ -35,6 +35,7 @@ struct Args {
   std::string csv;
   std::string work = "/tmp/mmreg_bench";
   std::string sensedType = "auto";
+  std::string coarse = "auto";
 };
 
 std::vector<std::string> split(const std::string& s) {
@@ -50,6 +51,7 @@ void usage() {
       "mmreg_bench [--data DIR] [--sources 3mos,s1s2,vsff,srif,landsat] [--groups G1,G2] [--per-source N]\n"
       "            [--matchers area,sift,orb,akaze] [--max-shift PX] [--max-rotation DEG] [--max-scale F]\n"
       "            [--pixels] [--seed N] [--success PX] [--csv FILE] [--work DIR] [--sensed-type auto|sar|optical]\n"
+      "            [--coarse auto|never|always]\n"
       "Builds each case from a real aligned pair with a seeded random misregistration (shift, rotation,\n"
       "scale within the maxima; in the sensed georeferencing, or with --pixels in its pixels, with no\n"
       "georeferencing), runs every matcher on it, and reports the true error of the fitted model at the\n"
@@ -89,6 +91,7 @@ int main(int argc, char** argv) {
     else if (k == "--csv") a.csv = next();
     else if (k == "--work") a.work = next();
     else if (k == "--sensed-type") a.sensedType = next();
+    else if (k == "--coarse") a.coarse = next();
     else if (k == "--help" || k == "-h") return usage(), 0;
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
@@ -157,6 +160,8 @@ int main(int argc, char** argv) {
       o.sensed = c.sensed;
       o.match.matcher = matcher;
       mmreg::parseModality(a.sensedType, &o.match.sensedModality);
+      o.match.coarse = a.coarse == "never" ? mmreg::CoarseMode::Never : a.coarse == "always" ? mmreg::CoarseMode::Always
+                                                                                             : mmreg::CoarseMode::Auto;
       const auto t0 = std::chrono::steady_clock::now();
       std::string error, model;
       double trueCheck = NAN, trueGrid = NAN, reported = NAN;

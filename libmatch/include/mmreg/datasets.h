@@ -29,7 +29,7 @@ struct AlignedPair {
 };
 
 // Each returns an empty list when its folder is missing.
-std::vector<AlignedPair> load3Mos(const std::string& dir);     // 24 grids x 10 pairs of 256^2
+std::vector<AlignedPair> load3Mos(const std::string& dir);     // 24 grids x 10 pairs of 256^2, less corrupt files
 std::vector<AlignedPair> loadS1S2(const std::string& dir);     // 1024^2 Sentinel-1/2 with corners
 std::vector<AlignedPair> loadVsff(const std::string& dir);     // two 1000^2 pairs
 std::vector<AlignedPair> loadSrif(const std::string& dir);     // four modalities, gt_N.txt affine

@@ -17,6 +17,7 @@ Image combineBands(const std::vector<Image>& bands);
 
 // Guesses SAR vs optical from the speckle statistic: the median over 7x7 windows of
 // mean^2/variance (the equivalent number of looks) is low for SAR, high for optical imagery.
+// Conservative: says Sar only where speckle is evident.
 Modality guessModality(const Image& amplitude);
 
 // Lee filter for multiplicative speckle on linear intensity, over a win x win window.

@@ -35,11 +35,27 @@ std::array<double, 6> invertAffine(const std::array<double, 6>& m) {
   return {inv[1], inv[2], inv[0], inv[4], inv[5], inv[3]};
 }
 
+// Reads the last row, which decodes the whole PNG: the shared copy of 3MOS SEN_water.png is
+// truncated (libpng fails at row 511, inside the SAR half), and is dropped with a warning.
+bool decodesCompletely(const std::string& path) {
+  GDALDatasetUniquePtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+  if (!ds) return false;
+  std::vector<GByte> row(ds->GetRasterXSize());
+  CPLPushErrorHandler(CPLQuietErrorHandler);
+  const bool ok = ds->GetRasterBand(1)->RasterIO(GF_Read, 0, ds->GetRasterYSize() - 1, ds->GetRasterXSize(), 1, row.data(),
+                                                 ds->GetRasterXSize(), 1, GDT_Byte, 0, 0) == CE_None;
+  CPLPopErrorHandler();
+  if (!ok) CPLError(CE_Warning, CPLE_AppDefined, "skipping %s: the file is truncated or corrupt", path.c_str());
+  return ok;
+}
+
 }  // namespace
 
 std::vector<AlignedPair> load3Mos(const std::string& dir) {
+  GDALAllRegister();
   std::vector<AlignedPair> out;
   for (const auto& f : listDir(dir, ".png")) {
+    if (!decodesCompletely(dir + "/" + f)) continue;
     const std::string stem = f.substr(0, f.size() - 4);
     const std::string group = stem.substr(0, stem.find('_'));  // SAR satellite
     for (int k = 0; k < 10; ++k) {

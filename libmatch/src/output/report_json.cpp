@@ -40,7 +40,7 @@ void writeReportJson(const CoregisterOptions& o, const CoregisterResult& r, cons
     k.Add("cv_rmse_px", finiteOr(c.cvRmse, -1));
     cands.Add(k);
   }
-  model.Add("candidates", cands);
+  model.Add("auto_choice", cands);
   root.Add("model", model);
 
   int tilesMatched = 0, tilesSkipped = 0;

@@ -1,0 +1,138 @@
+// Bad input through the real mmreg binary: a clear message, the right exit code, and nothing
+// partial left behind. Plus cancel through the library's progress callback.
+#include <gdal_priv.h>
+#include <gtest/gtest.h>
+#include <ogr_spatialref.h>
+
+#include <fstream>
+
+#include "mmreg/coregister.h"
+#include "mmreg/error.h"
+#include "test_support.h"
+
+namespace {
+
+const std::string kRef = mmreg_test::sampleData() + "/landsat_red_swir1_ref.tif";
+const std::string kSen = mmreg_test::sampleData() + "/landsat_red_swir1_sensed.tif";
+
+}  // namespace
+
+class CliErrors : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    GDALAllRegister();
+    dir = mmreg_test::freshDir("cli_errors");
+    out = mmreg_test::freshDir("cli_errors_out");
+  }
+  void TearDown() override {
+    mmreg_test::removeTree(dir);
+    mmreg_test::removeTree(out);
+  }
+  // A copy of the sensed sample, edited by `edit`.
+  std::string variant(const std::string& name, const std::function<void(GDALDataset&)>& edit) {
+    const std::string p = dir + "/" + name + ".tif";
+    GDALDatasetUniquePtr src(GDALDataset::Open(kSen.c_str(), GDAL_OF_RASTER));
+    GDALDatasetUniquePtr ds(GetGDALDriverManager()->GetDriverByName("GTiff")->CreateCopy(p.c_str(), src.get(), FALSE, nullptr, nullptr, nullptr));
+    edit(*ds);
+    return p;
+  }
+  void expectFailure(const std::string& args, int code, const std::string& message) {
+    const auto r = mmreg_test::runCli("-q " + args);
+    EXPECT_EQ(r.exitCode, code) << r.output;
+    EXPECT_NE(r.output.find(message), std::string::npos) << "wanted '" << message << "' in: " << r.output;
+    EXPECT_EQ(mmreg_test::countEntries(out), 0) << "partial output left behind for: " << args;
+  }
+  std::string dir, out;
+};
+
+TEST_F(CliErrors, MissingOrUnreadableInputs) {
+  expectFailure(dir + "/nope.tif " + kSen + " " + out + "/o.tif", 1, "does not exist");
+  std::ofstream(dir + "/notes.txt") << "hello";
+  expectFailure(dir + "/notes.txt " + kSen + " " + out + "/o.tif", 1, "as a raster");
+}
+
+TEST_F(CliErrors, FootprintsThatDoNotOverlap) {
+  const auto far = variant("far", [](GDALDataset& d) {
+    double gt[6];
+    d.GetGeoTransform(gt);
+    gt[0] += 1e6;
+    d.SetGeoTransform(gt);
+  });
+  expectFailure("-coarse never " + kRef + " " + far + " " + out + "/o.tif", 1, "do not overlap");
+}
+
+TEST_F(CliErrors, CrsOnOneImageOnly) {
+  const auto nocrs = variant("nocrs", [](GDALDataset& d) { d.SetSpatialRef(nullptr); });
+  expectFailure(kRef + " " + nocrs + " " + out + "/o.tif", 1, "-s_srs");
+}
+
+TEST_F(CliErrors, ConstantImageHasTooFewTiePoints) {
+  const auto flat = variant("flat", [](GDALDataset& d) {
+    std::vector<GByte> v(static_cast<size_t>(d.GetRasterXSize()) * d.GetRasterYSize(), 77);
+    ASSERT_EQ(CE_None, d.GetRasterBand(1)->RasterIO(GF_Write, 0, 0, d.GetRasterXSize(), d.GetRasterYSize(), v.data(), d.GetRasterXSize(),
+                                 d.GetRasterYSize(), GDT_Byte, 0, 0));
+  });
+  expectFailure("-coarse never " + kRef + " " + flat + " " + out + "/o.tif", 1, "too few tie points");
+}
+
+TEST_F(CliErrors, AllNodataImage) {
+  const auto empty = variant("empty", [](GDALDataset& d) {
+    d.GetRasterBand(1)->SetNoDataValue(0);
+    std::vector<GByte> v(static_cast<size_t>(d.GetRasterXSize()) * d.GetRasterYSize(), 0);
+    ASSERT_EQ(CE_None, d.GetRasterBand(1)->RasterIO(GF_Write, 0, 0, d.GetRasterXSize(), d.GetRasterYSize(), v.data(), d.GetRasterXSize(),
+                                 d.GetRasterYSize(), GDT_Byte, 0, 0));
+  });
+  expectFailure("-coarse never " + kRef + " " + empty + " " + out + "/o.tif", 1, "too few tie points");
+}
+
+TEST_F(CliErrors, ExistingOutputNeedsOverwriteAndInputsAreNeverOutputs) {
+  std::ofstream(out + "/taken.tif") << "keep me";
+  const auto r = mmreg_test::runCli("-q " + kRef + " " + kSen + " " + out + "/taken.tif");
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_NE(r.output.find("already exists; add -overwrite"), std::string::npos) << r.output;
+  std::ifstream in(out + "/taken.tif");
+  std::string kept;
+  std::getline(in, kept);
+  EXPECT_EQ(kept, "keep me");
+  std::remove((out + "/taken.tif").c_str());
+  expectFailure("-overwrite " + kRef + " " + kSen + " " + kSen, 1, "is the same file as the input");
+  expectFailure(kRef + " " + kSen + " " + out + "/o.tif -report " + out + "/o.tif", 1, "is also given for another output");
+}
+
+TEST_F(CliErrors, OutputFolderMustExistAndExtensionsMustFit) {
+  expectFailure(kRef + " " + kSen + " " + out + "/no/such/dir/o.tif", 1, "does not exist; create it first");
+  expectFailure(kRef + " " + kSen + " " + out + "/o.tif -tiepoints " + out + "/t.shp", 1, "must end in .gpkg");
+  expectFailure("-of NOPE " + kRef + " " + kSen + " " + out + "/o.tif", 1, "is not a GDAL raster driver");
+  expectFailure("-b 9 " + kRef + " " + kSen + " " + out + "/o.tif", 1, "has 1 band(s)");
+}
+
+TEST_F(CliErrors, UnknownOptionsAndBadValuesAreUsageErrors) {
+  expectFailure("-frobnicate " + kRef + " " + kSen + " " + out + "/o.tif", 2, "unknown option");
+  expectFailure("-margin x " + kRef + " " + kSen + " " + out + "/o.tif", 2, "expects a whole number");
+  expectFailure("-margin 2 " + kRef + " " + kSen + " " + out + "/o.tif", 1, "search margin 2 is out of range");
+}
+
+TEST_F(CliErrors, HelpAndVersion) {
+  auto r = mmreg_test::runCli("--help");
+  EXPECT_EQ(r.exitCode, 0);
+  EXPECT_NE(r.output.find("Usage: mmreg"), std::string::npos);
+  r = mmreg_test::runCli("--version");
+  EXPECT_EQ(r.exitCode, 0);
+  EXPECT_NE(r.output.find("mmreg 0."), std::string::npos);
+}
+
+TEST_F(CliErrors, CancelLeavesNoOutput) {
+  for (double stopAt : {0.1, 0.8, 0.97}) {
+    mmreg::CoregisterOptions o;
+    o.reference = kRef;
+    o.sensed = kSen;
+    o.out.output = out + "/o.tif";
+    o.out.reportPath = out + "/r.json";
+    o.out.tiePointsPath = out + "/t.gpkg";
+    bool asked = false;
+    EXPECT_THROW(mmreg::coregister(o, [&](double f, const char*) { return !(asked = asked || f >= stopAt); }),
+                 mmreg::Cancelled);
+    EXPECT_TRUE(asked);
+    EXPECT_EQ(mmreg_test::countEntries(out), 0) << "after cancel at " << stopAt;
+  }
+}

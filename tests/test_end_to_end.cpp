@@ -1,0 +1,193 @@
+// End to end on real imagery with known misregistrations: the CLI recovers them, the
+// georeference-only output agrees with GDAL's own transformers, and the warped output lands
+// on the reference grid.
+#include <gdal_alg.h>
+#include <gdal_priv.h>
+#include <gtest/gtest.h>
+#include <ogrsf_frmts.h>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "mmreg/raster.h"
+#include "mmreg/synthetic_case.h"
+#include "test_support.h"
+
+using namespace mmreg;
+
+namespace {
+
+// Sensed pixel -> reference pixel through a raster's own georeferencing, as GDAL computes it.
+struct GdalMapping {
+  void* arg = nullptr;
+  GDALDatasetUniquePtr sen, ref;
+  GdalMapping(const std::string& sensed, const std::string& reference)
+      : sen(GDALDataset::Open(sensed.c_str(), GDAL_OF_RASTER)), ref(GDALDataset::Open(reference.c_str(), GDAL_OF_RASTER)) {
+    arg = GDALCreateGenImgProjTransformer2(GDALDataset::ToHandle(sen.get()), GDALDataset::ToHandle(ref.get()), nullptr);
+  }
+  ~GdalMapping() {
+    if (arg) GDALDestroyGenImgProjTransformer(arg);
+  }
+  Point2 operator()(Point2 p) const {
+    double x = p.x, y = p.y, z = 0;
+    int ok = 0;
+    GDALGenImgProjTransform(arg, FALSE, 1, &x, &y, &z, &ok);
+    return {x, y};
+  }
+};
+
+// Worst error over a grid of sensed pixels between the output's georeferencing and the truth.
+double worstGridError(const std::string& output, const SyntheticCase& c) {
+  GdalMapping m(output, c.reference);
+  EXPECT_NE(m.arg, nullptr);
+  double worst = 0;
+  for (int j = 1; j < 10; ++j)
+    for (int i = 1; i < 10; ++i) {
+      const Point2 s{c.sensedWidth * i / 10.0, c.sensedHeight * j / 10.0};
+      const Point2 a = m(s), t = c.truthOf(s);
+      worst = std::max(worst, std::hypot(a.x - t.x, a.y - t.y));
+    }
+  return worst;
+}
+
+double reportNumber(const std::string& json, const std::string& key) {
+  const size_t k = json.find("\"" + key + "\"");
+  return k == std::string::npos ? NAN : std::stod(json.substr(json.find(':', k) + 1));
+}
+
+std::string slurp(const std::string& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+class EndToEnd : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    GDALAllRegister();
+    dir = mmreg_test::freshDir("e2e");
+  }
+  void TearDown() override { mmreg_test::removeTree(dir); }
+  std::string dir;
+};
+
+TEST_F(EndToEnd, SampleLandsatSwirIsRecoveredToSubPixel) {
+  const std::string ref = mmreg_test::sampleData() + "/landsat_red_swir1_ref.tif";
+  const std::string sen = mmreg_test::sampleData() + "/landsat_red_swir1_sensed.tif";
+  const auto r = mmreg_test::runCli("-q -georef_only -report " + dir + "/r.json " + ref + " " + sen + " " + dir + "/g.tif");
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  SyntheticCase c;  // the sample's truth: the pixels are aligned with the reference grid
+  c.reference = ref;
+  c.truth = {1, 0, 0, 0, 1, 0};
+  c.sensedWidth = 349;
+  c.sensedHeight = 352;
+  EXPECT_LT(worstGridError(dir + "/g.tif", c), 0.5);
+  EXPECT_GT(worstGridError(sen, c), 10);  // and the input really was misregistered
+}
+
+TEST_F(EndToEnd, SampleSarIsRecoveredAndOutputsAreComplete) {
+  const std::string ref = mmreg_test::sampleData() + "/s1s2_075_ref.tif";
+  const std::string sen = mmreg_test::sampleData() + "/s1s2_075_sensed.tif";
+  const auto r = mmreg_test::runCli("-q -report " + dir + "/r.json -tiepoints " + dir + "/t.gpkg -points " + dir +
+                                    "/p.points " + ref + " " + sen + " " + dir + "/w.tif");
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  // The warped raster is on the reference grid.
+  const GeoRaster w = GeoRaster::open(dir + "/w.tif"), rr = GeoRaster::open(ref);
+  EXPECT_EQ(w.width(), rr.width());
+  EXPECT_EQ(w.height(), rr.height());
+  for (int i = 0; i < 6; ++i) EXPECT_NEAR(w.geoTransform()[i], rr.geoTransform()[i], 1e-6);
+  // The report is consistent with the tie-point layer.
+  const std::string json = slurp(dir + "/r.json");
+  EXPECT_LT(reportNumber(json, "rmse_check_px"), 2.5);
+  GDALDatasetUniquePtr tp(GDALDataset::Open((dir + "/t.gpkg").c_str(), GDAL_OF_VECTOR));
+  ASSERT_TRUE(tp);
+  EXPECT_EQ(tp->GetLayerByName("tie_points")->GetFeatureCount(), static_cast<GIntBig>(reportNumber(json, "candidates")));
+  EXPECT_TRUE(mmreg_test::fileExists(dir + "/p.points"));
+}
+
+TEST_F(EndToEnd, GeorefOnlyOutputPutsCheckPointsWithinTheReportedRmse) {
+  const std::string ref = mmreg_test::sampleData() + "/s1s2_075_ref.tif";
+  const std::string sen = mmreg_test::sampleData() + "/s1s2_075_sensed.tif";
+  for (const char* model : {"affine", "poly2", "projective"}) {
+    const std::string tag = dir + "/" + model;
+    const auto r = mmreg_test::runCli(std::string("-q -georef_only -model ") + model + " -report " + tag + ".json -tiepoints " +
+                                      tag + ".gpkg " + ref + " " + sen + " " + tag + ".tif");
+    ASSERT_EQ(r.exitCode, 0) << r.output;
+    const double reported = reportNumber(slurp(tag + ".json"), "rmse_check_px");
+    GdalMapping m(tag + ".tif", ref);
+    GDALDatasetUniquePtr tp(GDALDataset::Open((tag + ".gpkg").c_str(), GDAL_OF_VECTOR));
+    double se = 0;
+    int n = 0;
+    for (auto& f : *tp->GetLayerByName("tie_points")) {
+      if (!f->GetFieldAsInteger("check")) continue;
+      const Point2 a = m({f->GetFieldAsDouble("sensed_col"), f->GetFieldAsDouble("sensed_row")});
+      se += std::pow(a.x - f->GetFieldAsDouble("ref_col"), 2) + std::pow(a.y - f->GetFieldAsDouble("ref_row"), 2);
+      ++n;
+    }
+    ASSERT_GT(n, 10);
+    EXPECT_NEAR(std::sqrt(se / n), reported, 0.02 * reported + 0.01) << model;
+  }
+}
+
+TEST_F(EndToEnd, RealSarOpticalPairsWithKnownMisregistrations) {
+  SKIP_WITHOUT_SHARED_DATA();
+  struct Case {
+    AlignedPair pair;
+    Misregistration m;
+    double tolerance;  // px; 3MOS and VSFF ground truth is itself good to 1-2 px
+  };
+  Misregistration shift, rotate, scale, affine;
+  shift.dx = 31, shift.dy = -22;
+  rotate.dx = -12, rotate.dy = 18, rotate.rotationDeg = 3;
+  scale.dx = 25, scale.dy = 9, scale.scale = 1.03;
+  affine.dx = -18, affine.dy = -27, affine.rotationDeg = -2, affine.scale = 0.98, affine.shear = 0.01;
+  std::vector<Case> cases{{mmreg_test::threeMosPair("SEN_city", 6), shift, 3.0},
+                          {mmreg_test::threeMosPair("SEN_rural", 6), rotate, 3.0},
+                          {mmreg_test::threeMosPair("SEN_mountain", 2), scale, 3.0}};
+  for (auto& p : loadVsff(mmreg_test::sharedData() + "/vsff"))
+    if (p.name == "vsff/WHU-OPT-SAR.tif") cases.push_back({p, affine, 3.0});
+  ASSERT_EQ(cases.size(), 4u);
+  int k = 0;
+  for (auto& c : cases) {
+    const auto sc = buildCase(c.pair, c.m, MisregistrationMode::Georeferencing, dir, "c" + std::to_string(k++));
+    const std::string out = dir + "/out" + std::to_string(k) + ".tif";
+    const auto r = mmreg_test::runCli("-q -georef_only " + sc.reference + " " + sc.sensed + " " + out);
+    ASSERT_EQ(r.exitCode, 0) << c.pair.name << ": " << r.output;
+    EXPECT_LT(worstGridError(out, sc), c.tolerance) << c.pair.name;
+  }
+}
+
+TEST_F(EndToEnd, UngeoreferencedSensedIsFoundByTheCoarsePass) {
+  SKIP_WITHOUT_SHARED_DATA();
+  for (auto& p : loadLandsat(mmreg_test::sharedData() + "/landsat")) {
+    if (p.name != "landsat/red-nir") continue;
+    Misregistration m;
+    m.rotationDeg = 35, m.scale = 1.4, m.dx = 20, m.dy = -15;
+    const auto sc = buildCase(p, m, MisregistrationMode::Pixels, dir, "coarse");
+    const auto r = mmreg_test::runCli("-q -georef_only -sensed_type optical " + sc.reference + " " + sc.sensed + " " + dir + "/o.tif");
+    ASSERT_EQ(r.exitCode, 0) << r.output;
+    // Only the overlap is meaningful: the truth is checked where both images have data.
+    GdalMapping gm(dir + "/o.tif", sc.reference);
+    double worst = 0;
+    for (int j = 3; j <= 7; ++j)
+      for (int i = 3; i <= 7; ++i) {
+        const Point2 s{sc.sensedWidth * i / 10.0, sc.sensedHeight * j / 10.0};
+        const Point2 a = gm(s), t = sc.truthOf(s);
+        worst = std::max(worst, std::hypot(a.x - t.x, a.y - t.y));
+      }
+    EXPECT_LT(worst, 1.0);
+  }
+}
+
+TEST_F(EndToEnd, BenchmarkHarnessRunsOnAFewPairs) {
+  SKIP_WITHOUT_SHARED_DATA();
+  const auto r = mmreg_test::runProgram(MMREG_BENCH, "--data " + mmreg_test::sharedData() +
+                                                         " --sources landsat --per-source 2 --matchers area,sift --work " + dir);
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_NE(r.output.find("| area | 2 | 2 (100%)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("| sift | 2 |"), std::string::npos) << r.output;
+}

@@ -1,0 +1,125 @@
+// The robust global fit: a known transform plus injected outliers is recovered, check points
+// are held out and never fitted, and the automatic choice does not overfit.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "mmreg/error.h"
+#include "mmreg/global_fit.h"
+
+using namespace mmreg;
+
+namespace {
+
+struct Synthetic {
+  std::vector<TiePoint> points;
+  std::vector<bool> outlier;
+};
+
+template <class F>
+Synthetic make(F truth, int n, double noise, double outlierShare, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> u(0, 2000), off(-80, 80), bern(0, 1);
+  std::normal_distribution<double> g(0, noise);
+  Synthetic s;
+  for (int i = 0; i < n; ++i) {
+    const Point2 sen{u(rng), u(rng)};
+    Point2 ref = truth(sen);
+    const bool bad = bern(rng) < outlierShare;
+    if (bad) ref = {ref.x + off(rng) + 20, ref.y + off(rng) - 20};
+    else ref = {ref.x + g(rng), ref.y + g(rng)};
+    s.points.push_back({ref, sen, 1.0, i % 7});
+    s.outlier.push_back(bad);
+  }
+  return s;
+}
+
+Point2 affineTruth(Point2 p) { return {1.02 * p.x - 0.05 * p.y + 31.5, 0.04 * p.x + 0.99 * p.y - 17.25}; }
+
+double maxError(const Transform2D& m, Point2 (*truth)(Point2)) {
+  double worst = 0;
+  for (double y = 0; y <= 2000; y += 250)
+    for (double x = 0; x <= 2000; x += 250) {
+      const Point2 a = m.apply({x, y}), b = truth({x, y});
+      worst = std::max(worst, std::hypot(a.x - b.x, a.y - b.y));
+    }
+  return worst;
+}
+
+}  // namespace
+
+TEST(GlobalFit, RecoversAffineDespiteFortyPercentOutliers) {
+  const auto s = make(affineTruth, 300, 0.5, 0.4, 3);
+  FitOptions o;
+  o.model = ModelType::Affine;
+  const auto r = fitGlobalModel(s.points, o);
+  EXPECT_LT(maxError(*r.forward, affineTruth), 0.5);
+  int wrongInliers = 0;
+  for (size_t i = 0; i < s.points.size(); ++i) wrongInliers += r.inlier[i] && s.outlier[i];
+  EXPECT_LE(wrongInliers, 3);
+  EXPECT_NEAR(r.rmseFit, 0.5 * std::sqrt(2.0), 0.2);
+  // The inverse undoes the forward model.
+  const Point2 p{700, 900}, q = r.inverse->apply(r.forward->apply(p));
+  EXPECT_NEAR(q.x, p.x, 0.05);
+  EXPECT_NEAR(q.y, p.y, 0.05);
+}
+
+TEST(GlobalFit, EveryModelTypeSurvivesOutliers) {
+  const auto s = make(affineTruth, 400, 0.3, 0.3, 5);
+  for (auto t : {ModelType::Translation, ModelType::Similarity, ModelType::Affine, ModelType::Projective, ModelType::Poly2,
+                 ModelType::Poly3, ModelType::Tps}) {
+    FitOptions o;
+    o.model = t;
+    o.inlierThreshold = t == ModelType::Translation || t == ModelType::Similarity ? 200 : 3;  // they cannot fit the shear
+    const auto r = fitGlobalModel(s.points, o);
+    EXPECT_EQ(r.forward->type(), t);
+    if (t != ModelType::Translation && t != ModelType::Similarity) EXPECT_LT(maxError(*r.forward, affineTruth), 1.5) << modelName(t);
+  }
+}
+
+TEST(GlobalFit, CheckPointsAreHeldOutAndNeverFitted) {
+  auto s = make(affineTruth, 200, 0.4, 0.0, 7);
+  FitOptions o;
+  o.model = ModelType::Affine;
+  o.checkShare = 0.25;
+  const auto r = fitGlobalModel(s.points, o);
+  EXPECT_NEAR(r.checkCount, 0.25 * r.inlierCount, 1.0);
+  // Moving a check point must not move the model: it was not fitted.
+  size_t k = 0;
+  while (!r.check[k]) ++k;
+  s.points[k].ref.x += 1.0;  // still an inlier under the 3 px threshold
+  const auto r2 = fitGlobalModel(s.points, o);
+  ASSERT_TRUE(r2.check[k]);  // the draw is seeded, so the same points are held out
+  const auto a = r.forward->parameters(), b = r2.forward->parameters();
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_DOUBLE_EQ(a[i], b[i]);
+  EXPECT_GT(r2.rmseCheck, r.rmseCheck);
+}
+
+TEST(GlobalFit, AutomaticChoiceDoesNotOverfit) {
+  FitOptions o;
+  o.model = ModelType::Auto;
+  const auto affine = fitGlobalModel(make(affineTruth, 300, 0.5, 0.1, 11).points, o);
+  EXPECT_EQ(affine.forward->type(), ModelType::Affine);
+  EXPECT_FALSE(affine.candidates.empty());
+  const auto shift = fitGlobalModel(make([](Point2 p) { return Point2{p.x + 4, p.y - 9}; }, 300, 0.5, 0.1, 12).points, o);
+  EXPECT_EQ(shift.forward->type(), ModelType::Translation);
+  const auto bent = fitGlobalModel(
+      make([](Point2 p) { return Point2{p.x + 3e-6 * p.x * p.x + 2e-6 * p.x * p.y, p.y + 4e-6 * p.y * p.y}; }, 400, 0.3, 0.1, 13).points, o);
+  EXPECT_EQ(bent.forward->type(), ModelType::Poly2);
+}
+
+TEST(GlobalFit, TooFewInliersNamesTheCounts) {
+  const auto s = make(affineTruth, 10, 0.3, 0.7, 17);
+  FitOptions o;
+  o.model = ModelType::Poly3;
+  try {
+    fitGlobalModel(s.points, o);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("too few tie points for a poly3 model"), std::string::npos) << m;
+    EXPECT_NE(m.find("10 candidate matches"), std::string::npos) << m;
+    EXPECT_NE(m.find("21 needed"), std::string::npos) << m;
+  }
+}

@@ -1,0 +1,153 @@
+// Output writers: the temporary-name transaction, the fitted georeferencing as GDAL's own
+// transformers read it, the Georeferencer .points format, and the GeoPackage layer.
+#include <gdal_alg.h>
+#include <gdal_priv.h>
+#include <gtest/gtest.h>
+#include <ogrsf_frmts.h>
+
+#include <cmath>
+#include <fstream>
+#include <random>
+
+#include "mmreg/error.h"
+#include "mmreg/outputs.h"
+#include "test_support.h"
+
+using namespace mmreg;
+
+class OutputsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    GDALAllRegister();
+    dir = mmreg_test::freshDir("outputs");
+  }
+  void TearDown() override { mmreg_test::removeTree(dir); }
+  void touch(const std::string& p) { std::ofstream(p) << "x"; }
+  std::string dir;
+};
+
+TEST_F(OutputsTest, TransactionRollsBackUnlessCommitted) {
+  std::string tmp;
+  {
+    OutputTransaction tx;
+    tmp = tx.stage(dir + "/out.tif");
+    EXPECT_EQ(tmp.substr(tmp.size() - 4), ".tif");
+    EXPECT_EQ(tmp.substr(0, dir.size()), dir);
+    touch(tmp);
+    touch(tmp + ".aux.xml");
+  }
+  EXPECT_EQ(mmreg_test::countEntries(dir), 0);
+  {
+    OutputTransaction tx;
+    touch(tx.stage(dir + "/a.json"));
+    touch(tx.stage(dir + "/b.points"));
+    tx.commit(false);
+  }
+  EXPECT_TRUE(mmreg_test::fileExists(dir + "/a.json"));
+  EXPECT_TRUE(mmreg_test::fileExists(dir + "/b.points"));
+  EXPECT_EQ(mmreg_test::countEntries(dir), 2);
+}
+
+TEST_F(OutputsTest, CommitRefusesToReplaceAFileThatAppeared) {
+  OutputTransaction tx;
+  touch(tx.stage(dir + "/late.txt"));
+  touch(dir + "/late.txt");
+  EXPECT_THROW(tx.commit(false), Error);
+}
+
+namespace {
+
+struct Fixture {
+  GeoRaster ref = GeoRaster::open(mmreg_test::sampleData() + "/landsat_red_swir1_ref.tif");
+  GeoRaster sen = GeoRaster::open(mmreg_test::sampleData() + "/landsat_red_swir1_sensed.tif");
+};
+
+// GDAL's own transformer for the fitted georeferencing, sensed pixel -> reference map.
+Point2 throughGdal(const FittedGeoref& g, Point2 p) {
+  if (g.hasGeoTransform) return applyGeoTransform(g.geoTransform, p);
+  std::vector<GDAL_GCP> gcps(g.gcps.size());
+  for (size_t i = 0; i < gcps.size(); ++i)
+    gcps[i] = {const_cast<char*>(""), const_cast<char*>(""), g.gcps[i].first.x, g.gcps[i].first.y,
+               g.gcps[i].second.x, g.gcps[i].second.y, 0};
+  void* t = g.polynomialOrder > 0 ? GDALCreateGCPTransformer(static_cast<int>(gcps.size()), gcps.data(), g.polynomialOrder, FALSE)
+                                  : GDALCreateTPSTransformer(static_cast<int>(gcps.size()), gcps.data(), FALSE);
+  double x = p.x, y = p.y, z = 0;
+  int ok = 0;
+  (g.polynomialOrder > 0 ? GDALGCPTransform : GDALTPSTransform)(t, FALSE, 1, &x, &y, &z, &ok);
+  (g.polynomialOrder > 0 ? GDALDestroyGCPTransformer : GDALDestroyTPSTransformer)(t);
+  EXPECT_TRUE(ok);
+  return {x, y};
+}
+
+}  // namespace
+
+TEST_F(OutputsTest, FittedGeoreferencingIsReproducedByGdalTransformers) {
+  Fixture f;
+  const GeoTransform r = f.ref.geoTransform();
+  std::vector<Point2> from, to;
+  std::mt19937 rng(9);
+  std::uniform_real_distribution<double> u(0, 340);
+  for (int i = 0; i < 80; ++i) {
+    const Point2 p{u(rng), u(rng)};
+    from.push_back(p);
+    to.push_back({3 + 1.01 * p.x + 2e-4 * p.x * p.y + 0.01 * p.y, -4 + 0.99 * p.y + 1e-4 * p.x * p.x});
+  }
+  for (auto t : {ModelType::Affine, ModelType::Projective, ModelType::Poly2, ModelType::Poly3, ModelType::Tps}) {
+    const auto m = fitTransform(t, from, to);
+    const FittedGeoref g = describeFit(f.ref, f.sen, *m);
+    EXPECT_EQ(g.hasGeoTransform, t == ModelType::Affine);
+    for (auto p : {Point2{10, 20}, Point2{170, 180}, Point2{330, 300}}) {
+      const Point2 want = applyGeoTransform(r, m->apply(p)), got = throughGdal(g, p);
+      // 28.5 m pixels: agreement to 1/100 of a pixel
+      EXPECT_NEAR(got.x, want.x, 0.3) << modelName(t);
+      EXPECT_NEAR(got.y, want.y, 0.3) << modelName(t);
+    }
+  }
+}
+
+TEST_F(OutputsTest, PointsFileFollowsTheGeoreferencerFormat) {
+  Fixture f;
+  std::vector<TiePoint> pts;
+  for (int i = 0; i < 20; ++i) pts.push_back({{10.0 + 15 * i, 20.0 + 13 * (i % 7)}, {12.0 + 15 * i, 18.0 + 13 * (i % 7)}, 1, 0});
+  pts.push_back({{5, 5}, {300, 300}, 1, 0});  // an outlier
+  FitOptions o;
+  o.model = ModelType::Translation;
+  const auto fit = fitGlobalModel(pts, o);
+  writePointsFile(f.ref, f.sen, pts, fit, dir + "/p.points");
+  std::ifstream in(dir + "/p.points");
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line.rfind("#CRS: ", 0), 0u);
+  std::getline(in, line);
+  EXPECT_EQ(line, "mapX,mapY,sourceX,sourceY,enable,dX,dY,residual");
+  int rows = 0;
+  while (std::getline(in, line)) {
+    ++rows;
+    int commas = 0;
+    for (char c : line) commas += c == ',';
+    EXPECT_EQ(commas, 7) << line;
+  }
+  EXPECT_EQ(rows, fit.inlierCount);
+  EXPECT_EQ(rows, 20);
+}
+
+TEST_F(OutputsTest, TiePointLayerHasFlagsAndResiduals) {
+  Fixture f;
+  std::vector<TiePoint> pts;
+  for (int i = 0; i < 30; ++i) pts.push_back({{10.0 + 9 * i, 30.0 + 7 * (i % 5)}, {11.0 + 9 * i, 29.0 + 7 * (i % 5)}, 0.5, i % 3});
+  FitOptions o;
+  o.model = ModelType::Translation;
+  const auto fit = fitGlobalModel(pts, o);
+  writeTiePointsGpkg(f.ref, f.sen, pts, fit, dir + "/t.gpkg");
+  GDALDatasetUniquePtr ds(GDALDataset::Open((dir + "/t.gpkg").c_str(), GDAL_OF_VECTOR));
+  ASSERT_TRUE(ds);
+  OGRLayer* l = ds->GetLayerByName("tie_points");
+  ASSERT_TRUE(l);
+  EXPECT_EQ(l->GetFeatureCount(), 30);
+  for (const char* name : {"ref_x", "ref_y", "sensed_col", "sensed_row", "inlier", "check", "residual_px", "residual_m", "tile"})
+    EXPECT_GE(l->GetLayerDefn()->GetFieldIndex(name), 0) << name;
+  int checks = 0;
+  for (auto& feat : *l) checks += feat->GetFieldAsInteger("check");
+  EXPECT_EQ(checks, fit.checkCount);
+  EXPECT_GT(checks, 0);
+}

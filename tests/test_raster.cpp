@@ -1,0 +1,134 @@
+// GDAL raster access: windows past the edge, decimation through averaging, nodata and alpha
+// masks, and the data types the product supports, including complex SAR.
+#include <gdal_priv.h>
+#include <gtest/gtest.h>
+
+#include <complex>
+
+#include "mmreg/error.h"
+#include "mmreg/raster.h"
+#include "test_support.h"
+
+using namespace mmreg;
+
+namespace {
+
+std::string makeRaster(const std::string& dir, GDALDataType type, int bands, bool nodata) {
+  const std::string path = dir + "/r_" + GDALGetDataTypeName(type) + ".tif";
+  auto* drv = GetGDALDriverManager()->GetDriverByName("GTiff");
+  GDALDatasetUniquePtr ds(drv->Create(path.c_str(), 40, 30, bands, type, nullptr));
+  for (int b = 1; b <= bands; ++b) {
+    std::vector<double> v(40 * 30 * 2);
+    for (int y = 0; y < 30; ++y)
+      for (int x = 0; x < 40; ++x) {
+        v[2 * (y * 40 + x)] = x + 2 * y;      // real part
+        v[2 * (y * 40 + x) + 1] = 0;          // imaginary part
+      }
+    const bool cplx = GDALDataTypeIsComplex(type);
+    std::vector<double> real(40 * 30);
+    for (size_t i = 0; i < real.size(); ++i) real[i] = v[2 * i];
+    if (cplx) {
+      for (size_t i = 0; i < real.size(); ++i) v[2 * i] = 3 * real[i], v[2 * i + 1] = 4 * real[i];  // |z| = 5 * real
+      ds->GetRasterBand(b)->RasterIO(GF_Write, 0, 0, 40, 30, v.data(), 40, 30, GDT_CFloat64, 0, 0);
+    } else {
+      ds->GetRasterBand(b)->RasterIO(GF_Write, 0, 0, 40, 30, real.data(), 40, 30, GDT_Float64, 0, 0);
+    }
+    if (nodata) ds->GetRasterBand(b)->SetNoDataValue(0);
+  }
+  return path;
+}
+
+}  // namespace
+
+class RasterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    GDALAllRegister();
+    dir = mmreg_test::freshDir("raster");
+  }
+  void TearDown() override { mmreg_test::removeTree(dir); }
+  std::string dir;
+};
+
+TEST_F(RasterTest, ReadsEachSupportedTypeAsFloat) {
+  for (auto t : {GDT_Byte, GDT_UInt16, GDT_Int16, GDT_Float32}) {
+    const auto r = GeoRaster::open(makeRaster(dir, t, 1, false));
+    const Image img = r.readWindow(1, {5, 4, 10, 8}, 10, 8);
+    EXPECT_FLOAT_EQ(img.at(3, 2), (5 + 3) + 2 * (4 + 2)) << GDALGetDataTypeName(t);
+    EXPECT_TRUE(img.isValid(9, 7));
+  }
+}
+
+TEST_F(RasterTest, ComplexSarGivesAmplitude) {
+  const auto r = GeoRaster::open(makeRaster(dir, GDT_CFloat32, 1, false));
+  EXPECT_TRUE(r.isComplex(1));
+  const Image img = r.readWindow(1, {0, 0, 40, 30}, 40, 30);
+  EXPECT_NEAR(img.at(7, 3), 5.0 * (7 + 6), 1e-4);
+}
+
+TEST_F(RasterTest, WindowPastTheEdgeIsInvalidOutside) {
+  const auto r = GeoRaster::open(makeRaster(dir, GDT_Byte, 1, false));
+  const Image img = r.readWindow(1, {-10, -5, 30, 20}, 30, 20);
+  EXPECT_FALSE(img.isValid(0, 0));
+  EXPECT_FALSE(img.isValid(9, 10));
+  EXPECT_TRUE(img.isValid(10, 5));
+  EXPECT_FLOAT_EQ(img.at(10, 5), 0.f);  // raster pixel (0,0)
+  EXPECT_FLOAT_EQ(img.at(12, 6), 2 + 2 * 1);
+}
+
+TEST_F(RasterTest, DecimationAverages) {
+  const auto r = GeoRaster::open(makeRaster(dir, GDT_Float32, 1, false));
+  const Image img = r.readWindow(1, {0, 0, 40, 30}, 20, 15);
+  // Output pixel (0,0) averages raster (0..1, 0..1): values 0, 1, 2, 3.
+  EXPECT_NEAR(img.at(0, 0), 1.5, 1e-5);
+}
+
+TEST_F(RasterTest, NodataIsInvalid) {
+  const auto r = GeoRaster::open(makeRaster(dir, GDT_Int16, 1, true));
+  const Image img = r.readWindow(1, {0, 0, 40, 30}, 40, 30);
+  EXPECT_FALSE(img.isValid(0, 0));  // value 0 is nodata
+  EXPECT_TRUE(img.isValid(1, 0));
+}
+
+TEST_F(RasterTest, AlphaBandMasksAllBands) {
+  const std::string path = dir + "/rgba.tif";
+  auto* drv = GetGDALDriverManager()->GetDriverByName("GTiff");
+  const char* co[] = {"ALPHA=YES", nullptr};
+  {
+    GDALDatasetUniquePtr ds(drv->Create(path.c_str(), 8, 8, 4, GDT_Byte, const_cast<char**>(co)));
+    std::vector<GByte> v(64, 200), a(64, 255);
+    a[9] = 0;
+    for (int b = 1; b <= 3; ++b) ds->GetRasterBand(b)->RasterIO(GF_Write, 0, 0, 8, 8, v.data(), 8, 8, GDT_Byte, 0, 0);
+    ds->GetRasterBand(4)->RasterIO(GF_Write, 0, 0, 8, 8, a.data(), 8, 8, GDT_Byte, 0, 0);
+  }
+  const auto r = GeoRaster::open(path);
+  const Image img = r.readWindow(2, {0, 0, 8, 8}, 8, 8);
+  EXPECT_FALSE(img.isValid(1, 1));
+  EXPECT_TRUE(img.isValid(2, 1));
+}
+
+TEST_F(RasterTest, BadInputsAreClearErrors) {
+  try {
+    GeoRaster::open(dir + "/missing.tif");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("does not exist"), std::string::npos);
+  }
+  const std::string text = dir + "/notes.txt";
+  FILE* f = std::fopen(text.c_str(), "w");
+  std::fputs("not a raster\n", f);
+  std::fclose(f);
+  try {
+    GeoRaster::open(text);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("as a raster"), std::string::npos) << e.what();
+  }
+  const auto r = GeoRaster::open(makeRaster(dir, GDT_Byte, 2, false));
+  try {
+    r.checkBand(3, "sensed band (-b)");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("has 2 band(s)"), std::string::npos) << e.what();
+  }
+}
