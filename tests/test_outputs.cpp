@@ -138,7 +138,7 @@ TEST_F(OutputsTest, TiePointLayerHasFlagsAndResiduals) {
   FitOptions o;
   o.model = ModelType::Translation;
   const auto fit = fitGlobalModel(pts, o);
-  writeTiePointsGpkg(f.ref, f.sen, pts, fit, dir + "/t.gpkg");
+  writeTiePointsGpkg(f.ref, pts, fit, dir + "/t.gpkg");
   GDALDatasetUniquePtr ds(GDALDataset::Open((dir + "/t.gpkg").c_str(), GDAL_OF_VECTOR));
   ASSERT_TRUE(ds);
   OGRLayer* l = ds->GetLayerByName("tie_points");

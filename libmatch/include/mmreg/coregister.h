@@ -87,6 +87,11 @@ MatchResult matchRasters(const std::string& reference, const std::string& sensed
 // them together on success, so a failure or cancel leaves no partial file.
 CoregisterResult coregister(const CoregisterOptions& options, const ProgressFn& progress);
 
+// Fits the model to given tie points (hand-edited, say) and writes the outputs of `options.out`
+// like coregister; options.match is not used. The reference gives the grid and the CRS.
+CoregisterResult applyTiePoints(const CoregisterOptions& options, const std::vector<TiePoint>& points,
+                                const ProgressFn& progress);
+
 // Checks an options object and the output paths before work starts; throws mmreg::Error.
 void validateOptions(const CoregisterOptions& options);
 

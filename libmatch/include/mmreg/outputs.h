@@ -30,9 +30,19 @@ void writeGeorefOnly(const GeoRaster& reference, const GeoRaster& sensed, const 
 // The sensed raster resampled by GDAL's warper onto the reference grid or its own grid.
 void writeWarped(const GeoRaster& reference, const GeoRaster& sensed, const Transform2D& forward,
                  const OutputOptions& options, const std::string& path, const ProgressSpan& progress);
-// GeoPackage point layer "tie_points": both positions, residuals, inlier and check flags.
-void writeTiePointsGpkg(const GeoRaster& reference, const GeoRaster& sensed, const std::vector<TiePoint>& points,
-                        const FitResult& fit, const std::string& path);
+// The attribute table of a tie-point layer, shared by the GeoPackage writer and the QGIS sink:
+// tile, ref_x, ref_y, ref_col, ref_row, sensed_col, sensed_row, score, inlier, check, dx_px,
+// dy_px, residual_px, residual_m. The point geometry is (ref_x, ref_y) in the reference CRS.
+struct TiePointField {
+  const char* name;
+  bool integer;
+};
+const std::vector<TiePointField>& tiePointFields();
+std::vector<double> tiePointValues(const GeoRaster& reference, const TiePoint& point, const FitResult& fit, size_t index);
+
+// GeoPackage point layer "tie_points" with the fields above.
+void writeTiePointsGpkg(const GeoRaster& reference, const std::vector<TiePoint>& points, const FitResult& fit,
+                        const std::string& path);
 // QGIS Georeferencer .points file.
 void writePointsFile(const GeoRaster& reference, const GeoRaster& sensed, const std::vector<TiePoint>& points,
                      const FitResult& fit, const std::string& path);

@@ -11,9 +11,24 @@
 
 namespace mmreg {
 
-void writeTiePointsGpkg(const GeoRaster& ref, const GeoRaster& sen, const std::vector<TiePoint>& pts,
-                        const FitResult& fit, const std::string& path) {
-  (void)sen;
+const std::vector<TiePointField>& tiePointFields() {
+  static const std::vector<TiePointField> fields{
+      {"tile", true},        {"ref_x", false},  {"ref_y", false},       {"ref_col", false}, {"ref_row", false},
+      {"sensed_col", false}, {"sensed_row", false}, {"score", false},   {"inlier", true},   {"check", true},
+      {"dx_px", false},      {"dy_px", false},  {"residual_px", false}, {"residual_m", false}};
+  return fields;
+}
+
+std::vector<double> tiePointValues(const GeoRaster& ref, const TiePoint& p, const FitResult& fit, size_t i) {
+  const Point2 map = applyGeoTransform(ref.geoTransform(), p.ref);
+  const double r = std::hypot(fit.residual[i].x, fit.residual[i].y);
+  return {static_cast<double>(p.tile), map.x, map.y, p.ref.x, p.ref.y, p.sensed.x, p.sensed.y, p.score,
+          static_cast<double>(fit.inlier[i]), static_cast<double>(fit.check[i]), fit.residual[i].x, fit.residual[i].y,
+          r, r * ref.pixelSize()};
+}
+
+void writeTiePointsGpkg(const GeoRaster& ref, const std::vector<TiePoint>& pts, const FitResult& fit,
+                        const std::string& path) {
   GDALDriver* drv = GetGDALDriverManager()->GetDriverByName("GPKG");
   if (!drv) throw Error("GDAL has no GeoPackage driver; install a GDAL build with SQLite support");
   GDALDatasetUniquePtr ds(drv->Create(path.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
@@ -23,39 +38,19 @@ void writeTiePointsGpkg(const GeoRaster& ref, const GeoRaster& sen, const std::v
   if (!wkt.empty()) srs.importFromWkt(wkt.c_str());
   OGRLayer* layer = ds->CreateLayer("tie_points", wkt.empty() ? nullptr : &srs, wkbPoint, nullptr);
   if (!layer) throw Error("cannot create layer tie_points in '" + path + "': " + CPLGetLastErrorMsg());
-  const struct {
-    const char* name;
-    OGRFieldType type;
-  } fields[] = {{"tile", OFTInteger},       {"ref_x", OFTReal},       {"ref_y", OFTReal},      {"ref_col", OFTReal},
-                {"ref_row", OFTReal},       {"sensed_col", OFTReal},  {"sensed_row", OFTReal}, {"score", OFTReal},
-                {"inlier", OFTInteger},     {"check", OFTInteger},    {"dx_px", OFTReal},      {"dy_px", OFTReal},
-                {"residual_px", OFTReal},   {"residual_m", OFTReal}};
+  const auto& fields = tiePointFields();
   for (auto& f : fields) {
-    OGRFieldDefn def(f.name, f.type);
+    OGRFieldDefn def(f.name, f.integer ? OFTInteger : OFTReal);
     if (layer->CreateField(&def) != OGRERR_NONE) throw Error(std::string("cannot create field ") + f.name);
   }
-  const GeoTransform gt = ref.geoTransform();
-  const double pix = ref.pixelSize();
   if (layer->StartTransaction() != OGRERR_NONE) throw Error("cannot start a transaction in '" + path + "'");
   for (size_t i = 0; i < pts.size(); ++i) {
-    const Point2 map = applyGeoTransform(gt, pts[i].ref);
+    const auto values = tiePointValues(ref, pts[i], fit, i);
     OGRFeature f(layer->GetLayerDefn());
-    const double r = std::hypot(fit.residual[i].x, fit.residual[i].y);
-    f.SetField("tile", pts[i].tile);
-    f.SetField("ref_x", map.x);
-    f.SetField("ref_y", map.y);
-    f.SetField("ref_col", pts[i].ref.x);
-    f.SetField("ref_row", pts[i].ref.y);
-    f.SetField("sensed_col", pts[i].sensed.x);
-    f.SetField("sensed_row", pts[i].sensed.y);
-    f.SetField("score", pts[i].score);
-    f.SetField("inlier", static_cast<int>(fit.inlier[i]));
-    f.SetField("check", static_cast<int>(fit.check[i]));
-    f.SetField("dx_px", fit.residual[i].x);
-    f.SetField("dy_px", fit.residual[i].y);
-    f.SetField("residual_px", r);
-    f.SetField("residual_m", r * pix);
-    OGRPoint p(map.x, map.y);
+    for (size_t k = 0; k < fields.size(); ++k)
+      if (fields[k].integer) f.SetField(static_cast<int>(k), static_cast<int>(values[k]));
+      else f.SetField(static_cast<int>(k), values[k]);
+    OGRPoint p(values[1], values[2]);
     f.SetGeometry(&p);
     if (layer->CreateFeature(&f) != OGRERR_NONE) throw Error("cannot write tie point to '" + path + "'");
   }

@@ -96,6 +96,29 @@ void validateOptions(const CoregisterOptions& o) {
   checkOutputPath(o.out.pointsPath, "points file", o, seen);
 }
 
+namespace {
+
+// Writes every output of `o.out` for a finished fit, all or nothing.
+void writeOutputs(const GeoRaster& ref, const GeoRaster& sen, const CoregisterOptions& o, CoregisterResult& r,
+                  const ProgressSpan& progress) {
+  const auto t0 = Clock::now();
+  OutputTransaction tx;
+  if (!o.out.output.empty()) {
+    const std::string tmp = tx.stage(o.out.output);
+    if (o.out.georefOnly) writeGeorefOnly(ref, sen, *r.fit.forward, o.out, tmp, progress.sub(0, 0.95));
+    else writeWarped(ref, sen, *r.fit.forward, o.out, tmp, progress.sub(0, 0.95));
+  }
+  if (!o.out.tiePointsPath.empty()) writeTiePointsGpkg(ref, r.match.tiePoints, r.fit, tx.stage(o.out.tiePointsPath));
+  if (!o.out.pointsPath.empty()) writePointsFile(ref, sen, r.match.tiePoints, r.fit, tx.stage(o.out.pointsPath));
+  r.stages.push_back({"outputs", since(t0)});
+  if (!o.out.reportPath.empty()) writeReportJson(o, r, tx.stage(o.out.reportPath));
+  progress.update(0.97, "renaming outputs");
+  tx.commit(o.out.overwrite);
+  progress.update(1.0, "done");
+}
+
+}  // namespace
+
 CoregisterResult coregister(const CoregisterOptions& o, const ProgressFn& progressFn) {
   validateOptions(o);
   const ProgressSpan progress(progressFn, 0, 1);
@@ -103,33 +126,36 @@ CoregisterResult coregister(const CoregisterOptions& o, const ProgressFn& progre
   const GeoRaster sen = GeoRaster::open(o.sensed);
   CoregisterResult r;
   r.referencePixelSize = ref.pixelSize();
-  const bool writesRaster = !o.out.output.empty();
-  r.match = matchOpenRasters(ref, sen, o.match, o.fit, progress.sub(0, writesRaster ? 0.7 : 0.95));
+  const double matchShare = o.out.output.empty() ? 0.95 : 0.7;
+  r.match = matchOpenRasters(ref, sen, o.match, o.fit, progress.sub(0, matchShare));
   r.stages = r.match.stages;
 
-  auto t0 = Clock::now();
+  const auto t0 = Clock::now();
   r.fit = fitGlobalModel(r.match.tiePoints, o.fit);
   for (size_t i = 0; i < r.match.tiePoints.size(); ++i)
     if (r.fit.inlier[i])
       for (auto& t : r.match.tiles)
         if (t.pass == r.match.finalPass && t.index == r.match.tiePoints[i].tile) ++t.inliers;
   r.stages.push_back({"global fit", since(t0)});
+  writeOutputs(ref, sen, o, r, progress.sub(matchShare, 1.0));
+  return r;
+}
 
-  t0 = Clock::now();
-  OutputTransaction tx;
-  if (writesRaster) {
-    const std::string tmp = tx.stage(o.out.output);
-    const auto span = progress.sub(0.7, 0.98);
-    if (o.out.georefOnly) writeGeorefOnly(ref, sen, *r.fit.forward, o.out, tmp, span);
-    else writeWarped(ref, sen, *r.fit.forward, o.out, tmp, span);
-  }
-  if (!o.out.tiePointsPath.empty()) writeTiePointsGpkg(ref, sen, r.match.tiePoints, r.fit, tx.stage(o.out.tiePointsPath));
-  if (!o.out.pointsPath.empty()) writePointsFile(ref, sen, r.match.tiePoints, r.fit, tx.stage(o.out.pointsPath));
-  r.stages.push_back({"outputs", since(t0)});
-  if (!o.out.reportPath.empty()) writeReportJson(o, r, tx.stage(o.out.reportPath));
-  progress.update(0.99, "renaming outputs");
-  tx.commit(o.out.overwrite);
-  progress.update(1.0, "done");
+CoregisterResult applyTiePoints(const CoregisterOptions& o, const std::vector<TiePoint>& points, const ProgressFn& progressFn) {
+  validateOptions(o);
+  const ProgressSpan progress(progressFn, 0, 1);
+  const GeoRaster ref = GeoRaster::open(o.reference);
+  const GeoRaster sen = GeoRaster::open(o.sensed);
+  checkReference(ref);
+  CoregisterResult r;
+  r.referencePixelSize = ref.pixelSize();
+  r.match.tiePoints = points;
+  r.match.sensedModality = "given tie points";
+  const auto t0 = Clock::now();
+  r.fit = fitGlobalModel(points, o.fit);
+  r.stages.push_back({"global fit", since(t0)});
+  progress.update(0.05, "model fitted");
+  writeOutputs(ref, sen, o, r, progress.sub(0.05, 1.0));
   return r;
 }
 

@@ -1,0 +1,78 @@
+#include <qgscoordinatetransform.h>
+#include <qgsfeatureiterator.h>
+#include <qgsgeometry.h>
+#include <qgsprocessingparameters.h>
+#include <qgsprocessingutils.h>
+#include <qgsrasterfilewriter.h>
+
+#include <QFileInfo>
+
+#include "mmreg/raster.h"
+#include "mmreg_algorithms.h"
+
+QString ApplyTiePointsAlgorithm::shortHelpString() const {
+  return QObject::tr("<p>Fits the chosen model to a tie-point layer and warps the sensed raster with it, so that tie "
+                     "points can be edited by hand and applied again. The layer needs the fields <i>sensed_col</i> and "
+                     "<i>sensed_row</i> (sensed pixel position); each point's geometry is its position on the reference. "
+                     "Points whose <i>inlier</i> field is 0 are left out; the others are fitted robustly again, with a "
+                     "share held out as check points.</p>");
+}
+
+void ApplyTiePointsAlgorithm::initAlgorithm(const QVariantMap&) {
+  addInputParameters(false);
+  addParameter(new QgsProcessingParameterFeatureSource(QStringLiteral("TIE_POINTS_IN"), QObject::tr("Tie points"),
+                                                       QList<int>() << QgsProcessing::TypeVectorPoint));
+  addModelParameter();
+  addParameter(new QgsProcessingParameterBoolean(QStringLiteral("GEOREF_ONLY"), QObject::tr("Georeference only (do not resample)"), false));
+  addParameter(new QgsProcessingParameterRasterDestination(QStringLiteral("OUTPUT"), QObject::tr("Co-registered raster")));
+  addParameter(new QgsProcessingParameterFeatureSink(QStringLiteral("TIE_POINTS"), QObject::tr("Tie points with new residuals"),
+                                                     QgsProcessing::TypeVectorPoint, QVariant(), true));
+}
+
+bool ApplyTiePointsAlgorithm::prepareAlgorithm(const QVariantMap& parameters, QgsProcessingContext& context, QgsProcessingFeedback*) {
+  resolveInputs(parameters, context);
+  std::unique_ptr<QgsProcessingFeatureSource> source(parameterAsSource(parameters, QStringLiteral("TIE_POINTS_IN"), context));
+  if (!source) throw QgsProcessingException(invalidSourceError(parameters, QStringLiteral("TIE_POINTS_IN")));
+  const int col = source->fields().lookupField(QStringLiteral("sensed_col"));
+  const int row = source->fields().lookupField(QStringLiteral("sensed_row"));
+  if (col < 0 || row < 0)
+    throw QgsProcessingException(QObject::tr("The tie-point layer needs the fields sensed_col and sensed_row (as written by "
+                                             "Extract tie points); add them or choose that layer."));
+  const int inlier = source->fields().lookupField(QStringLiteral("inlier"));
+  const int tile = source->fields().lookupField(QStringLiteral("tile"));
+  const QgsCoordinateTransform toRef(source->sourceCrs(), referenceCrs_, context.transformContext());
+  const auto ref = mmreg::GeoRaster::open(referencePath_.toStdString());
+  const mmreg::GeoTransform inv = mmreg::invertGeoTransform(ref.geoTransform());
+  points_.clear();
+  QgsFeature f;
+  QgsFeatureIterator it = source->getFeatures();
+  while (it.nextFeature(f)) {
+    if (!f.hasGeometry() || (inlier >= 0 && f.attribute(inlier).toInt() == 0)) continue;
+    QgsPointXY p = f.geometry().asPoint();
+    if (toRef.isValid() && !toRef.isShortCircuited()) p = toRef.transform(p);
+    mmreg::TiePoint t;
+    t.ref = mmreg::applyGeoTransform(inv, {p.x(), p.y()});
+    t.sensed = {f.attribute(col).toDouble(), f.attribute(row).toDouble()};
+    t.tile = tile >= 0 ? f.attribute(tile).toInt() : -1;
+    t.score = 1;
+    points_.push_back(t);
+  }
+  return true;
+}
+
+QVariantMap ApplyTiePointsAlgorithm::processAlgorithm(const QVariantMap& parameters, QgsProcessingContext& context,
+                                                      QgsProcessingFeedback* feedback) {
+  auto o = optionsFrom(parameters, context, false);
+  const QString output = parameterAsOutputLayer(parameters, QStringLiteral("OUTPUT"), context);
+  const QString format = QgsRasterFileWriter::driverForExtension(QFileInfo(output).suffix());
+  o.out.output = output.toStdString();
+  o.out.format = format.isEmpty() ? "GTiff" : format.toStdString();
+  o.out.georefOnly = parameterAsBool(parameters, QStringLiteral("GEOREF_ONLY"), context);
+  feedback->pushInfo(QObject::tr("%1 tie points read").arg(points_.size()));
+  const auto result = run(feedback, [&](const mmreg::ProgressFn& p) { return mmreg::applyTiePoints(o, points_, p); });
+  logSummary(feedback, result);
+  QVariantMap out;
+  out.insert(QStringLiteral("OUTPUT"), output);
+  out.insert(QStringLiteral("TIE_POINTS"), writeTiePointSink(parameters, context, result));
+  return out;
+}
