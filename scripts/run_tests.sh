@@ -2,7 +2,7 @@
 # One command: install the Debian packages, build, and run the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install_deps.sh
-scripts/build.sh
+scripts/install_deps.sh --with-qgis
+scripts/build.sh -DMMREG_WITH_QGIS=ON
 cd build
 ctest --output-on-failure -j"$(nproc)"
