@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 
 #include "test_support.h"
 
@@ -69,4 +70,24 @@ TEST_F(QgisProcess, RunCoregisterProducesAGeoreferencedRaster) {
   GDALDestroyGenImgProjTransformer(t);
   EXPECT_LT(worst, 4.5);
   EXPECT_NE(r.output.find("RMSE_CHECK_PX"), std::string::npos) << r.output;
+}
+
+// QGIS desktop itself, under Xvfb, with the C++ plugin enabled in a fresh profile: the plugin
+// registers the provider when QGIS starts.
+TEST(QgisDesktop, CppPluginRegistersTheProviderAtStart) {
+  if (!mmreg_test::fileExists("/usr/bin/qgis") || !mmreg_test::fileExists("/usr/bin/xvfb-run"))
+    GTEST_SKIP() << "qgis desktop or xvfb-run is not installed";
+  const std::string dir = mmreg_test::freshDir("qgis_desktop");
+  const auto profile = mmreg_test::runProgram(MMREG_SOURCE_DIR "/scripts/qgis_desktop_profile.sh",
+                                              "'" + dir + "' '" + MMREG_QGIS_PLUGIN_DIR + "'");
+  ASSERT_EQ(profile.exitCode, 0) << profile.output;
+  const std::string out = dir + "/algorithms.txt";
+  const auto r = mmreg_test::runProgram(
+      "/usr/bin/env", "HOME='" + dir + "' MMREG_CHECK_OUT='" + out + "' xvfb-run -a -s '-screen 0 1280x800x24' timeout 120 " +
+                          "qgis --nologo --noversioncheck --code '" + MMREG_SOURCE_DIR + "/tests/qgis_desktop_check.py'");
+  std::ifstream in(out);
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "mmreg:applytiepoints mmreg:coregister mmreg:extracttiepoints") << r.output;
+  mmreg_test::removeTree(dir);
 }

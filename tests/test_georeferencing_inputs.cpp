@@ -1,0 +1,155 @@
+// Sensed rasters georeferenced in the other ways GDAL knows: GCPs instead of a geotransform, a
+// different CRS and pixel size (PROJ), and outputs on the sensed's own grid or as COG.
+#include <gdal_alg.h>
+#include <gdal_priv.h>
+#include <gdal_utils.h>
+#include <gtest/gtest.h>
+#include <ogr_spatialref.h>
+
+#include <cmath>
+
+#include "mmreg/raster.h"
+#include "test_support.h"
+
+using namespace mmreg;
+
+namespace {
+
+const std::string kRef = mmreg_test::sampleData() + "/landsat_red_swir1_ref.tif";
+const std::string kSen = mmreg_test::sampleData() + "/landsat_red_swir1_sensed.tif";
+
+// Worst error, over reference pixels inside the image, between where `output` puts the point
+// (via GDAL's transformer to the reference) and where the truth does: the sample's SWIR pixels
+// are aligned with the reference grid, so a correct output maps reference-grid locations onto
+// themselves. `toSensed` maps a reference pixel to the output's pixel (the truth).
+template <class F>
+double worstError(const std::string& output, F toOutputPixel) {
+  GDALDatasetUniquePtr o(GDALDataset::Open(output.c_str(), GDAL_OF_RASTER));
+  GDALDatasetUniquePtr r(GDALDataset::Open(kRef.c_str(), GDAL_OF_RASTER));
+  void* t = GDALCreateGenImgProjTransformer2(o.get(), r.get(), nullptr);
+  EXPECT_TRUE(t);
+  double worst = 0;
+  for (double y = 60; y <= 300; y += 60)
+    for (double x = 60; x <= 300; x += 60) {
+      const Point2 s = toOutputPixel(Point2{x, y});
+      double px = s.x, py = s.y, pz = 0;
+      int ok = 0;
+      GDALGenImgProjTransform(t, FALSE, 1, &px, &py, &pz, &ok);
+      worst = std::max(worst, std::hypot(px - x, py - y));
+    }
+  GDALDestroyGenImgProjTransformer(t);
+  return worst;
+}
+
+Point2 same(Point2 p) { return p; }
+
+}  // namespace
+
+class GeoreferencingInputs : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    GDALAllRegister();
+    dir = mmreg_test::freshDir("georef_inputs");
+  }
+  void TearDown() override { mmreg_test::removeTree(dir); }
+  // The sensed sample reprojected to WGS 84 geographic at about 40 m.
+  std::string reprojectedSensed() {
+    const std::string geo = dir + "/wgs84.tif";
+    GDALDatasetUniquePtr src(GDALDataset::Open(kSen.c_str(), GDAL_OF_RASTER));
+    CPLStringList args;
+    for (const char* a : {"-t_srs", "EPSG:4326", "-tr", "0.00036", "0.00036", "-r", "bilinear", "-of", "GTiff"}) args.AddString(a);
+    GDALWarpAppOptions* opt = GDALWarpAppOptionsNew(args.List(), nullptr);
+    GDALDatasetH h = src.get();
+    GDALDatasetUniquePtr out(GDALDataset::FromHandle(GDALWarp(geo.c_str(), nullptr, 1, &h, opt, nullptr)));
+    GDALWarpAppOptionsFree(opt);
+    EXPECT_TRUE(out);
+    return geo;
+  }
+  std::string dir;
+};
+
+TEST_F(GeoreferencingInputs, SensedWithGcpsInsteadOfAGeotransform) {
+  // Replace the (wrong) geotransform of the sample by 16 GCPs that carry the same wrong mapping.
+  const std::string gcpSen = dir + "/gcps.tif";
+  {
+    GDALDatasetUniquePtr src(GDALDataset::Open(kSen.c_str(), GDAL_OF_RASTER));
+    const int w = src->GetRasterXSize(), h = src->GetRasterYSize();
+    GDALDatasetUniquePtr out(GetGDALDriverManager()->GetDriverByName("GTiff")->Create(gcpSen.c_str(), w, h, 1, GDT_Byte, nullptr));
+    std::vector<GByte> px(static_cast<size_t>(w) * h);
+    ASSERT_EQ(CE_None, src->GetRasterBand(1)->RasterIO(GF_Read, 0, 0, w, h, px.data(), w, h, GDT_Byte, 0, 0));
+    ASSERT_EQ(CE_None, out->GetRasterBand(1)->RasterIO(GF_Write, 0, 0, w, h, px.data(), w, h, GDT_Byte, 0, 0));
+    double gt[6];
+    src->GetGeoTransform(gt);
+    std::vector<GDAL_GCP> gcps;
+    for (int j = 0; j < 4; ++j)
+      for (int i = 0; i < 4; ++i) {
+        const double c = w * i / 3.0, r = h * j / 3.0;
+        gcps.push_back({const_cast<char*>(""), const_cast<char*>(""), c, r, gt[0] + c * gt[1] + r * gt[2], gt[3] + c * gt[4] + r * gt[5], 0});
+      }
+    ASSERT_EQ(CE_None, out->SetGCPs(static_cast<int>(gcps.size()), gcps.data(), src->GetSpatialRef()));
+  }
+  ASSERT_EQ(GeoRaster::open(gcpSen).georefKind(), GeorefKind::Gcps);
+  const auto r = mmreg_test::runCli("-q -georef_only " + kRef + " " + gcpSen + " " + dir + "/o.tif");
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_LT(worstError(dir + "/o.tif", same), 0.5);
+}
+
+TEST_F(GeoreferencingInputs, SensedInAnotherCrsAndPixelSize) {
+  // PROJ relates the grids.
+  const std::string geo = reprojectedSensed();
+  const auto r = mmreg_test::runCli("-q -model affine " + kRef + " " + geo + " " + dir + "/o.tif");
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  // The output is on the reference grid: its pixel (c, r) must hold reference pixel (c, r).
+  const auto o = GeoRaster::open(dir + "/o.tif"), ref = GeoRaster::open(kRef);
+  for (int i = 0; i < 6; ++i) EXPECT_NEAR(o.geoTransform()[i], ref.geoTransform()[i], 1e-6);
+  // Content check: the warped SWIR correlates with the aligned original SWIR band.
+  const Image a = o.readWindow(1, {40, 40, 260, 260}, 260, 260);
+  const Image b = GeoRaster::open(mmreg_test::sharedData() + "/landsat/L7_ETMs.tif").readWindow(5, {40, 40, 260, 260}, 260, 260);
+  if (!mmreg_test::haveSharedData()) GTEST_SKIP() << "no shared data for the content check";
+  double sa = 0, sb = 0, sab = 0, saa = 0, sbb = 0;
+  const double n = a.pixels.size();
+  for (size_t i = 0; i < a.pixels.size(); ++i) {
+    sa += a.pixels[i], sb += b.pixels[i], sab += a.pixels[i] * b.pixels[i];
+    saa += a.pixels[i] * a.pixels[i], sbb += b.pixels[i] * b.pixels[i];
+  }
+  const double corr = (sab - sa * sb / n) / std::sqrt((saa - sa * sa / n) * (sbb - sb * sb / n));
+  EXPECT_GT(corr, 0.8);  // resampled twice (to 40 m and back), so not 1
+}
+
+TEST_F(GeoreferencingInputs, OwnGridAndCogOutput) {
+  const auto r = mmreg_test::runCli("-q -target own -of COG -co COMPRESS=DEFLATE " + kRef + " " + reprojectedSensed() + " " +
+                                    dir + "/own.tif");
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  GDALDatasetUniquePtr o(GDALDataset::Open((dir + "/own.tif").c_str(), GDAL_OF_RASTER));
+  ASSERT_TRUE(o);
+  EXPECT_STREQ(o->GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE"), "COG");
+  EXPECT_STREQ(o->GetMetadataItem("COMPRESSION", "IMAGE_STRUCTURE"), "DEFLATE");
+  // The sensed's own grid: the reference CRS at about the sensed resolution (~40 m, not 28.5 m).
+  const auto own = GeoRaster::open(dir + "/own.tif"), ref = GeoRaster::open(kRef);
+  EXPECT_EQ(own.crsWkt(), ref.crsWkt());
+  EXPECT_GT(own.pixelSize(), 1.2 * ref.pixelSize());
+  EXPECT_LT(own.width(), ref.width());
+  EXPECT_EQ(own.dataTypeName(1), "Byte");  // original data type kept
+  // Content lands where the reference has it: sampled at reference pixels through map
+  // coordinates, the output correlates with the aligned original SWIR band.
+  if (!mmreg_test::haveSharedData()) GTEST_SKIP() << "no shared data for the content check";
+  const Image img = own.readWindow(1, {0, 0, own.width(), own.height()}, own.width(), own.height());
+  const Image truth = GeoRaster::open(mmreg_test::sharedData() + "/landsat/L7_ETMs.tif").readWindow(5, {0, 0, 349, 352}, 349, 352);
+  const GeoTransform toOwn = invertGeoTransform(own.geoTransform());
+  std::vector<double> a, b;
+  for (int y = 40; y < 310; y += 3)
+    for (int x = 40; x < 310; x += 3) {
+      const Point2 q = applyGeoTransform(toOwn, applyGeoTransform(ref.geoTransform(), {x + 0.5, y + 0.5}));
+      const int qx = static_cast<int>(q.x), qy = static_cast<int>(q.y);
+      if (qx < 0 || qy < 0 || qx >= img.width || qy >= img.height || !img.isValid(qx, qy)) continue;
+      a.push_back(img.at(qx, qy));
+      b.push_back(truth.at(x, y));
+    }
+  ASSERT_GT(a.size(), 5000u);
+  double ma = 0, mb = 0;
+  for (size_t i = 0; i < a.size(); ++i) ma += a[i], mb += b[i];
+  ma /= a.size(), mb /= b.size();
+  double sab = 0, saa = 0, sbb = 0;
+  for (size_t i = 0; i < a.size(); ++i) sab += (a[i] - ma) * (b[i] - mb), saa += (a[i] - ma) * (a[i] - ma), sbb += (b[i] - mb) * (b[i] - mb);
+  EXPECT_GT(sab / std::sqrt(saa * sbb), 0.8);
+}
