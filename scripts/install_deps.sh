@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian bookworm packages mmreg builds against. Idempotent: only
 # packages that are missing are installed, so a second run costs a few seconds.
-# Usage: scripts/install_deps.sh [--with-qgis]
+# Usage: scripts/install_deps.sh [--with-qgis] [--with-otb]
+#   --with-qgis  QGIS 3.22 (provider, plugin, qgis_process) and Xvfb for its tests
+#   --with-otb   Orfeo ToolBox, the optional peer in the benchmark (never needed to build or test)
 set -euo pipefail
 
 packages=(
@@ -13,7 +15,8 @@ packages=(
 for arg in "$@"; do
   case "$arg" in
     --with-qgis) packages+=(libqgis-dev qgis qgis-providers python3-qgis xvfb xauth) ;;
-    *) echo "install_deps.sh: unknown option '$arg' (known: --with-qgis)" >&2; exit 2 ;;
+    --with-otb) packages+=(otb-bin) ;;
+    *) echo "install_deps.sh: unknown option '$arg' (known: --with-qgis, --with-otb)" >&2; exit 2 ;;
   esac
 done
 

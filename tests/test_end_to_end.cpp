@@ -9,6 +9,7 @@
 #include <cmath>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "mmreg/raster.h"
 #include "mmreg/synthetic_case.h"
@@ -183,11 +184,50 @@ TEST_F(EndToEnd, UngeoreferencedSensedIsFoundByTheCoarsePass) {
   }
 }
 
-TEST_F(EndToEnd, BenchmarkHarnessRunsOnAFewPairs) {
+// The benchmark harness on pairs with exact truth (Landsat bands): its metrics must say what
+// the truth says, and a peer that is absent must be reported, not silently dropped.
+TEST_F(EndToEnd, BenchmarkHarnessMeasuresCorrectly) {
   SKIP_WITHOUT_SHARED_DATA();
+  const std::string csvPath = dir + "/bench.csv";
   const auto r = mmreg_test::runProgram(MMREG_BENCH, "--data " + mmreg_test::sharedData() +
-                                                         " --sources landsat --per-source 2 --matchers area,sift --work " + dir);
+                                                         " --split all --sources landsat --per-group 2 --pipelines area,sift,otb"
+                                                         " --sensed-type optical --csv " + csvPath + " --work " + dir);
   ASSERT_EQ(r.exitCode, 0) << r.output;
-  EXPECT_NE(r.output.find("| area | 2 | 2 (100%)"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("| sift | 2 |"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("| landsat/Landsat | area | 2 | 2 (100%)"), std::string::npos) << r.output;
+  if (!mmreg_test::fileExists("/usr/bin/otbcli_HomologousPointsExtraction"))
+    EXPECT_NE(r.output.find("| all | otb-sift | – | not installed"), std::string::npos) << r.output;
+  std::ifstream in(csvPath);
+  std::string header, line;
+  std::getline(in, header);
+  auto column = [&](const std::string& name) {
+    std::stringstream ss(header);
+    std::string h;
+    for (int i = 0; std::getline(ss, h, ','); ++i)
+      if (h == name) return i;
+    ADD_FAILURE() << "no column " << name;
+    return -1;
+  };
+  const int pipeline = column("pipeline"), trueCheck = column("true_check_rmse_px"), mma1 = column("mma1"),
+            mma10 = column("mma10"), nnMap = column("nn_map"), rep = column("repeatability3");
+  int areaRows = 0, siftRows = 0;
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    for (std::string x; std::getline(ss, x, ',');) f.push_back(x);
+    if (f[pipeline] == "area") {
+      ++areaRows;
+      EXPECT_LT(std::stod(f[trueCheck]), 0.5) << line;  // the pairs are aligned exactly
+      EXPECT_GT(std::stod(f[mma1]), 0.9) << line;       // so nearly every candidate is right at 1 px
+      EXPECT_GE(std::stod(f[mma10]), std::stod(f[mma1])) << line;  // MMA grows with the threshold
+      EXPECT_GT(std::stod(f[nnMap]), 0.9) << line;
+      EXPECT_EQ(f[rep], "nan") << line;  // no keypoint detector in this pipeline
+    } else if (f[pipeline] == "sift") {
+      ++siftRows;
+      const double r3 = std::stod(f[rep]);
+      EXPECT_GT(r3, 0.2) << line;  // SIFT repeats well across visible and infrared bands
+      EXPECT_LE(r3, 1.0) << line;
+    }
+  }
+  EXPECT_EQ(areaRows, 2);
+  EXPECT_EQ(siftRows, 2);
 }

@@ -1,0 +1,26 @@
+#pragma once
+// Metrics of one pipeline run on one case, against the case's ground truth.
+#include <cmath>
+#include <string>
+
+#include "mmreg/synthetic_case.h"
+#include "pipelines.h"
+
+namespace bench {
+
+struct CaseMetrics {
+  double trueCheckRmse = NAN;  // fitted model vs truth at the held-out check points, px
+  double trueGridRmse = NAN;   // the same over an 11 x 11 grid of the sensed image
+  double mma[11] = {};         // MMA at 0..10 px of the tie-point candidates (index = threshold)
+  double nnMap = 0;            // NN mAP over 1..10 px, candidates ranked by score
+  int ncm3 = 0;                // correct candidates at 3 px
+  double cmr3 = 0;
+};
+
+CaseMetrics evaluate(const PipelineRun& run, const mmreg::SyntheticCase& c);
+
+// Keypoint repeatability at `eps` px of an OpenCV detector (sift, orb, akaze) on the
+// preprocessed pair, the sensed keypoints mapped by the truth; NaN for other names.
+double detectorRepeatability(const std::string& detector, const mmreg::SyntheticCase& c, mmreg::Modality sensed, double eps);
+
+}  // namespace bench

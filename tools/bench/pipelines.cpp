@@ -1,0 +1,128 @@
+#include "pipelines.h"
+
+#include <cpl_conv.h>
+#include <cpl_vsi.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "mmreg/error.h"
+#include "mmreg/features.h"
+#include "mmreg/global_fit.h"
+#include "mmreg/raster.h"
+
+namespace bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Peak resident memory of this process since the last reset, in MB (Linux: VmHWM; writing 5
+// to clear_refs resets it, so each run is measured on its own).
+void resetPeakRss() {
+  if (FILE* f = std::fopen("/proc/self/clear_refs", "w")) {
+    std::fputs("5", f);
+    std::fclose(f);
+  }
+}
+double peakRssMb() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  return NAN;
+}
+
+class MmregPipeline : public Pipeline {
+ public:
+  MmregPipeline(std::string matcher, PipelineSettings s) : matcher_(std::move(matcher)), s_(s) {}
+  std::string name() const override { return matcher_; }
+  PipelineRun run(const mmreg::SyntheticCase& c, const std::string&) const override {
+    mmreg::CoregisterOptions o;
+    o.reference = c.reference;
+    o.sensed = c.sensed;
+    o.match.matcher = matcher_;
+    o.match.sensedModality = s_.sensedModality;
+    o.match.coarse = s_.coarse;
+    PipelineRun r;
+    resetPeakRss();
+    const auto t0 = Clock::now();
+    try {
+      auto res = mmreg::coregister(o, nullptr);
+      r.tiePoints = std::move(res.match.tiePoints);
+      r.fit = std::move(res.fit);
+      r.ok = true;
+    } catch (const mmreg::Error& e) {
+      r.error = e.what();
+    }
+    r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    r.peakRssMb = peakRssMb();
+    return r;
+  }
+
+ private:
+  std::string matcher_;
+  PipelineSettings s_;
+};
+
+// OTB 8.1 HomologousPointsExtraction in geobins mode (the tiling idea mmreg also uses), run
+// through its CLI on the same GeoTIFFs; its tie points go through mmreg's global fit, so the
+// comparison is of the matching.
+class OtbPipeline : public Pipeline {
+ public:
+  std::string name() const override { return "otb-sift"; }
+  std::string unavailableReason() const override {
+    VSIStatBufL st;
+    return VSIStatL(kCli, &st) == 0 ? std::string() : "not installed (scripts/install_deps.sh --with-otb)";
+  }
+  PipelineRun run(const mmreg::SyntheticCase& c, const std::string& work) const override {
+    PipelineRun r;
+    const std::string out = work + "/otb_points.txt";
+    VSIUnlink(out.c_str());
+    const std::string cmd = std::string(kCli) + " -in1 '" + c.reference + "' -in2 '" + c.sensed +
+                            "' -algorithm sift -mode geobins -mode.geobins.binsize 256 -mode.geobins.margin 64"
+                            " -backmatching 1 -precision 1 -out '" + out + "' > /dev/null 2>&1";
+    resetPeakRss();
+    const auto t0 = Clock::now();
+    const int rc = std::system(cmd.c_str());
+    r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    r.peakRssMb = NAN;  // another process: see the table's note
+    if (rc != 0) {
+      r.error = "otbcli_HomologousPointsExtraction exited with " + std::to_string(rc);
+      return r;
+    }
+    // Each line: reference X Y, sensed X Y, in each image's "physical" coordinates. OTB (ITK)
+    // keeps only the origin and pixel size of a geotransform and drops its rotation terms
+    // (measured: with them, its points are off by 5-8 px on a rotated grid; without, by 0-2).
+    const auto ref = mmreg::GeoRaster::open(c.reference), sen = mmreg::GeoRaster::open(c.sensed);
+    const auto toPixel = [](const mmreg::GeoTransform& g, double x, double y) {
+      return mmreg::Point2{(x - g[0]) / g[1], (y - g[3]) / g[5]};
+    };
+    std::ifstream in(out);
+    double x1, y1, x2, y2;
+    while (in >> x1 >> y1 >> x2 >> y2)
+      r.tiePoints.push_back({toPixel(ref.geoTransform(), x1, y1), toPixel(sen.geoTransform(), x2, y2), 1.0, 0});
+    try {
+      r.fit = mmreg::fitGlobalModel(r.tiePoints, mmreg::FitOptions{});
+      r.ok = true;
+    } catch (const mmreg::Error& e) {
+      r.error = e.what();
+    }
+    return r;
+  }
+
+ private:
+  static constexpr const char* kCli = "/usr/bin/otbcli_HomologousPointsExtraction";
+};
+
+}  // namespace
+
+std::unique_ptr<Pipeline> makePipeline(const std::string& name, const PipelineSettings& s) {
+  if (name == "otb") return std::make_unique<OtbPipeline>();
+  mmreg::makeTileMatcher(name);  // throws for unknown names
+  return std::make_unique<MmregPipeline>(name, s);
+}
+
+}  // namespace bench

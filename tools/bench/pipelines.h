@@ -1,0 +1,38 @@
+#pragma once
+// The pipelines a benchmark run compares, behind one interface: mmreg with a chosen matcher,
+// and OTB's HomologousPointsExtraction as an external peer.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mmreg/coregister.h"
+#include "mmreg/synthetic_case.h"
+
+namespace bench {
+
+struct PipelineRun {
+  bool ok = false;
+  std::string error;
+  std::vector<mmreg::TiePoint> tiePoints;  // all candidates of the final stage
+  mmreg::FitResult fit;                    // model, inliers, check points
+  double seconds = 0;
+  double peakRssMb = 0;
+};
+
+class Pipeline {
+ public:
+  virtual ~Pipeline() = default;
+  virtual std::string name() const = 0;
+  virtual std::string unavailableReason() const { return {}; }  // empty when it can run
+  virtual PipelineRun run(const mmreg::SyntheticCase& c, const std::string& workDir) const = 0;
+};
+
+struct PipelineSettings {
+  mmreg::Modality sensedModality = mmreg::Modality::Auto;
+  mmreg::CoarseMode coarse = mmreg::CoarseMode::Auto;
+};
+
+// "area", "sift", "orb", "akaze" (mmreg with that matcher), or "otb" (the peer).
+std::unique_ptr<Pipeline> makePipeline(const std::string& name, const PipelineSettings& settings);
+
+}  // namespace bench
