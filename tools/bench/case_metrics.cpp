@@ -63,10 +63,8 @@ double detectorRepeatability(const std::string& name, const mmreg::SyntheticCase
   for (const auto& k : det->detect(b, 1000)) kb.push_back(c.truthOf(k.pos));
   // Keep the shared region only: A's points that land inside B, B's (mapped) inside A.
   std::vector<mmreg::Point2> sa, sb;
-  const mmreg::GeoTransform truthGt{c.truth[2], c.truth[0], c.truth[1], c.truth[5], c.truth[3], c.truth[4]};
-  const auto inv = mmreg::invertGeoTransform(truthGt);
   for (const auto& p : ka)
-    if (inside(b, mmreg::applyGeoTransform(inv, p))) sa.push_back(p);
+    if (inside(b, c.truthInverseOf(p))) sa.push_back(p);
   for (const auto& p : kb)
     if (inside(a, p)) sb.push_back(p);
   return mmreg::metrics::repeatability(sa, sb, eps);

@@ -30,7 +30,7 @@ struct Args {
   std::vector<std::string> groups;
   std::vector<std::string> pipelines{"area", "sift", "orb", "akaze", "otb"};
   int perGroup = 10;
-  double maxShift = 40, maxRotation = 3, maxScale = 0.03;
+  double maxShift = 40, maxRotation = 3, maxScale = 0.03, maxPerspective = 0;
   bool pixels = false;
   unsigned seed = 7;
   double successPx = 3.0;
@@ -49,6 +49,7 @@ const char* kUsage =
     "mmreg_bench [--data DIR] [--split test|validation|train|all] [--splits FILE]\n"
     "            [--sources 3mos,s1s2,vsff,srif,landsat] [--groups G1,G2] [--per-group N]\n"
     "            [--pipelines area,sift,orb,akaze,otb] [--max-shift PX] [--max-rotation DEG] [--max-scale F]\n"
+    "            [--max-perspective P (per px; needs --pixels)]\n"
     "            [--pixels] [--seed N] [--success PX] [--csv FILE] [--work DIR]\n"
     "            [--sensed-type auto|sar|optical] [--coarse auto|never|always]\n"
     "Each case is a real aligned pair with a seeded random misregistration: a shift of half to all of\n"
@@ -100,6 +101,7 @@ int main(int argc, char** argv) {
     else if (k == "--max-shift") a.maxShift = std::stod(next());
     else if (k == "--max-rotation") a.maxRotation = std::stod(next());
     else if (k == "--max-scale") a.maxScale = std::stod(next());
+    else if (k == "--max-perspective") a.maxPerspective = std::stod(next());
     else if (k == "--pixels") a.pixels = true;
     else if (k == "--seed") a.seed = static_cast<unsigned>(std::stoul(next()));
     else if (k == "--success") a.successPx = std::stod(next());
@@ -160,6 +162,7 @@ int main(int argc, char** argv) {
     m.dx = r * std::cos(ang), m.dy = r * std::sin(ang);
     m.rotationDeg = a.maxRotation * u(rng);
     m.scale = 1 + a.maxScale * u(rng);
+    if (a.pixels) m.px = a.maxPerspective * u(rng), m.py = a.maxPerspective * u(rng);
     mmreg::SyntheticCase c;
     try {
       c = mmreg::buildCase(p, m, a.pixels ? mmreg::MisregistrationMode::Pixels : mmreg::MisregistrationMode::Georeferencing, a.work,
@@ -202,8 +205,9 @@ int main(int argc, char** argv) {
     VSIUnlink(c.sensed.c_str());
   }
 
-  std::printf("\nsplit: %s; misregistration: shift %.0f px, rotation %.1f deg, scale %.0f%% (%s); seed %u\n", a.split.c_str(),
-              a.maxShift, a.maxRotation, 100 * a.maxScale, a.pixels ? "pixels, no georeferencing" : "georeferencing", a.seed);
+  std::printf("\nsplit: %s; misregistration: shift %.0f px, rotation %.1f deg, scale %.0f%%, perspective %g/px (%s); seed %u\n",
+              a.split.c_str(), a.maxShift, a.maxRotation, 100 * a.maxScale, a.pixels ? a.maxPerspective : 0.0,
+              a.pixels ? "pixels, no georeferencing" : "georeferencing", a.seed);
   std::printf("\n| group | pipeline | cases | success (< %.1f px) | median check err (px) | MMA@3px | NN mAP | repeatability@3px | median s/pair | peak RSS (MB) |\n",
               a.successPx);
   std::printf("|---|---|---|---|---|---|---|---|---|---|\n");

@@ -7,22 +7,28 @@
 
 namespace mmreg {
 
-// A similarity (plus optional shear) about the sensed image centre, in pixels:
-// p -> c + scale * R(rotation) * S(shear) * (p - c) + (dx, dy).
+// A projective warp about the image centre c, in pixels: the similarity-plus-shear part
+// A(p) = c + scale * R(rotation) * S(shear) * (p - c) + (dx, dy), divided by the perspective
+// term w = 1 + px * (p.x - c.x) + py * (p.y - c.y). The perspective part applies only to
+// MisregistrationMode::Pixels: a geotransform cannot express it.
 struct Misregistration {
   double dx = 0, dy = 0;
   double rotationDeg = 0;
   double scale = 1;
   double shear = 0;
+  double px = 0, py = 0;  // perspective, per pixel (1e-4 bends a 1000 px image by about 10%)
   Point2 apply(Point2 p, Point2 centre) const;
 };
+
+using Homography = std::array<double, 9>;  // row-major 3x3
 
 struct SyntheticCase {
   std::string reference, sensed;  // GeoTIFF paths
   GeoTransform referenceGeoTransform{};
-  std::array<double, 6> truth{};  // sensed pixel -> reference pixel, the answer
+  Homography truth{1, 0, 0, 0, 1, 0, 0, 0, 1};  // sensed pixel -> reference pixel, the answer
   int sensedWidth = 0, sensedHeight = 0;
   Point2 truthOf(Point2 sensedPixel) const;
+  Point2 truthInverseOf(Point2 referencePixel) const;
 };
 
 enum class MisregistrationMode {

@@ -13,16 +13,38 @@ namespace {
 
 using Affine = std::array<double, 6>;  // x' = a x + b y + c, y' = d x + e y + f
 
+Homography toHomography(const Affine& a) { return {a[0], a[1], a[2], a[3], a[4], a[5], 0, 0, 1}; }
+
+Homography multiply(const Homography& a, const Homography& b) {
+  Homography r{};
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j)
+      for (int k = 0; k < 3; ++k) r[3 * i + j] += a[3 * i + k] * b[3 * k + j];
+  return r;
+}
+
+Homography inverse(const Homography& m) {
+  const double a = m[0], b = m[1], c = m[2], d = m[3], e = m[4], f = m[5], g = m[6], h = m[7], i = m[8];
+  const double A = e * i - f * h, B = -(d * i - f * g), C = d * h - e * g;
+  const double det = a * A + b * B + c * C;
+  return {A / det, -(b * i - c * h) / det, (b * f - c * e) / det, B / det, (a * i - c * g) / det, -(a * f - c * d) / det,
+          C / det, -(a * h - b * g) / det, (a * e - b * d) / det};
+}
+
+Point2 applyH(const Homography& m, Point2 p) {
+  const double w = m[6] * p.x + m[7] * p.y + m[8];
+  return {(m[0] * p.x + m[1] * p.y + m[2]) / w, (m[3] * p.x + m[4] * p.y + m[5]) / w};
+}
+
+// The perspective part about centre c, q = p - c -> q / (1 + px q.x + py q.y) + c: it fixes c.
+Homography perspectiveAbout(const Misregistration& m, Point2 c) {
+  return multiply({1, 0, c.x, 0, 1, c.y, 0, 0, 1}, multiply({1, 0, 0, 0, 1, 0, m.px, m.py, 1}, {1, 0, -c.x, 0, 1, -c.y, 0, 0, 1}));
+}
+
 Affine compose(const Affine& outer, const Affine& inner) {
   return {outer[0] * inner[0] + outer[1] * inner[3], outer[0] * inner[1] + outer[1] * inner[4],
           outer[0] * inner[2] + outer[1] * inner[5] + outer[2], outer[3] * inner[0] + outer[4] * inner[3],
           outer[3] * inner[1] + outer[4] * inner[4], outer[3] * inner[2] + outer[4] * inner[5] + outer[5]};
-}
-
-Affine invert(const Affine& m) {
-  const double det = m[0] * m[4] - m[1] * m[3];
-  const double a = m[4] / det, b = -m[1] / det, d = -m[3] / det, e = m[0] / det;
-  return {a, b, -(a * m[2] + b * m[5]), d, e, -(d * m[2] + e * m[5])};
 }
 
 Affine misregistrationAffine(const Misregistration& m, Point2 c) {
@@ -81,13 +103,11 @@ void writeTiff(const std::string& path, const Raster& r, const GeoTransform* gt,
 }  // namespace
 
 Point2 Misregistration::apply(Point2 p, Point2 c) const {
-  const Affine a = misregistrationAffine(*this, c);
-  return {a[0] * p.x + a[1] * p.y + a[2], a[3] * p.x + a[4] * p.y + a[5]};
+  return applyH(multiply(toHomography(misregistrationAffine(*this, c)), perspectiveAbout(*this, c)), p);
 }
 
-Point2 SyntheticCase::truthOf(Point2 p) const {
-  return {truth[0] * p.x + truth[1] * p.y + truth[2], truth[3] * p.x + truth[4] * p.y + truth[5]};
-}
+Point2 SyntheticCase::truthOf(Point2 p) const { return applyH(truth, p); }
+Point2 SyntheticCase::truthInverseOf(Point2 p) const { return applyH(inverse(truth), p); }
 
 SyntheticCase buildCase(const AlignedPair& pair, const Misregistration& m, MisregistrationMode mode,
                         const std::string& dir, const std::string& stem) {
@@ -102,6 +122,8 @@ SyntheticCase buildCase(const AlignedPair& pair, const Misregistration& m, Misre
   writeTiff(c.reference, ref, &c.referenceGeoTransform, crs);
   c.sensedWidth = sen.width;
   c.sensedHeight = sen.height;
+  if (mode == MisregistrationMode::Georeferencing && (m.px != 0 || m.py != 0))
+    throw Error("a perspective misregistration needs MisregistrationMode::Pixels: a geotransform cannot carry it");
   if (mode == MisregistrationMode::Georeferencing) {
     // The sensed georeferencing claims sensed pixel p is at reference pixel A(S2R(p)).
     const Affine claimed = compose(misregistrationAffine(m, {ref.width / 2.0, ref.height / 2.0}), s2r);
@@ -110,16 +132,16 @@ SyntheticCase buildCase(const AlignedPair& pair, const Misregistration& m, Misre
                           r[1] * claimed[1] + r[2] * claimed[4], r[3] + r[4] * claimed[2] + r[5] * claimed[5],
                           r[4] * claimed[0] + r[5] * claimed[3], r[4] * claimed[1] + r[5] * claimed[4]};
     writeTiff(c.sensed, sen, &gt, crs);
-    c.truth = s2r;
+    c.truth = toHomography(s2r);
   } else {
-    // Content at sensed pixel p moves to A(p); OpenCV indexes pixel centres, we use corners.
-    const Affine a = misregistrationAffine(m, {sen.width / 2.0, sen.height / 2.0});
-    const Affine shift{1, 0, 0.5, 0, 1, 0.5}, unshift{1, 0, -0.5, 0, 1, -0.5};
-    const Affine acv = compose(unshift, compose(a, shift));
-    const cv::Mat M = (cv::Mat_<double>(2, 3) << acv[0], acv[1], acv[2], acv[3], acv[4], acv[5]);
-    for (auto& b : sen.bands) cv::warpAffine(b.clone(), b, M, b.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
+    // Content at sensed pixel p moves to H(p); OpenCV indexes pixel centres, we use corners.
+    const Point2 centre{sen.width / 2.0, sen.height / 2.0};
+    const Homography h = multiply(toHomography(misregistrationAffine(m, centre)), perspectiveAbout(m, centre));
+    const Homography hcv = multiply({1, 0, -0.5, 0, 1, -0.5, 0, 0, 1}, multiply(h, {1, 0, 0.5, 0, 1, 0.5, 0, 0, 1}));
+    const cv::Mat M(3, 3, CV_64F, const_cast<double*>(hcv.data()));
+    for (auto& b : sen.bands) cv::warpPerspective(b.clone(), b, M, b.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
     writeTiff(c.sensed, sen, nullptr, "");
-    c.truth = compose(s2r, invert(a));
+    c.truth = multiply(toHomography(s2r), inverse(h));
   }
   return c;
 }
