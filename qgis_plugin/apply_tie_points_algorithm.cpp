@@ -3,9 +3,7 @@
 #include <qgsgeometry.h>
 #include <qgsprocessingparameters.h>
 #include <qgsprocessingutils.h>
-#include <qgsrasterfilewriter.h>
 
-#include <QFileInfo>
 
 #include "mmreg/raster.h"
 #include "mmreg_algorithms.h"
@@ -63,11 +61,7 @@ bool ApplyTiePointsAlgorithm::prepareAlgorithm(const QVariantMap& parameters, Qg
 QVariantMap ApplyTiePointsAlgorithm::processAlgorithm(const QVariantMap& parameters, QgsProcessingContext& context,
                                                       QgsProcessingFeedback* feedback) {
   auto o = optionsFrom(parameters, context, false);
-  const QString output = parameterAsOutputLayer(parameters, QStringLiteral("OUTPUT"), context);
-  const QString format = QgsRasterFileWriter::driverForExtension(QFileInfo(output).suffix());
-  o.out.output = output.toStdString();
-  o.out.format = format.isEmpty() ? "GTiff" : format.toStdString();
-  o.out.georefOnly = parameterAsBool(parameters, QStringLiteral("GEOREF_ONLY"), context);
+  const QString output = rasterOutput(parameters, context, o.out);
   feedback->pushInfo(QObject::tr("%1 tie points read").arg(points_.size()));
   const auto result = run(feedback, [&](const mmreg::ProgressFn& p) { return mmreg::applyTiePoints(o, points_, p); });
   logSummary(feedback, result);

@@ -1,7 +1,5 @@
 #include <qgsprocessingparameters.h>
-#include <qgsrasterfilewriter.h>
 
-#include <QFileInfo>
 
 #include "mmreg_algorithms.h"
 
@@ -36,11 +34,7 @@ bool CoregisterAlgorithm::prepareAlgorithm(const QVariantMap& parameters, QgsPro
 QVariantMap CoregisterAlgorithm::processAlgorithm(const QVariantMap& parameters, QgsProcessingContext& context,
                                                   QgsProcessingFeedback* feedback) {
   auto o = optionsFrom(parameters, context, true);
-  const QString output = parameterAsOutputLayer(parameters, QStringLiteral("OUTPUT"), context);
-  const QString format = QgsRasterFileWriter::driverForExtension(QFileInfo(output).suffix());
-  o.out.output = output.toStdString();
-  o.out.format = format.isEmpty() ? "GTiff" : format.toStdString();
-  o.out.georefOnly = parameterAsBool(parameters, QStringLiteral("GEOREF_ONLY"), context);
+  const QString output = rasterOutput(parameters, context, o.out);
   o.out.resampling = QStringList{"near", "bilinear", "cubic", "cubicspline", "lanczos", "average"}
                          .value(parameterAsEnum(parameters, QStringLiteral("RESAMPLING"), context))
                          .toStdString();

@@ -7,7 +7,10 @@
 #include <qgspoint.h>
 #include <qgsprocessingfeedback.h>
 #include <qgsprocessingparameters.h>
+#include <qgsrasterfilewriter.h>
 #include <qgsrasterlayer.h>
+
+#include <QFileInfo>
 
 #include <cmath>
 
@@ -102,6 +105,15 @@ mmreg::CoregisterOptions MmregAlgorithm::optionsFrom(const QVariantMap& p, QgsPr
   o.match.coarse = std::array{mmreg::CoarseMode::Auto, mmreg::CoarseMode::Always,
                               mmreg::CoarseMode::Never}[parameterAsEnum(p, QStringLiteral("COARSE"), context)];
   return o;
+}
+
+QString MmregAlgorithm::rasterOutput(const QVariantMap& p, QgsProcessingContext& context, mmreg::OutputOptions& out) const {
+  const QString output = parameterAsOutputLayer(p, QStringLiteral("OUTPUT"), context);
+  const QString format = QgsRasterFileWriter::driverForExtension(QFileInfo(output).suffix());
+  out.output = output.toStdString();
+  out.format = format.isEmpty() ? "GTiff" : format.toStdString();
+  out.georefOnly = parameterAsBool(p, QStringLiteral("GEOREF_ONLY"), context);
+  return output;
 }
 
 mmreg::CoregisterResult MmregAlgorithm::run(QgsProcessingFeedback* feedback,

@@ -25,6 +25,9 @@ class MmregAlgorithm : public QgsProcessingAlgorithm {
   // Resolves the raster layers to GDAL file paths (main thread).
   void resolveInputs(const QVariantMap& parameters, QgsProcessingContext& context);
   mmreg::CoregisterOptions optionsFrom(const QVariantMap& parameters, QgsProcessingContext& context, bool matching) const;
+  // OUTPUT (raster destination, format from its extension) and GEOREF_ONLY into `out`;
+  // returns the output path.
+  QString rasterOutput(const QVariantMap& parameters, QgsProcessingContext& context, mmreg::OutputOptions& out) const;
   // Runs `job` with progress and cancel wired to `feedback`; translates every library error.
   mmreg::CoregisterResult run(QgsProcessingFeedback* feedback,
                               const std::function<mmreg::CoregisterResult(const mmreg::ProgressFn&)>& job) const;

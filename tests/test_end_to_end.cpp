@@ -19,37 +19,10 @@ using namespace mmreg;
 
 namespace {
 
-// Sensed pixel -> reference pixel through a raster's own georeferencing, as GDAL computes it.
-struct GdalMapping {
-  void* arg = nullptr;
-  GDALDatasetUniquePtr sen, ref;
-  GdalMapping(const std::string& sensed, const std::string& reference)
-      : sen(GDALDataset::Open(sensed.c_str(), GDAL_OF_RASTER)), ref(GDALDataset::Open(reference.c_str(), GDAL_OF_RASTER)) {
-    arg = GDALCreateGenImgProjTransformer2(GDALDataset::ToHandle(sen.get()), GDALDataset::ToHandle(ref.get()), nullptr);
-  }
-  ~GdalMapping() {
-    if (arg) GDALDestroyGenImgProjTransformer(arg);
-  }
-  Point2 operator()(Point2 p) const {
-    double x = p.x, y = p.y, z = 0;
-    int ok = 0;
-    GDALGenImgProjTransform(arg, FALSE, 1, &x, &y, &z, &ok);
-    return {x, y};
-  }
-};
-
 // Worst error over a grid of sensed pixels between the output's georeferencing and the truth.
 double worstGridError(const std::string& output, const SyntheticCase& c) {
-  GdalMapping m(output, c.reference);
-  EXPECT_NE(m.arg, nullptr);
-  double worst = 0;
-  for (int j = 1; j < 10; ++j)
-    for (int i = 1; i < 10; ++i) {
-      const Point2 s{c.sensedWidth * i / 10.0, c.sensedHeight * j / 10.0};
-      const Point2 a = m(s), t = c.truthOf(s);
-      worst = std::max(worst, std::hypot(a.x - t.x, a.y - t.y));
-    }
-  return worst;
+  const double side = std::min(c.sensedWidth, c.sensedHeight);
+  return mmreg_test::worstMappingError(output, c.reference, [&](Point2 p) { return c.truthOf(p); }, 0.1 * side, 0.9 * side, 8);
 }
 
 double reportNumber(const std::string& json, const std::string& key) {
@@ -118,7 +91,7 @@ TEST_F(EndToEnd, GeorefOnlyOutputPutsCheckPointsWithinTheReportedRmse) {
                                       tag + ".gpkg " + ref + " " + sen + " " + tag + ".tif");
     ASSERT_EQ(r.exitCode, 0) << r.output;
     const double reported = reportNumber(slurp(tag + ".json"), "rmse_check_px");
-    GdalMapping m(tag + ".tif", ref);
+    const mmreg_test::GdalPixelMapping m(tag + ".tif", ref);
     GDALDatasetUniquePtr tp(GDALDataset::Open((tag + ".gpkg").c_str(), GDAL_OF_VECTOR));
     double se = 0;
     int n = 0;
@@ -171,14 +144,8 @@ TEST_F(EndToEnd, UngeoreferencedSensedIsFoundByTheCoarsePass) {
     const auto r = mmreg_test::runCli("-q -georef_only -sensed_type optical " + sc.reference + " " + sc.sensed + " " + dir + "/o.tif");
     ASSERT_EQ(r.exitCode, 0) << r.output;
     // Only the overlap is meaningful: the truth is checked where both images have data.
-    GdalMapping gm(dir + "/o.tif", sc.reference);
-    double worst = 0;
-    for (int j = 3; j <= 7; ++j)
-      for (int i = 3; i <= 7; ++i) {
-        const Point2 s{sc.sensedWidth * i / 10.0, sc.sensedHeight * j / 10.0};
-        const Point2 a = gm(s), t = sc.truthOf(s);
-        worst = std::max(worst, std::hypot(a.x - t.x, a.y - t.y));
-      }
+    const double worst = mmreg_test::worstMappingError(dir + "/o.tif", sc.reference, [&](Point2 p) { return sc.truthOf(p); },
+                                                       0.3 * sc.sensedWidth, 0.7 * sc.sensedWidth, 4);
     EXPECT_LT(worst, 1.0);
   }
 }

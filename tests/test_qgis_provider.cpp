@@ -21,22 +21,10 @@ namespace {
 const QString kRef = QString::fromStdString(mmreg_test::sampleData() + "/landsat_red_swir1_ref.tif");
 const QString kSen = QString::fromStdString(mmreg_test::sampleData() + "/landsat_red_swir1_sensed.tif");
 
-// Worst distance over a grid between sensed pixels mapped through `raster`'s georeferencing and
-// their true reference pixels (the sample's truth: the same pixel).
+// Worst error of `raster`'s georeferencing against the sample's truth: sensed pixel (c, r)
+// lies at reference pixel (c, r).
 double worstError(const std::string& raster) {
-  GDALDatasetUniquePtr sen(GDALDataset::Open(raster.c_str(), GDAL_OF_RASTER));
-  GDALDatasetUniquePtr ref(GDALDataset::Open(kRef.toStdString().c_str(), GDAL_OF_RASTER));
-  void* t = GDALCreateGenImgProjTransformer2(sen.get(), ref.get(), nullptr);
-  double worst = 0;
-  for (double y = 30; y < 340; y += 60)
-    for (double x = 30; x < 340; x += 60) {
-      double px = x, py = y, pz = 0;
-      int ok = 0;
-      GDALGenImgProjTransform(t, FALSE, 1, &px, &py, &pz, &ok);
-      worst = std::max(worst, std::hypot(px - x, py - y));
-    }
-  GDALDestroyGenImgProjTransformer(t);
-  return worst;
+  return mmreg_test::worstMappingError(raster, kRef.toStdString(), [](mmreg::Point2 p) { return p; }, 30, 330, 5);
 }
 
 class CancelAt : public QgsProcessingFeedback {

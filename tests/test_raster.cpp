@@ -29,9 +29,9 @@ std::string makeRaster(const std::string& dir, GDALDataType type, int bands, boo
     for (size_t i = 0; i < real.size(); ++i) real[i] = v[2 * i];
     if (cplx) {
       for (size_t i = 0; i < real.size(); ++i) v[2 * i] = 3 * real[i], v[2 * i + 1] = 4 * real[i];  // |z| = 5 * real
-      ds->GetRasterBand(b)->RasterIO(GF_Write, 0, 0, 40, 30, v.data(), 40, 30, GDT_CFloat64, 0, 0);
+      EXPECT_EQ(CE_None, ds->GetRasterBand(b)->RasterIO(GF_Write, 0, 0, 40, 30, v.data(), 40, 30, GDT_CFloat64, 0, 0));
     } else {
-      ds->GetRasterBand(b)->RasterIO(GF_Write, 0, 0, 40, 30, real.data(), 40, 30, GDT_Float64, 0, 0);
+      EXPECT_EQ(CE_None, ds->GetRasterBand(b)->RasterIO(GF_Write, 0, 0, 40, 30, real.data(), 40, 30, GDT_Float64, 0, 0));
     }
     if (nodata) ds->GetRasterBand(b)->SetNoDataValue(0);
   }
@@ -98,8 +98,8 @@ TEST_F(RasterTest, AlphaBandMasksAllBands) {
     GDALDatasetUniquePtr ds(drv->Create(path.c_str(), 8, 8, 4, GDT_Byte, const_cast<char**>(co)));
     std::vector<GByte> v(64, 200), a(64, 255);
     a[9] = 0;
-    for (int b = 1; b <= 3; ++b) ds->GetRasterBand(b)->RasterIO(GF_Write, 0, 0, 8, 8, v.data(), 8, 8, GDT_Byte, 0, 0);
-    ds->GetRasterBand(4)->RasterIO(GF_Write, 0, 0, 8, 8, a.data(), 8, 8, GDT_Byte, 0, 0);
+    for (int b = 1; b <= 3; ++b) ASSERT_EQ(CE_None, ds->GetRasterBand(b)->RasterIO(GF_Write, 0, 0, 8, 8, v.data(), 8, 8, GDT_Byte, 0, 0));
+    ASSERT_EQ(CE_None, ds->GetRasterBand(4)->RasterIO(GF_Write, 0, 0, 8, 8, a.data(), 8, 8, GDT_Byte, 0, 0));
   }
   const auto r = GeoRaster::open(path);
   const Image img = r.readWindow(2, {0, 0, 8, 8}, 8, 8);

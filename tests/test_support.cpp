@@ -3,9 +3,12 @@
 #include <cpl_conv.h>
 #include <cpl_string.h>
 #include <cpl_vsi.h>
+#include <gdal_alg.h>
+#include <gdal_priv.h>
 #include <unistd.h>
 
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <stdexcept>
 #include <sys/wait.h>
@@ -55,6 +58,42 @@ CliResult runProgram(const std::string& program, const std::string& args) {
 }
 
 CliResult runCli(const std::string& args) { return runProgram(MMREG_CLI, args); }
+
+GdalPixelMapping::GdalPixelMapping(const std::string& raster, const std::string& reference) {
+  GDALAllRegister();
+  raster_ = GDALOpen(raster.c_str(), GA_ReadOnly);
+  reference_ = GDALOpen(reference.c_str(), GA_ReadOnly);
+  if (!raster_ || !reference_) throw std::runtime_error("cannot open " + raster + " or " + reference);
+  transformer_ = GDALCreateGenImgProjTransformer2(raster_, reference_, nullptr);
+  if (!transformer_) throw std::runtime_error("GDAL cannot relate " + raster + " to " + reference);
+}
+
+GdalPixelMapping::~GdalPixelMapping() {
+  if (transformer_) GDALDestroyGenImgProjTransformer(transformer_);
+  if (raster_) GDALClose(raster_);
+  if (reference_) GDALClose(reference_);
+}
+
+mmreg::Point2 GdalPixelMapping::operator()(mmreg::Point2 p) const {
+  double x = p.x, y = p.y, z = 0;
+  int ok = 0;
+  GDALGenImgProjTransform(transformer_, FALSE, 1, &x, &y, &z, &ok);
+  if (!ok) throw std::runtime_error("GDAL's transformer failed on a point");
+  return {x, y};
+}
+
+double worstMappingError(const std::string& raster, const std::string& reference,
+                         const std::function<mmreg::Point2(mmreg::Point2)>& truth, double from, double to, int steps) {
+  const GdalPixelMapping m(raster, reference);
+  double worst = 0;
+  for (int j = 0; j <= steps; ++j)
+    for (int i = 0; i <= steps; ++i) {
+      const mmreg::Point2 p{from + (to - from) * i / steps, from + (to - from) * j / steps};
+      const mmreg::Point2 a = m(p), t = truth(p);
+      worst = std::max(worst, std::hypot(a.x - t.x, a.y - t.y));
+    }
+  return worst;
+}
 
 mmreg::AlignedPair threeMosPair(const std::string& stem, int k) {
   for (auto& p : mmreg::load3Mos(sharedData() + "/3mos"))

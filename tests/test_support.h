@@ -1,5 +1,6 @@
 #pragma once
 // Shared helpers: data paths, temporary folders, running the CLI binary.
+#include <functional>
 #include <string>
 
 #include "mmreg/datasets.h"
@@ -22,6 +23,27 @@ struct CliResult {
 };
 CliResult runCli(const std::string& args);
 CliResult runProgram(const std::string& program, const std::string& args);
+
+// Pixels of `raster` mapped to pixels of `reference` by GDAL's own transformer, through both
+// rasters' georeferencing (geotransform, GCPs, RPCs, CRS): what any GDAL tool will do with them.
+class GdalPixelMapping {
+ public:
+  GdalPixelMapping(const std::string& raster, const std::string& reference);
+  ~GdalPixelMapping();
+  GdalPixelMapping(const GdalPixelMapping&) = delete;
+  GdalPixelMapping& operator=(const GdalPixelMapping&) = delete;
+  mmreg::Point2 operator()(mmreg::Point2 rasterPixel) const;
+
+ private:
+  void* raster_ = nullptr;
+  void* reference_ = nullptr;
+  void* transformer_ = nullptr;
+};
+
+// Worst distance, over a grid of `raster` pixels (x and y from `from` to `to` in `steps`
+// steps), between GDAL's mapping into `reference` pixels and `truth`.
+double worstMappingError(const std::string& raster, const std::string& reference,
+                         const std::function<mmreg::Point2(mmreg::Point2)>& truth, double from, double to, int steps);
 
 // The first pair of the 3MOS grid with this stem ("SEN_city"), index k.
 mmreg::AlignedPair threeMosPair(const std::string& stem, int k);
