@@ -56,9 +56,12 @@ PixelWindow overlapWindow(const Context& c, const PixelMapping& m) {
           static_cast<int>(std::ceil(y1 - y0))};
 }
 
+// Reference pixels per processing pixel: the sensed ground resolution, rounded down to a whole
+// number so that every tile window is a whole number of reference pixels (matching slightly
+// finer than the sensed resolution costs nothing in accuracy).
 double processingScale(const PixelMapping& m, const PixelWindow& overlap) {
   const Point2 centre{overlap.x + overlap.width / 2.0, overlap.y + overlap.height / 2.0};
-  return std::max(1.0, 1.0 / sensedPixelsPerRefPixel(m, centre));
+  return std::max(1.0, std::floor(1.0 / sensedPixelsPerRefPixel(m, centre) + 1e-6));
 }
 
 int overviewSide(const PixelWindow& w, int longest, int* h) {
