@@ -3,6 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install_deps.sh --with-qgis
-scripts/build.sh -DMMREG_WITH_QGIS=ON
+scripts/build.sh -DMMREG_WITH_QGIS=ON -DMMREG_WITH_TORCH=ON
 cd build
 ctest --output-on-failure -j"$(nproc)"

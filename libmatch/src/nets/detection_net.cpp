@@ -1,0 +1,103 @@
+#include "nets/detection_net.h"
+
+#include <cmath>
+
+namespace mmreg::nets {
+
+namespace F = torch::nn::functional;
+
+ConvBnReluImpl::ConvBnReluImpl(int64_t in, int64_t out) {
+  conv = register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 3).padding(1).bias(false)));
+  bn = register_module("bn", torch::nn::BatchNorm2d(out));
+}
+torch::Tensor ConvBnReluImpl::forward(const torch::Tensor& x) { return torch::relu(bn->forward(conv->forward(x))); }
+
+SeparableConvImpl::SeparableConvImpl(int64_t in, int64_t out) {
+  depthwise = register_module("depthwise", torch::nn::Conv2d(torch::nn::Conv2dOptions(in, in, 3).padding(1).groups(in).bias(false)));
+  bn1 = register_module("bn1", torch::nn::BatchNorm2d(in));
+  pointwise = register_module("pointwise", torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 1).bias(false)));
+  bn2 = register_module("bn2", torch::nn::BatchNorm2d(out));
+}
+torch::Tensor SeparableConvImpl::forward(const torch::Tensor& x) {
+  return torch::relu(bn2->forward(pointwise->forward(torch::relu(bn1->forward(depthwise->forward(x))))));
+}
+
+torch::Tensor peakiness(const torch::Tensor& y) {
+  const auto beta = F::softplus(y - y.mean(1, true));
+  const auto padded = F::pad(y, F::PadFuncOptions({1, 1, 1, 1}).mode(torch::kReplicate));
+  const auto local = F::avg_pool2d(padded, F::AvgPool2dFuncOptions(3).stride(1));
+  const auto alpha = F::softplus(y - local);
+  return std::get<0>((alpha * beta).max(1, true));
+}
+
+namespace {
+
+int64_t width(double base, double mult) { return std::max<int64_t>(8, static_cast<int64_t>(std::lround(base * mult))); }
+
+// Each stage's gamma, upsampled to the input size and divided by its per-image maximum, so
+// the three stages are fused on one scale (choice: the paper does not say how gamma is scaled).
+torch::Tensor stageScore(const torch::Tensor& y, int64_t h, int64_t w) {
+  auto g = F::interpolate(peakiness(y), F::InterpolateFuncOptions()
+                                            .size(std::vector<int64_t>{h, w})
+                                            .mode(torch::kBilinear)
+                                            .align_corners(false));
+  const auto peak = std::get<0>(g.flatten(1).max(1)).view({-1, 1, 1, 1});
+  return g / (peak + 1e-12);
+}
+
+}  // namespace
+
+DetectionNetImpl::DetectionNetImpl(const DetectionNetOptions& o) : options(o) {
+  const double m = o.widthMultiplier;
+  const int64_t w0 = width(64, m), w1 = width(128, m), w2 = width(256, m), w3 = width(512, m), wd = width(128, m);
+  conv0 = register_module("conv0", ConvBnRelu(o.inChannels, w0));
+  conv1 = register_module("conv1", ConvBnRelu(w0, w0));
+  // Choice of layer counts (the paper gives the names SConv-0..20 and the widths, not the
+  // split): SConv-0..1 at 1/2, SConv-2..4 at 1/4, SConv-5..8 at 1/8; then SConv-9..11 three
+  // times (9..17) and SConv-18..20, all at 1/8.
+  torch::nn::Sequential a;
+  a->push_back(torch::nn::MaxPool2d(2));
+  a->push_back(SeparableConv(w0, w1));
+  a->push_back(SeparableConv(w1, w1));
+  a->push_back(torch::nn::MaxPool2d(2));
+  a->push_back(SeparableConv(w1, w2));
+  a->push_back(SeparableConv(w2, w2));
+  a->push_back(SeparableConv(w2, w2));
+  a->push_back(torch::nn::MaxPool2d(2));
+  a->push_back(SeparableConv(w2, w3));
+  for (int i = 0; i < 3; ++i) a->push_back(SeparableConv(w3, w3));
+  sconv0to8 = register_module("sconv0to8", a);
+  torch::nn::Sequential b;
+  for (int i = 0; i < 12; ++i) b->push_back(SeparableConv(w3, w3));
+  sconv9to20 = register_module("sconv9to20", b);
+  dcn0 = register_module("dcn0", DeformConv2d(w3, wd));
+  dcn1 = register_module("dcn1", DeformConv2d(wd, wd));
+  dcn2 = register_module("dcn2", DeformConv2d(wd, wd));
+}
+
+DetectionOutput DetectionNetImpl::forward(const torch::Tensor& image) {
+  const int64_t h = image.size(2), w = image.size(3);
+  const auto s8 = sconv0to8->forward(conv1->forward(conv0->forward(image)));
+  const auto s20 = sconv9to20->forward(s8);
+  const auto d2 = dcn2->forward(torch::relu(dcn1->forward(torch::relu(dcn0->forward(s20)))));
+  DetectionOutput out;
+  out.stages = {stageScore(s8, h, w), stageScore(s20, h, w), stageScore(d2, h, w)};
+  out.score = options.fusion[0] * out.stages[0] + options.fusion[1] * out.stages[1] + options.fusion[2] * out.stages[2];
+  return out;
+}
+
+torch::Tensor selectKeypoints(const torch::Tensor& score, double threshold, int radius, int maxPoints) {
+  const auto s = score.squeeze();  // (H, W)
+  const int k = 2 * radius + 1;
+  const auto localMax = F::max_pool2d(score, F::MaxPool2dFuncOptions(k).stride(1).padding(radius)).squeeze();
+  const auto keep = (s == localMax) & (s >= threshold);
+  const auto idx = keep.nonzero();  // (N, 2): y, x
+  if (idx.size(0) == 0) return torch::zeros({0, 3});
+  const auto values = s.index({idx.select(1, 0), idx.select(1, 1)});
+  const auto order = std::get<1>(values.sort(0, true)).slice(0, 0, maxPoints);
+  const auto y = idx.select(1, 0).index_select(0, order).to(torch::kFloat);
+  const auto x = idx.select(1, 1).index_select(0, order).to(torch::kFloat);
+  return torch::stack({x, y, values.index_select(0, order).to(torch::kFloat)}, 1);
+}
+
+}  // namespace mmreg::nets
