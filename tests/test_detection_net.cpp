@@ -5,7 +5,10 @@
 #include <cmath>
 #include <cstdio>
 
+#include <sstream>
+
 #include "nets/detection_net.h"
+#include "test_support.h"
 
 using namespace mmreg::nets;
 
@@ -133,4 +136,27 @@ TEST(DetectionNet, KeypointsAreThresholdedLocalMaxima) {
   EXPECT_NEAR(k[0][2].item<float>(), 0.9, 1e-6);
   EXPECT_EQ(k[1][0].item<float>(), 3);
   EXPECT_EQ(selectKeypoints(s, 0.6, 2, 1).size(0), 1);
+}
+
+// The trainer's smoke run, as CI does it: a few iterations on tiny crops of real training
+// pairs; the loss must fall and the weights must load back into the network.
+TEST(DetectorTrainer, SmokeTrainingLowersTheLoss) {
+  if (!mmreg_test::haveSharedData()) GTEST_SKIP() << "../shared/data missing";
+  const std::string out = ::testing::TempDir() + "/detector_smoke.pt";
+  const auto r = mmreg_test::runProgram(MMREG_TRAINER, "--data " + mmreg_test::sharedData() +
+                                                           " --iterations 40 --batch 2 --crop 64 --log-every 10 --max-pairs 4"
+                                                           " --threads 2 --seed 3 --out " + out);
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  std::vector<double> losses;
+  std::istringstream lines(r.output);
+  for (std::string line; std::getline(lines, line);) {
+    int it = 0;
+    double loss = 0;
+    if (std::sscanf(line.c_str(), "iteration %d loss %lf", &it, &loss) == 2) losses.push_back(loss);
+  }
+  ASSERT_EQ(losses.size(), 4u) << r.output;
+  EXPECT_LT(losses.back(), losses.front()) << r.output;
+  DetectionNet net;
+  EXPECT_NO_THROW(torch::load(net, out));
+  std::remove(out.c_str());
 }
