@@ -239,32 +239,33 @@ MatchResult matchOpenRasters(const GeoRaster& ref, const GeoRaster& sen, const M
   }
   if (!mapping) mapping = runCoarse(c, nominal, progress.sub(0, 0.2), result);
 
-  auto t0 = Clock::now();
-  PixelWindow overlap = overlapWindow(c, *mapping);
-  double scale = processingScale(*mapping, overlap);
-  PassOutput p1 = runPass(c, *mapping, scale, overlap, 1, opt.searchMargin, progress.sub(0.2, 0.6));
-  result.stages.push_back({"match pass 1", since(t0)});
-
-  // Pass 1 fits a robust low-order model; pass 2 matches again through it with a small margin.
+  // Pass 1 searches the whole margin; its robust low-order fit brings the refinement passes
+  // within their small margins.
+  PixelWindow overlap;
+  double scale = 1;
   FitOptions f1 = fitOpt;
-  f1.inlierThreshold = std::max(fitOpt.inlierThreshold, 3.0 * scale);
   f1.checkShare = 0;
+  auto firstPass = [&](const ProgressSpan& span, const std::string& stage, FitResult& fitOut) {
+    const auto t = Clock::now();
+    overlap = overlapWindow(c, *mapping);
+    scale = processingScale(*mapping, overlap);
+    PassOutput out = runPass(c, *mapping, scale, overlap, 1, opt.searchMargin, span);
+    result.stages.push_back({stage, since(t)});
+    f1.model = intermediateModel(out.points.size());
+    f1.inlierThreshold = std::max(fitOpt.inlierThreshold, 3.0 * scale);
+    fitOut = fitGlobalModel(out.points, f1);
+    return out;
+  };
   FitResult fit1;
+  PassOutput p1;
   try {
-    f1.model = intermediateModel(p1.points.size());
-    fit1 = fitGlobalModel(p1.points, f1);
+    p1 = firstPass(progress.sub(0.2, 0.6), "match pass 1", fit1);
   } catch (const Error&) {
     if (opt.coarse != CoarseMode::Auto || result.coarseUsed) throw;
     // The georeferencing may be off by more than the margin: align by content, then retry.
-    mapping = runCoarse(c, sensedPixelsPerRefPixel(*mapping, {overlap.x + overlap.width / 2.0, overlap.y + overlap.height / 2.0}),
-                        progress.sub(0.2, 0.3), result);
-    t0 = Clock::now();
-    overlap = overlapWindow(c, *mapping);
-    scale = processingScale(*mapping, overlap);
-    p1 = runPass(c, *mapping, scale, overlap, 1, opt.searchMargin, progress.sub(0.3, 0.6));
-    result.stages.push_back({"match pass 1 (after coarse)", since(t0)});
-    f1.model = intermediateModel(p1.points.size());
-    fit1 = fitGlobalModel(p1.points, f1);
+    const Point2 centre{overlap.x + overlap.width / 2.0, overlap.y + overlap.height / 2.0};
+    mapping = runCoarse(c, sensedPixelsPerRefPixel(*mapping, centre), progress.sub(0.2, 0.3), result);
+    p1 = firstPass(progress.sub(0.3, 0.6), "match pass 1 (after coarse)", fit1);
   }
   countInliers(p1, fit1);
 
@@ -276,7 +277,7 @@ MatchResult matchOpenRasters(const GeoRaster& ref, const GeoRaster& sen, const M
   PassOutput last;
   const int passes = 1 + static_cast<int>(std::size(kRefineMargins));
   for (int pass = 2; pass <= passes; ++pass) {
-    t0 = Clock::now();
+    const auto t0 = Clock::now();
     const auto refined = modelMapping(*fit.forward, *fit.inverse);
     overlap = overlapWindow(c, *refined);
     const double p0 = 0.6 + 0.4 * (pass - 2) / (passes - 1);
