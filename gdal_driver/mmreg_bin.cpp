@@ -2,10 +2,25 @@
 #include <cpl_string.h>
 #include <gdal.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 
 #include "mmreg_lib.h"
+
+namespace {
+
+// Ctrl-C (or a kill) becomes a cancel at the next progress report, so the library unwinds and
+// removes its temporary files instead of leaving them behind.
+volatile std::sig_atomic_t interrupted = 0;
+void onSignal(int) { interrupted = 1; }
+
+int CPL_STDCALL progressOrStop(double fraction, const char* message, void* data) {
+  if (interrupted) return FALSE;
+  return data ? GDALTermProgress(fraction, message, nullptr) : TRUE;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
@@ -29,7 +44,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "mmreg: %s\n", error.c_str());
     return 2;
   }
-  const int rc = MmregRun(*options, GDALTermProgress, nullptr);
+  std::signal(SIGINT, onSignal);
+  std::signal(SIGTERM, onSignal);
+  // The progress function always runs (to notice a signal); it draws only without -q.
+  static int draw = 1;
+  const int rc = MmregRun(*options, progressOrStop, options->quiet ? nullptr : &draw);
   GDALDestroyDriverManager();
   return rc;
 }

@@ -173,7 +173,7 @@ std::unique_ptr<MmregAppOptions> MmregAppOptionsNew(const std::vector<std::strin
 
 int MmregRun(const MmregAppOptions& o, GDALProgressFunc progress, void* data) {
   mmreg::ProgressFn fn;
-  if (progress && !o.quiet) fn = [&](double f, const char* msg) { return progress(f, msg, data) != FALSE; };
+  if (progress) fn = [&](double f, const char* msg) { return progress(f, msg, data) != FALSE; };
   try {
     const auto r = mmreg::coregister(o.job, fn);
     if (!o.quiet) {

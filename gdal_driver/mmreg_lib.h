@@ -18,5 +18,6 @@ struct MmregAppOptions {
 std::unique_ptr<MmregAppOptions> MmregAppOptionsNew(const std::vector<std::string>& args, std::string* error);
 // The --help text, generated from the same option table the parser uses.
 std::string MmregUsage();
-// Runs the job. Returns 0 on success, 1 on failure (reported with CPLError).
+// Runs the job. Returns 0 on success, 1 on failure (reported with CPLError). `progress` is
+// called even with -q (it may cancel by returning FALSE); it should not draw then.
 int MmregRun(const MmregAppOptions& options, GDALProgressFunc progress, void* progressData);

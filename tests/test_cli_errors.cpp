@@ -136,3 +136,27 @@ TEST_F(CliErrors, CancelLeavesNoOutput) {
     EXPECT_EQ(mmreg_test::countEntries(out), 0) << "after cancel at " << stopAt;
   }
 }
+
+TEST_F(CliErrors, CtrlCLeavesNoPartialOutput) {
+  // The SAR sample takes a few seconds; interrupt it at several moments. A run the signal
+  // reaches must stop with "cancelled" and leave nothing; one that finished first is complete.
+  const std::string ref = mmreg_test::sampleData() + "/s1s2_075_ref.tif";
+  const std::string sen = mmreg_test::sampleData() + "/s1s2_075_sensed.tif";
+  int interruptedRuns = 0;
+  for (const char* delay : {"0.3", "1.2", "2.5"}) {
+    const auto r = mmreg_test::runProgram("/bin/sh", std::string("-c \"'") + MMREG_CLI + "' -q -report " + out + "/r.json " + ref + " " +
+                                                         sen + " " + out + "/o.tif & p=\\$!; sleep " + delay +
+                                                         "; kill -INT \\$p 2>/dev/null; wait \\$p\"");
+    if (r.exitCode == 0) {
+      EXPECT_TRUE(mmreg_test::fileExists(out + "/o.tif") && mmreg_test::fileExists(out + "/r.json"));
+      EXPECT_EQ(mmreg_test::countEntries(out), 2) << r.output;
+    } else {
+      ++interruptedRuns;
+      EXPECT_NE(r.output.find("cancelled"), std::string::npos) << r.output;
+      EXPECT_EQ(mmreg_test::countEntries(out), 0) << "after SIGINT at " << delay << " s: " << r.output;
+    }
+    mmreg_test::removeTree(out);
+    VSIMkdir(out.c_str(), 0755);
+  }
+  EXPECT_GE(interruptedRuns, 1);  // 0.3 s is always inside the run
+}
