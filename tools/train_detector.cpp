@@ -26,13 +26,15 @@ namespace F = torch::nn::functional;
 struct Args {
   std::string data = "../shared/data", splits = MMREG_DEFAULT_SPLITS, out = "detector.pt", device = "cpu";
   int iterations = 1000, batch = 8, crop = 128, logEvery = 50, threads = 0, maxPairs = 0;
-  double lr = 1e-4, width = 0.25, peakWeight = 0.1, maxPerspective = 5e-4;
+  double lr = 1e-4, width = 0.25, peakWeight = 0.1, cellWeight = 0.1, maxPerspective = 5e-4;
+  int cell = 8;
   unsigned seed = 1;
 };
 
 const char* kUsage =
     "mmreg_train_detector [--data DIR] [--splits FILE] [--out FILE.pt] [--device cpu|cuda] [--iterations N]\n"
-    "                     [--batch N] [--crop PX] [--lr F] [--width F] [--peak-weight F] [--max-perspective F]\n"
+    "                     [--batch N] [--crop PX] [--lr F] [--width F] [--peak-weight F] [--cell-weight F] [--cell PX]\n"
+    "                     [--max-perspective F]\n"
     "                     [--max-pairs N] [--threads N] [--log-every N] [--seed N]\n"
     "Trains on the pixel-aligned pairs of the training split of models/splits.json; logs the loss and the\n"
     "validation repeatability at 3 px; writes the weights with torch::save (checkpoints on every log line).\n";
@@ -109,14 +111,18 @@ Batch makeBatch(const std::vector<mmreg::AlignedPair>& pairs, const Args& args, 
 }
 
 // Huber loss between a's scores and b's scores brought back to a's frame, in-frame pixels only,
-// plus a small penalty on the mean score (choice: without it a constant map is a zero-loss
-// solution; with each map scaled to a peak of 1 the penalty keeps the peaks sparse).
-torch::Tensor lossOf(mmreg::nets::DetectionNet& net, const Batch& b, double peakWeight) {
+// plus two regularisers (choice, the paper gives none): the mean score, against the constant
+// map that would make the Huber term zero, and one minus the maximum of every cell x cell
+// block, against the opposite collapse to a single peak per image. Together they favour one
+// sharp peak per cell, where the Huber term makes it repeatable.
+torch::Tensor lossOf(mmreg::nets::DetectionNet& net, const Batch& b, const Args& a) {
   const auto sa = net->forward(b.a).score, sb = net->forward(b.b).score;
   const auto back = F::grid_sample(sb, b.grid, F::GridSampleFuncOptions().align_corners(true));
   const auto n = b.mask.sum().clamp_min(1);
   const auto huber = (F::huber_loss(sa, back, F::HuberLossFuncOptions().reduction(torch::kNone)) * b.mask).sum() / n;
-  return huber + peakWeight * (sa.mean() + sb.mean());
+  return huber + a.peakWeight * (sa.mean() + sb.mean()) +
+         a.cellWeight * ((1 - F::max_pool2d(sa, F::MaxPool2dFuncOptions(a.cell))).mean() +
+                         (1 - F::max_pool2d(sb, F::MaxPool2dFuncOptions(a.cell))).mean());
 }
 
 double repeatability3(mmreg::nets::DetectionNet& net, const Batch& b) {
@@ -163,6 +169,8 @@ int main(int argc, char** argv) {
     else if (k == "--lr") a.lr = std::stod(next());
     else if (k == "--width") a.width = std::stod(next());
     else if (k == "--peak-weight") a.peakWeight = std::stod(next());
+    else if (k == "--cell-weight") a.cellWeight = std::stod(next());
+    else if (k == "--cell") a.cell = std::stoi(next());
     else if (k == "--max-perspective") a.maxPerspective = std::stod(next());
     else if (k == "--max-pairs") a.maxPairs = std::stoi(next());
     else if (k == "--threads") a.threads = std::stoi(next());
@@ -207,7 +215,7 @@ int main(int argc, char** argv) {
     Batch b = makeBatch(train, a, rng, true);
     b = {b.a.to(device), b.b.to(device), b.grid.to(device), b.mask.to(device)};
     opt.zero_grad();
-    const auto loss = lossOf(net, b, a.peakWeight);
+    const auto loss = lossOf(net, b, a);
     loss.backward();
     opt.step();
     running += loss.item<double>();
