@@ -28,13 +28,14 @@ struct Args {
   int iterations = 1000, batch = 8, crop = 128, logEvery = 50, threads = 0, maxPairs = 0;
   double lr = 1e-4, width = 0.25, peakWeight = 0.1, cellWeight = 0.1, maxPerspective = 5e-4;
   int cell = 8;
+  bool fixedBatch = false;  // smoke test: train on one batch, which the loss must be able to fit
   unsigned seed = 1;
 };
 
 const char* kUsage =
     "mmreg_train_detector [--data DIR] [--splits FILE] [--out FILE.pt] [--device cpu|cuda] [--iterations N]\n"
     "                     [--batch N] [--crop PX] [--lr F] [--width F] [--peak-weight F] [--cell-weight F] [--cell PX]\n"
-    "                     [--max-perspective F]\n"
+    "                     [--max-perspective F] [--fixed-batch]\n"
     "                     [--max-pairs N] [--threads N] [--log-every N] [--seed N]\n"
     "Trains on the pixel-aligned pairs of the training split of models/splits.json; logs the loss and the\n"
     "validation repeatability at 3 px; writes the weights with torch::save (checkpoints on every log line).\n";
@@ -171,6 +172,7 @@ int main(int argc, char** argv) {
     else if (k == "--peak-weight") a.peakWeight = std::stod(next());
     else if (k == "--cell-weight") a.cellWeight = std::stod(next());
     else if (k == "--cell") a.cell = std::stoi(next());
+    else if (k == "--fixed-batch") a.fixedBatch = true;
     else if (k == "--max-perspective") a.maxPerspective = std::stod(next());
     else if (k == "--max-pairs") a.maxPairs = std::stoi(next());
     else if (k == "--threads") a.threads = std::stoi(next());
@@ -211,9 +213,14 @@ int main(int argc, char** argv) {
   valBatch = {valBatch.a.to(device), valBatch.b.to(device), valBatch.grid.to(device), valBatch.mask.to(device)};
   const auto t0 = std::chrono::steady_clock::now();
   double running = 0;
+  Batch fixed;
+  if (a.fixedBatch) {
+    fixed = makeBatch(train, a, rng, false);
+    fixed = {fixed.a.to(device), fixed.b.to(device), fixed.grid.to(device), fixed.mask.to(device)};
+  }
   for (int it = 1; it <= a.iterations; ++it) {
-    Batch b = makeBatch(train, a, rng, true);
-    b = {b.a.to(device), b.b.to(device), b.grid.to(device), b.mask.to(device)};
+    Batch b = a.fixedBatch ? fixed : makeBatch(train, a, rng, true);
+    if (!a.fixedBatch) b = {b.a.to(device), b.b.to(device), b.grid.to(device), b.mask.to(device)};
     opt.zero_grad();
     const auto loss = lossOf(net, b, a);
     loss.backward();
