@@ -11,6 +11,7 @@ packages=(
   libgdal-dev gdal-bin libproj-dev
   libopencv-dev
   libeigen3-dev libtorch-dev libgtest-dev
+  time
 )
 for arg in "$@"; do
   case "$arg" in
