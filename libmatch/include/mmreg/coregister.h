@@ -79,10 +79,6 @@ struct CoregisterResult {
   std::vector<StageTime> stages;
 };
 
-// Matching only: tie points between the two rasters (two passes, see docs/ALGORITHM.md).
-MatchResult matchRasters(const std::string& reference, const std::string& sensed, const MatchOptions& options,
-                         const FitOptions& fit, const ProgressSpan& progress);
-
 // Everything. Validates outputs before any work; writes them under temporary names and renames
 // them together on success, so a failure or cancel leaves no partial file.
 CoregisterResult coregister(const CoregisterOptions& options, const ProgressFn& progress);

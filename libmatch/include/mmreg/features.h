@@ -42,6 +42,5 @@ class TileMatcher {
 // features correlated by FFT). Throws mmreg::Error listing the known names otherwise.
 std::unique_ptr<TileMatcher> makeTileMatcher(const std::string& name);
 std::unique_ptr<Detector> makeDetector(const std::string& name);
-std::vector<std::string> tileMatcherNames();
 
 }  // namespace mmreg

@@ -14,9 +14,6 @@ class ProgressSpan {
   ProgressSpan sub(double from, double to) const {
     return ProgressSpan(parent_, start_ + (end_ - start_) * from, start_ + (end_ - start_) * to);
   }
-  const ProgressFn& parent() const { return parent_; }
-  double start() const { return start_; }
-  double end() const { return end_; }
 
  private:
   const ProgressFn& parent_;

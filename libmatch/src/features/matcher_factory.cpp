@@ -4,8 +4,6 @@
 
 namespace mmreg {
 
-std::vector<std::string> tileMatcherNames() { return {"area", "sift", "orb", "akaze"}; }
-
 std::unique_ptr<TileMatcher> makeTileMatcher(const std::string& name) {
   if (name == "area") return std::make_unique<AreaMatcher>();
   if (name == "sift" || name == "orb" || name == "akaze") return std::make_unique<FeatureMatcher>(name);

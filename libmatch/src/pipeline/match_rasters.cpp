@@ -297,11 +297,4 @@ MatchResult matchOpenRasters(const GeoRaster& ref, const GeoRaster& sen, const M
   return result;
 }
 
-MatchResult matchRasters(const std::string& reference, const std::string& sensed, const MatchOptions& options,
-                         const FitOptions& fit, const ProgressSpan& progress) {
-  const GeoRaster ref = GeoRaster::open(reference);
-  const GeoRaster sen = GeoRaster::open(sensed);
-  return matchOpenRasters(ref, sen, options, fit, progress);
-}
-
 }  // namespace mmreg

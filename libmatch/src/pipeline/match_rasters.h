@@ -4,7 +4,7 @@
 
 namespace mmreg {
 
-// matchRasters on rasters already open (the outputs need them too).
+// Tie points between two open rasters: three matching passes (docs/ALGORITHM.md).
 MatchResult matchOpenRasters(const GeoRaster& reference, const GeoRaster& sensed, const MatchOptions& options,
                              const FitOptions& fit, const ProgressSpan& progress);
 

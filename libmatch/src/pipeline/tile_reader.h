@@ -30,7 +30,6 @@ class TileReader {
       : ref_(ref), refBands_(refBands), sen_(sen), senBands_(senBands), scale_(scale) {}
   Image reference(const PixelWindow& procWindow) const;
   Image sensedInReferenceFrame(const PixelWindow& procWindow, int margin, const PixelMapping& mapping) const;
-  double scale() const { return scale_; }
 
  private:
   const GeoRaster& ref_;
