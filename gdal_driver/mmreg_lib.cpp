@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "mmreg/error.h"
+#include "mmreg/learned_models.h"
 
 namespace {
 
@@ -61,6 +62,11 @@ const std::vector<OptionSpec>& optionTable() {
        [](O& o, S v) { o.job.match.referenceBands.push_back(toInt("-refb", v)); }},
       {"-matcher", "NAME", "Tile matcher: area (default; structural features + FFT), sift, orb, akaze.",
        [](O& o, S v) { o.job.match.matcher = v; }},
+      {"-detector", "NAME", "Where the area matcher places its templates: corner (default; strongest corner per cell), "
+                            "learned (the shipped detection network), sift, orb, akaze.",
+       [](O& o, S v) { o.job.match.detector = v; }},
+      {"-weights", "FILE.pt", "Weights of the learned detector (default: the shipped models/detector.pt).",
+       [](O& o, S v) { o.job.match.learned.weights = v; }},
       {"-model", "NAME", "Global model: auto (default), translation, similarity, affine, projective, poly2, poly3, tps.",
        [](O& o, S v) {
          if (!mmreg::parseModelType(v, &o.job.fit.model))
@@ -109,8 +115,8 @@ const std::vector<OptionSpec>& optionTable() {
        [](O& o, S) { o.job.out.georefOnly = true; }},
       {"-wm", "MB", "Memory limit of the warper in MB. Default 256.",
        [](O& o, S v) { o.job.out.warpMemoryMB = toInt("-wm", v); }},
-      {"-threads", "N", "Worker threads for tile matching; 0 (default) uses every core.",
-       [](O& o, S v) { o.job.match.threads = toInt("-threads", v); }},
+      {"-threads", "N", "Worker threads for tile matching and learned-model inference; 0 (default) uses every core.",
+       [](O& o, S v) { o.job.match.threads = o.job.match.learned.threads = toInt("-threads", v); }},
       {"-report", "FILE.json", "Write a JSON report: model, counts, RMSE, per-tile statistics, times, versions.",
        [](O& o, S v) { o.job.out.reportPath = v; }},
       {"-tiepoints", "FILE.gpkg", "Write the tie points as a GeoPackage layer with residuals and inlier/check flags.",
@@ -175,6 +181,7 @@ int MmregRun(const MmregAppOptions& o, GDALProgressFunc progress, void* data) {
   mmreg::ProgressFn fn;
   if (progress) fn = [&](double f, const char* msg) { return progress(f, msg, data) != FALSE; };
   try {
+    mmreg::registerLearnedModels();
     const auto r = mmreg::coregister(o.job, fn);
     if (!o.quiet) {
       std::printf("model: %s, tie points: %zu candidates, %d inliers, %d check points\n",

@@ -21,6 +21,7 @@
 namespace {
 
 const QStringList kMatchers{"area", "sift", "orb", "akaze"};
+const QStringList kDetectors{"corner", "learned"};
 const QStringList kModels{"auto", "translation", "similarity", "affine", "projective", "poly2", "poly3", "tps"};
 
 QString gdalPath(QgsRasterLayer* layer, const QString& what) {
@@ -44,6 +45,10 @@ void MmregAlgorithm::addInputParameters(bool matching) {
   addParameter(new QgsProcessingParameterBand(QStringLiteral("SENSED_BANDS"), QObject::tr("Sensed band(s) used for matching"),
                                               QVariant(), QStringLiteral("SENSED"), true, true));
   addParameter(new QgsProcessingParameterEnum(QStringLiteral("MATCHER"), QObject::tr("Matcher"), kMatchers, false, 0));
+  auto* detector = new QgsProcessingParameterEnum(QStringLiteral("DETECTOR"), QObject::tr("Template placement (area matcher)"),
+                                                  kDetectors, false, 0);
+  detector->setFlags(detector->flags() | QgsProcessingParameterDefinition::FlagAdvanced);
+  addParameter(detector);
   auto* tile = new QgsProcessingParameterNumber(QStringLiteral("TILE_SIZE"), QObject::tr("Tile size (processing pixels)"),
                                                 QgsProcessingParameterNumber::Integer, 512, false, 64, 8192);
   tile->setFlags(tile->flags() | QgsProcessingParameterDefinition::FlagAdvanced);
@@ -97,6 +102,7 @@ mmreg::CoregisterOptions MmregAlgorithm::optionsFrom(const QVariantMap& p, QgsPr
   o.match.referenceBands = bands(parameterAsInts(p, QStringLiteral("REFERENCE_BANDS"), context));
   o.match.sensedBands = bands(parameterAsInts(p, QStringLiteral("SENSED_BANDS"), context));
   o.match.matcher = kMatchers.value(parameterAsEnum(p, QStringLiteral("MATCHER"), context)).toStdString();
+  if (o.match.matcher == "area") o.match.detector = kDetectors.value(parameterAsEnum(p, QStringLiteral("DETECTOR"), context)).toStdString();
   o.match.tileSize = parameterAsInt(p, QStringLiteral("TILE_SIZE"), context);
   o.match.searchMargin = parameterAsInt(p, QStringLiteral("MARGIN"), context);
   o.match.maxTiles = parameterAsInt(p, QStringLiteral("MAX_TILES"), context);

@@ -4,6 +4,7 @@
 #include <qgsprocessingregistry.h>
 
 #include "mmreg/coregister.h"
+#include "mmreg/learned_models.h"
 #include "mmreg_algorithms.h"
 
 QString MmregProvider::longName() const {
@@ -13,6 +14,7 @@ QString MmregProvider::longName() const {
 QIcon MmregProvider::icon() const { return QgsApplication::getThemeIcon(QStringLiteral("/mActionAddRasterLayer.svg")); }
 
 void MmregProvider::loadAlgorithms() {
+  mmreg::registerLearnedModels();
   addAlgorithm(new CoregisterAlgorithm());
   addAlgorithm(new ExtractTiePointsAlgorithm());
   addAlgorithm(new ApplyTiePointsAlgorithm());

@@ -112,6 +112,18 @@ TEST_F(CliErrors, UnknownOptionsAndBadValuesAreUsageErrors) {
   expectFailure("-margin 2 " + kRef + " " + kSen + " " + out + "/o.tif", 1, "search margin 2 is out of range");
 }
 
+TEST_F(CliErrors, DetectorChoicesAreChecked) {
+  expectFailure("-detector bogus " + kRef + " " + kSen + " " + out + "/o.tif", 1, "unknown detector 'bogus'; use one of: corner");
+  expectFailure("-detector orb -matcher sift " + kRef + " " + kSen + " " + out + "/o.tif", 1, "detects its own keypoints");
+  expectFailure("-detector learned -weights " + dir + "/none.pt " + kRef + " " + kSen + " " + out + "/o.tif", 1,
+#ifdef MMREG_HAVE_TORCH
+                "not found; pass the .pt file (-weights FILE)"
+#else
+                "rebuild with LibTorch"
+#endif
+  );
+}
+
 TEST_F(CliErrors, HelpAndVersion) {
   auto r = mmreg_test::runCli("--help");
   EXPECT_EQ(r.exitCode, 0);

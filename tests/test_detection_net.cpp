@@ -7,6 +7,9 @@
 
 #include <sstream>
 
+#include "mmreg/error.h"
+#include "mmreg/features.h"
+#include "mmreg/learned_models.h"
 #include "nets/detection_net.h"
 #include "test_support.h"
 
@@ -102,12 +105,14 @@ TEST(Peakiness, HandMadeMap) {
 
 TEST(DetectionNet, WeightsSurviveSaveAndLoad) {
   torch::manual_seed(4);
-  DetectionNet a, b;
+  DetectionNetOptions o;
+  o.widthMultiplier = 0.125;  // not the default: the file must carry it
+  DetectionNet a(o);
   const std::string path = ::testing::TempDir() + "/detnet_roundtrip.pt";
-  torch::save(a, path);
-  torch::load(b, path);
+  saveDetector(a, path);
+  DetectionNet b = loadDetector(path, torch::kCPU);
+  EXPECT_EQ(b->options.widthMultiplier, 0.125);
   a->eval();
-  b->eval();
   torch::NoGradGuard g;
   const auto x = torch::rand({1, 1, 45, 61});
   EXPECT_TRUE(torch::equal(a->forward(x).score, b->forward(x).score));
@@ -156,7 +161,55 @@ TEST(DetectorTrainer, SmokeTrainingLowersTheLoss) {
   }
   ASSERT_EQ(losses.size(), 4u) << r.output;
   EXPECT_LT(losses.back(), losses.front()) << r.output;
-  DetectionNet net;
-  EXPECT_NO_THROW(torch::load(net, out));
+  EXPECT_NO_THROW(loadDetector(out, torch::kCPU));
   std::remove(out.c_str());
+  std::remove((out + ".last").c_str());
+}
+
+TEST(LearnedDetector, MissingOrForeignWeightsGiveAnErrorThatSaysWhatToDo) {
+  mmreg::registerLearnedModels();
+  mmreg::LearnedModelOptions o;
+  o.weights = ::testing::TempDir() + "/no_such_detector.pt";
+  try {
+    mmreg::makeDetector("learned", o);
+    FAIL() << "expected an error";
+  } catch (const mmreg::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("-weights"), std::string::npos) << e.what();
+  }
+  o.weights = mmreg_test::sampleData() + "/README.md";
+  EXPECT_THROW(mmreg::makeDetector("learned", o), mmreg::Error);
+  o.weights.clear();
+  o.device = "tpu";
+  EXPECT_THROW(mmreg::makeDetector("learned", o), mmreg::Error);
+}
+
+// Through mmreg::Detector: at most the asked count, strongest first, 4 px apart, never on
+// invalid pixels; the same keypoints on every call.
+TEST(LearnedDetector, KeypointsAreSortedSeparatedAndOnValidPixels) {
+  torch::manual_seed(6);
+  const std::string path = ::testing::TempDir() + "/detector_random.pt";
+  DetectionNet net;
+  saveDetector(net, path);
+  mmreg::registerLearnedModels();
+  mmreg::LearnedModelOptions o;
+  o.weights = path;
+  o.threads = 2;
+  const auto det = mmreg::makeDetector("learned", o);
+  mmreg::Image img(97, 75);
+  for (auto& v : img.pixels) v = static_cast<float>(std::rand() % 1000) / 1000.f;
+  img.valid.assign(img.pixels.size(), 1);
+  for (int y = 0; y < img.height; ++y)
+    for (int x = 0; x < 30; ++x) img.valid[static_cast<size_t>(y) * img.width + x] = 0;
+  const auto k = det->detect(img, 50);
+  ASSERT_GT(k.size(), 10u);
+  EXPECT_LE(k.size(), 50u);
+  EXPECT_EQ(det->detect(img, 5).size(), 5u);
+  for (size_t i = 0; i < k.size(); ++i) {
+    EXPECT_GE(k[i].pos.x, 30) << "keypoint on an invalid pixel";
+    if (i) EXPECT_LE(k[i].score, k[i - 1].score);
+    for (size_t j = 0; j < i; ++j) EXPECT_GT(std::hypot(k[i].pos.x - k[j].pos.x, k[i].pos.y - k[j].pos.y), 4.0);
+  }
+  const auto again = det->detect(img, 50);
+  for (size_t i = 0; i < k.size(); ++i) EXPECT_EQ(k[i].pos.x, again[i].pos.x);
+  std::remove(path.c_str());
 }

@@ -24,21 +24,23 @@ namespace {
 namespace F = torch::nn::functional;
 
 struct Args {
-  std::string data = "../shared/data", splits = MMREG_DEFAULT_SPLITS, out = "detector.pt", device = "cpu";
+  std::string data = "../shared/data", splits = MMREG_DEFAULT_SPLITS, out = "detector.pt", device = "cpu", init;
   int iterations = 1000, batch = 8, crop = 128, logEvery = 50, threads = 0, maxPairs = 0;
-  double lr = 1e-4, width = 0.25, peakWeight = 0.1, cellWeight = 0.1, maxPerspective = 5e-4;
-  int cell = 8;
+  double lr = 1e-4, width = 0.25, peakWeight = 1, maxPerspective = 5e-4;
+  int cell = 16;
+  bool bilinear = false;    // the ablation: bilinear upsampling instead of sub-pixel
   bool fixedBatch = false;  // smoke test: train on one batch, which the loss must be able to fit
   unsigned seed = 1;
 };
 
 const char* kUsage =
-    "mmreg_train_detector [--data DIR] [--splits FILE] [--out FILE.pt] [--device cpu|cuda] [--iterations N]\n"
-    "                     [--batch N] [--crop PX] [--lr F] [--width F] [--peak-weight F] [--cell-weight F] [--cell PX]\n"
+    "mmreg_train_detector [--data DIR] [--splits FILE] [--out FILE.pt] [--init FILE.pt] [--device cpu|cuda] [--iterations N]\n"
+    "                     [--batch N] [--crop PX] [--lr F] [--width F] [--bilinear] [--peak-weight F] [--cell PX]\n"
     "                     [--max-perspective F] [--fixed-batch]\n"
     "                     [--max-pairs N] [--threads N] [--log-every N] [--seed N]\n"
     "Trains on the pixel-aligned pairs of the training split of models/splits.json; logs the loss and the\n"
-    "validation repeatability at 3 px; writes the weights with torch::save (checkpoints on every log line).\n";
+    "validation repeatability at 3 px on every log line, when it also writes the weights: FILE.pt the best so far\n"
+    "by that repeatability, FILE.pt.last the latest. --init continues from saved weights (their width wins).\n";
 
 // A random homography about the crop centre: rotation, scale, shift and perspective, small
 // enough that most of the crop stays in frame.
@@ -76,74 +78,115 @@ torch::Tensor modalityChange(torch::Tensor x, std::mt19937& rng) {
   return x.clamp(0, 3);
 }
 
-torch::Tensor readCrop(const mmreg::ImageWindowRef& w, int x, int y, int size, mmreg::Modality m) {
+// A pair's two windows, preprocessed once and kept in memory: crops are slices of these
+// (reading a window of a PNG decodes it from the top, far too slow per crop).
+struct LoadedPair {
+  torch::Tensor reference, sensed;  // (1, 1, H, W), the same size, pixel-aligned
+};
+
+torch::Tensor loadWindow(const mmreg::ImageWindowRef& w, mmreg::Modality m) {
   const auto r = mmreg::GeoRaster::open(w.path);
+  const mmreg::PixelWindow win{w.window.x, w.window.y, w.window.width ? w.window.width : r.width(),
+                               w.window.height ? w.window.height : r.height()};
   std::vector<mmreg::Image> bands;
-  const mmreg::PixelWindow win{w.window.x + x, w.window.y + y, size, size};
-  for (int b : w.bands.empty() ? std::vector<int>{1} : w.bands) bands.push_back(r.readWindow(b, win, size, size));
+  for (int b : w.bands.empty() ? std::vector<int>{1} : w.bands) bands.push_back(r.readWindow(b, win, win.width, win.height));
   const auto img = mmreg::preprocess(mmreg::combineBands(bands), m);
-  return torch::from_blob(const_cast<float*>(img.pixels.data()), {1, 1, size, size}, torch::kFloat).clone();
+  return torch::from_blob(const_cast<float*>(img.pixels.data()), {1, 1, img.height, img.width}, torch::kFloat).clone();
+}
+
+std::vector<LoadedPair> loadPairs(const std::vector<mmreg::AlignedPair>& pairs, int crop) {
+  std::vector<LoadedPair> out;
+  for (const auto& p : pairs) {
+    const bool sar = p.source == "3mos" || p.source == "s1s2";
+    LoadedPair l{loadWindow(p.reference, mmreg::Modality::Optical), loadWindow(p.sensed, sar ? mmreg::Modality::Sar : mmreg::Modality::Optical)};
+    if (l.reference.sizes() != l.sensed.sizes() || l.reference.size(2) < crop || l.reference.size(3) < crop) continue;
+    out.push_back(std::move(l));
+  }
+  return out;
 }
 
 struct Batch {
-  torch::Tensor a, b, grid, mask;  // b is warped; grid maps a's pixels into b
+  torch::Tensor a, b, grid, mask;  // b is warped; grid maps a's pixels into b, mask: those in b's frame
+  torch::Tensor maskB;             // b's pixels whose source lies in a's frame
 };
 
-Batch makeBatch(const std::vector<mmreg::AlignedPair>& pairs, const Args& args, std::mt19937& rng, bool augment) {
-  std::vector<torch::Tensor> as, bs, grids, masks;
+Batch makeBatch(const std::vector<LoadedPair>& pairs, const Args& args, std::mt19937& rng, bool augment) {
+  std::vector<torch::Tensor> as, bs, grids, masks, masksB;
   std::uniform_int_distribution<size_t> pick(0, pairs.size() - 1);
   for (int i = 0; i < args.batch; ++i) {
     const auto& p = pairs[pick(rng)];
-    const auto ref = mmreg::GeoRaster::open(p.reference.path);
-    const int w = p.reference.window.width ? p.reference.window.width : ref.width();
-    const int h = p.reference.window.height ? p.reference.window.height : ref.height();
-    std::uniform_int_distribution<int> ux(0, std::max(0, w - args.crop)), uy(0, std::max(0, h - args.crop));
-    const int x = ux(rng), y = uy(rng);
-    auto a = readCrop(p.reference, x, y, args.crop, mmreg::Modality::Optical);
-    auto b = readCrop(p.sensed, x, y, args.crop, p.source == "3mos" || p.source == "s1s2" ? mmreg::Modality::Sar : mmreg::Modality::Optical);
+    std::uniform_int_distribution<int64_t> ux(0, p.reference.size(3) - args.crop), uy(0, p.reference.size(2) - args.crop);
+    const int64_t x = ux(rng), y = uy(rng);
+    auto a = p.reference.slice(2, y, y + args.crop).slice(3, x, x + args.crop).clone();
+    auto b = p.sensed.slice(2, y, y + args.crop).slice(3, x, x + args.crop).clone();
     if (augment) a = modalityChange(a, rng), b = modalityChange(b, rng);
     const auto hm = randomHomography(rng, args.crop, args.maxPerspective);  // a pixel p <-> warped-b pixel H p
-    const auto [toOriginal, unused] = gridFor(torch::inverse(hm), args.crop);
+    const auto [toOriginal, fromFrame] = gridFor(torch::inverse(hm), args.crop);
     const auto warped = F::grid_sample(b, toOriginal, F::GridSampleFuncOptions().align_corners(true));
     const auto [toWarped, inFrame] = gridFor(hm, args.crop);
-    as.push_back(a), bs.push_back(warped), grids.push_back(toWarped), masks.push_back(inFrame);
+    as.push_back(a), bs.push_back(warped), grids.push_back(toWarped), masks.push_back(inFrame), masksB.push_back(fromFrame);
   }
-  return {torch::cat(as), torch::cat(bs), torch::cat(grids), torch::cat(masks)};
+  return {torch::cat(as), torch::cat(bs), torch::cat(grids), torch::cat(masks), torch::cat(masksB)};
 }
 
-// Huber loss between a's scores and b's scores brought back to a's frame, in-frame pixels only,
-// plus two regularisers (choice, the paper gives none): the mean score, against the constant
-// map that would make the Huber term zero, and one minus the maximum of every cell x cell
-// block, against the opposite collapse to a single peak per image. Together they favour one
-// sharp peak per cell, where the Huber term makes it repeatable.
+Batch toDevice(const Batch& b, const torch::Device& d) { return {b.a.to(d), b.b.to(d), b.grid.to(d), b.mask.to(d), b.maskB.to(d)}; }
+
+// Each cell x cell block of a score map as a unit vector (B, cells, cell^2); also which blocks
+// lie wholly in the frame given by `mask`.
+std::pair<torch::Tensor, torch::Tensor> unitCells(const torch::Tensor& score, const torch::Tensor& mask, int cell) {
+  const auto opts = F::UnfoldFuncOptions({cell, cell}).stride(cell);
+  const auto v = F::unfold(score * mask, opts).transpose(1, 2);  // (B, cells, cell^2)
+  const auto full = std::get<0>(F::unfold(mask, opts).min(1)) > 0.5;  // (B, cells)
+  return {v / (v.norm(2, -1, true) + 1e-6), full};
+}
+
+// The loss (choices; the paper says only "Huber loss between the score maps"):
+// - consistency: the Huber loss between a's score map and b's brought back to a's frame, over the
+//   cell x cell blocks wholly in both frames, each block scaled to unit L2 norm first. Without
+//   the scaling a constant map has zero loss; with it the term compares where the peaks are, not
+//   how strong they are (which differs between modalities), and in its quadratic range it is
+//   R2D2's cosine-similarity loss (Revaud et al. 2019), 1 - cos.
+// - peakiness: 1 - mean over blocks of (block max - block mean), on both maps (R2D2's "peaky"
+//   loss), so every block holds a distinct peak rather than a plateau or nothing.
 torch::Tensor lossOf(mmreg::nets::DetectionNet& net, const Batch& b, const Args& a) {
   const auto sa = net->forward(b.a).score, sb = net->forward(b.b).score;
   const auto back = F::grid_sample(sb, b.grid, F::GridSampleFuncOptions().align_corners(true));
-  const auto n = b.mask.sum().clamp_min(1);
-  const auto huber = (F::huber_loss(sa, back, F::HuberLossFuncOptions().reduction(torch::kNone)) * b.mask).sum() / n;
-  return huber + a.peakWeight * (sa.mean() + sb.mean()) +
-         a.cellWeight * ((1 - F::max_pool2d(sa, F::MaxPool2dFuncOptions(a.cell))).mean() +
-                         (1 - F::max_pool2d(sb, F::MaxPool2dFuncOptions(a.cell))).mean());
+  const auto [ua, full] = unitCells(sa, b.mask, a.cell);
+  const auto [ub, unused] = unitCells(back, b.mask, a.cell);
+  const auto perCell = F::huber_loss(ua, ub, F::HuberLossFuncOptions().reduction(torch::kNone)).sum(-1);  // (B, cells)
+  const auto fullF = full.to(torch::kFloat);
+  const auto consistency = (perCell * fullF).sum() / fullF.sum().clamp_min(1);
+  auto peaky = [&](const torch::Tensor& s) {
+    return (1 - (F::max_pool2d(s, F::MaxPool2dFuncOptions(a.cell)) - F::avg_pool2d(s, F::AvgPool2dFuncOptions(a.cell)))).mean();
+  };
+  return consistency + a.peakWeight * 0.5 * (peaky(sa) + peaky(sb));
 }
 
+// Repeatability at 3 px of the strongest keypoints at one per 32 x 32 px (the density of
+// SuperPoint's HPatches protocol, 300 in 480 x 640; the benchmark uses the same), so a map
+// cannot score by putting a keypoint everywhere.
 double repeatability3(mmreg::nets::DetectionNet& net, const Batch& b) {
   torch::NoGradGuard g;
   net->eval();
-  const auto sa = net->forward(b.a).score, sb = net->forward(b.b).score;
+  const auto sa = net->forward(b.a).score.cpu(), sb = net->forward(b.b).score.cpu();
+  const auto grids = b.grid.cpu(), masks = b.mask.cpu(), masksB = b.maskB.cpu();
+  const int n = static_cast<int>(sa.size(2)), k = std::max(1, n * n / 1024);
   double sum = 0;
   for (int64_t i = 0; i < sa.size(0); ++i) {
-    const auto ka = mmreg::nets::selectKeypoints(sa[i].unsqueeze(0), 0.6, 4, 300);
-    const auto kb = mmreg::nets::selectKeypoints(sb[i].unsqueeze(0), 0.6, 4, 300);
-    const auto grid = b.grid[i], mask = b.mask[i][0];
+    const auto ka = mmreg::nets::selectKeypoints(sa[i].unsqueeze(0), 0.0, 4, k);
+    const auto kb = mmreg::nets::selectKeypoints(sb[i].unsqueeze(0), 0.0, 4, k);
+    const auto grid = grids[i], mask = masks[i][0];
     std::vector<mmreg::Point2> pa, pb;
-    const int n = static_cast<int>(sa.size(2));
     // a's keypoints that land in b's frame, mapped there; b's keypoints as they are.
-    for (int64_t k = 0; k < ka.size(0); ++k) {
-      const int x = static_cast<int>(ka[k][0].item<float>()), y = static_cast<int>(ka[k][1].item<float>());
+    for (int64_t j = 0; j < ka.size(0); ++j) {
+      const int x = static_cast<int>(ka[j][0].item<float>()), y = static_cast<int>(ka[j][1].item<float>());
       if (mask[y][x].item<float>() < 0.5) continue;
       pa.push_back({(grid[y][x][0].item<float>() + 1) * (n - 1) / 2.0, (grid[y][x][1].item<float>() + 1) * (n - 1) / 2.0});
     }
-    for (int64_t k = 0; k < kb.size(0); ++k) pb.push_back({kb[k][0].item<float>(), kb[k][1].item<float>()});
+    for (int64_t j = 0; j < kb.size(0); ++j) {
+      const int x = static_cast<int>(kb[j][0].item<float>()), y = static_cast<int>(kb[j][1].item<float>());
+      if (masksB[i][0][y][x].item<float>() >= 0.5) pb.push_back({static_cast<double>(x), static_cast<double>(y)});
+    }
     sum += mmreg::metrics::repeatability(pa, pb, 3.0);
   }
   net->train();
@@ -163,14 +206,15 @@ int main(int argc, char** argv) {
     if (k == "--data") a.data = next();
     else if (k == "--splits") a.splits = next();
     else if (k == "--out") a.out = next();
+    else if (k == "--init") a.init = next();
     else if (k == "--device") a.device = next();
     else if (k == "--iterations") a.iterations = std::stoi(next());
     else if (k == "--batch") a.batch = std::stoi(next());
     else if (k == "--crop") a.crop = std::stoi(next());
     else if (k == "--lr") a.lr = std::stod(next());
     else if (k == "--width") a.width = std::stod(next());
+    else if (k == "--bilinear") a.bilinear = true;
     else if (k == "--peak-weight") a.peakWeight = std::stod(next());
-    else if (k == "--cell-weight") a.cellWeight = std::stod(next());
     else if (k == "--cell") a.cell = std::stoi(next());
     else if (k == "--fixed-batch") a.fixedBatch = true;
     else if (k == "--max-perspective") a.maxPerspective = std::stod(next());
@@ -186,41 +230,50 @@ int main(int argc, char** argv) {
   torch::manual_seed(a.seed);
   if (a.threads > 0) torch::set_num_threads(a.threads);  // Debian's LibTorch starts with one
   const torch::Device device(a.device == "cuda" ? torch::kCUDA : torch::kCPU);
-  std::vector<mmreg::AlignedPair> train, val;
+  std::vector<mmreg::AlignedPair> trainList, valList;
+  std::vector<LoadedPair> train, val;
   try {
     const auto spec = mmreg::loadSplits(a.splits);
     for (const auto& p : mmreg::loadAll(a.data)) {
       const auto& t = p.sensedToReference;
       if (!(t[0] == 1 && t[1] == 0 && t[2] == 0 && t[3] == 0 && t[4] == 1 && t[5] == 0)) continue;  // pixel-aligned only
       const std::string s = mmreg::splitOf(p, spec);
-      if (s == "train") train.push_back(p);
-      else if (s == "validation") val.push_back(p);
+      if (s == "train") trainList.push_back(p);
+      else if (s == "validation") valList.push_back(p);
     }
+    if (a.maxPairs > 0 && static_cast<int>(trainList.size()) > a.maxPairs) trainList.resize(a.maxPairs);
+    train = loadPairs(trainList, a.crop);
+    val = loadPairs(valList, a.crop);
   } catch (const mmreg::Error& e) {
     return std::fprintf(stderr, "mmreg_train_detector: %s\n", e.what()), 1;
   }
-  if (a.maxPairs > 0 && static_cast<int>(train.size()) > a.maxPairs) train.resize(a.maxPairs);
   if (train.empty() || val.empty()) return std::fprintf(stderr, "mmreg_train_detector: no training or validation pairs under %s\n", a.data.c_str()), 1;
   std::printf("training pairs: %zu, validation pairs: %zu, device: %s\n", train.size(), val.size(), a.device.c_str());
+  std::fflush(stdout);
 
   mmreg::nets::DetectionNetOptions o;
   o.widthMultiplier = a.width;
+  o.subPixel = !a.bilinear;
   mmreg::nets::DetectionNet net(o);
+  try {
+    if (!a.init.empty()) net = mmreg::nets::loadDetector(a.init, device), net->train();
+  } catch (const mmreg::Error& e) {
+    return std::fprintf(stderr, "mmreg_train_detector: %s\n", e.what()), 1;
+  }
   net->to(device);
   torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(a.lr));
   std::mt19937 rng(a.seed), valRng(a.seed + 1);
-  Batch valBatch = makeBatch(val, a, valRng, false);
-  valBatch = {valBatch.a.to(device), valBatch.b.to(device), valBatch.grid.to(device), valBatch.mask.to(device)};
+  Args valArgs = a;
+  valArgs.batch = 32;  // a fixed validation set, larger than a training batch
+  const Batch valBatch = toDevice(makeBatch(val, valArgs, valRng, false), device);
   const auto t0 = std::chrono::steady_clock::now();
-  double running = 0;
+  double running = 0, best = -1;
   Batch fixed;
   if (a.fixedBatch) {
-    fixed = makeBatch(train, a, rng, false);
-    fixed = {fixed.a.to(device), fixed.b.to(device), fixed.grid.to(device), fixed.mask.to(device)};
+    fixed = toDevice(makeBatch(train, a, rng, false), device);
   }
   for (int it = 1; it <= a.iterations; ++it) {
-    Batch b = a.fixedBatch ? fixed : makeBatch(train, a, rng, true);
-    if (!a.fixedBatch) b = {b.a.to(device), b.b.to(device), b.grid.to(device), b.mask.to(device)};
+    const Batch b = a.fixedBatch ? fixed : toDevice(makeBatch(train, a, rng, true), device);
     opt.zero_grad();
     const auto loss = lossOf(net, b, a);
     loss.backward();
@@ -228,13 +281,15 @@ int main(int argc, char** argv) {
     running += loss.item<double>();
     if (it % a.logEvery == 0 || it == a.iterations) {
       const int n = it % a.logEvery == 0 ? a.logEvery : it % a.logEvery;
-      std::printf("iteration %d loss %.5f val_repeatability3 %.3f elapsed %.0fs\n", it, running / n, repeatability3(net, valBatch),
+      const double rep = repeatability3(net, valBatch);
+      std::printf("iteration %d loss %.5f val_repeatability3 %.3f elapsed %.0fs\n", it, running / n, rep,
                   std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
       std::fflush(stdout);
       running = 0;
-      torch::save(net, a.out);
+      mmreg::nets::saveDetector(net, a.out + ".last");
+      if (rep > best) best = rep, mmreg::nets::saveDetector(net, a.out);
     }
   }
-  std::printf("wrote %s\n", a.out.c_str());
+  std::printf("wrote %s (validation repeatability at 3 px %.3f) and %s.last\n", a.out.c_str(), best, a.out.c_str());
   return 0;
 }

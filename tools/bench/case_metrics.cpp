@@ -10,6 +10,8 @@
 namespace bench {
 namespace {
 
+constexpr int kPixelsPerKeypoint = 32 * 32;
+
 double distance(mmreg::Point2 a, mmreg::Point2 b) { return std::hypot(a.x - b.x, a.y - b.y); }
 
 mmreg::Image processedWhole(const std::string& path, mmreg::Modality m) {
@@ -53,14 +55,14 @@ CaseMetrics evaluate(const PipelineRun& run, const mmreg::SyntheticCase& c) {
 }
 
 double detectorRepeatability(const std::string& name, const mmreg::SyntheticCase& c, mmreg::Modality sensed, double eps) {
-  if (name != "sift" && name != "orb" && name != "akaze") return NAN;
+  if (name.empty()) return NAN;
   const auto det = mmreg::makeDetector(name);
   const mmreg::Image a = processedWhole(c.reference, mmreg::Modality::Optical);
   const mmreg::Image b = processedWhole(c.sensed, sensed == mmreg::Modality::Auto ? mmreg::guessModality(a) : sensed);
   auto inside = [](const mmreg::Image& img, mmreg::Point2 p) { return p.x >= 0 && p.y >= 0 && p.x < img.width && p.y < img.height; };
   std::vector<mmreg::Point2> ka, kb;
-  for (const auto& k : det->detect(a, 1000)) ka.push_back(k.pos);
-  for (const auto& k : det->detect(b, 1000)) kb.push_back(c.truthOf(k.pos));
+  for (const auto& k : det->detect(a, a.width * a.height / kPixelsPerKeypoint)) ka.push_back(k.pos);
+  for (const auto& k : det->detect(b, b.width * b.height / kPixelsPerKeypoint)) kb.push_back(c.truthOf(k.pos));
   // Keep the shared region only: A's points that land inside B, B's (mapped) inside A.
   std::vector<mmreg::Point2> sa, sb;
   for (const auto& p : ka)
@@ -69,5 +71,7 @@ double detectorRepeatability(const std::string& name, const mmreg::SyntheticCase
     if (inside(a, p)) sb.push_back(p);
   return mmreg::metrics::repeatability(sa, sb, eps);
 }
+
+double chanceRepeatability(double eps) { return 1 - std::exp(-M_PI * eps * eps / kPixelsPerKeypoint); }
 
 }  // namespace bench

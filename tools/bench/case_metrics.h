@@ -19,8 +19,13 @@ struct CaseMetrics {
 
 CaseMetrics evaluate(const PipelineRun& run, const mmreg::SyntheticCase& c);
 
-// Keypoint repeatability at `eps` px of an OpenCV detector (sift, orb, akaze) on the
-// preprocessed pair, the sensed keypoints mapped by the truth; NaN for other names.
+// Keypoint repeatability at `eps` px of a detector (mmreg::makeDetector) on the preprocessed
+// pair, the sensed keypoints mapped by the truth. Every detector keeps its strongest keypoints
+// at one per 32 x 32 px of each image (SuperPoint's HPatches density: 300 in 480 x 640), so
+// that none scores by density. NaN for an empty name.
 double detectorRepeatability(const std::string& detector, const mmreg::SyntheticCase& c, mmreg::Modality sensed, double eps);
+
+// The share of a detector's keypoints that chance alone repeats at that density: 1 - exp(-pi eps^2 / 1024).
+double chanceRepeatability(double eps);
 
 }  // namespace bench

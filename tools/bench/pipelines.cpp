@@ -37,13 +37,16 @@ double peakRssMb() {
 
 class MmregPipeline : public Pipeline {
  public:
-  MmregPipeline(std::string matcher, PipelineSettings s) : matcher_(std::move(matcher)), s_(s) {}
-  std::string name() const override { return matcher_; }
+  MmregPipeline(std::string matcher, std::string detector, PipelineSettings s)
+      : matcher_(std::move(matcher)), detector_(std::move(detector)), s_(s) {}
+  std::string name() const override { return matcher_ == "area" && detector_ != "corner" ? "area+" + detector_ : matcher_; }
+  std::string detector() const override { return detector_; }
   PipelineRun run(const mmreg::SyntheticCase& c, const std::string&) const override {
     mmreg::CoregisterOptions o;
     o.reference = c.reference;
     o.sensed = c.sensed;
     o.match.matcher = matcher_;
+    if (matcher_ == "area") o.match.detector = detector_;
     o.match.sensedModality = s_.sensedModality;
     o.match.coarse = s_.coarse;
     PipelineRun r;
@@ -63,7 +66,7 @@ class MmregPipeline : public Pipeline {
   }
 
  private:
-  std::string matcher_;
+  std::string matcher_, detector_;
   PipelineSettings s_;
 };
 
@@ -121,8 +124,15 @@ class OtbPipeline : public Pipeline {
 
 std::unique_ptr<Pipeline> makePipeline(const std::string& name, const PipelineSettings& s) {
   if (name == "otb") return std::make_unique<OtbPipeline>();
-  mmreg::makeTileMatcher(name);  // throws for unknown names
-  return std::make_unique<MmregPipeline>(name, s);
+  const auto plus = name.find('+');
+  const std::string matcher = name.substr(0, plus);
+  const std::string detector = plus != std::string::npos ? name.substr(plus + 1) : matcher == "area" ? "corner" : matcher;
+  mmreg::makeTileMatcher(matcher);  // throws for unknown names
+  if (plus != std::string::npos) {
+    if (matcher != "area") throw mmreg::Error("only the area matcher takes a detector: " + name);
+    mmreg::makeDetector(detector);  // throws for unknown names and missing weights
+  }
+  return std::make_unique<MmregPipeline>(matcher, detector, s);
 }
 
 }  // namespace bench

@@ -24,6 +24,7 @@ class Pipeline {
   virtual ~Pipeline() = default;
   virtual std::string name() const = 0;
   virtual std::string unavailableReason() const { return {}; }  // empty when it can run
+  virtual std::string detector() const { return {}; }  // its keypoint detector (mmreg::makeDetector); empty: none
   virtual PipelineRun run(const mmreg::SyntheticCase& c, const std::string& workDir) const = 0;
 };
 
@@ -32,7 +33,8 @@ struct PipelineSettings {
   mmreg::CoarseMode coarse = mmreg::CoarseMode::Auto;
 };
 
-// "area", "sift", "orb", "akaze" (mmreg with that matcher), or "otb" (the peer).
+// "area", "sift", "orb", "akaze" (mmreg with that matcher), "area+DETECTOR" (the area matcher
+// with its templates placed by DETECTOR, e.g. area+learned), or "otb" (the peer).
 std::unique_ptr<Pipeline> makePipeline(const std::string& name, const PipelineSettings& settings);
 
 }  // namespace bench

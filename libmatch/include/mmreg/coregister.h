@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "mmreg/features.h"
 #include "mmreg/global_fit.h"
 #include "mmreg/preprocess.h"
 #include "mmreg/progress.h"
@@ -19,6 +20,8 @@ struct MatchOptions {
   Modality referenceModality = Modality::Optical;
   Modality sensedModality = Modality::Auto;
   std::string matcher = "area";
+  std::string detector = "corner";  // places the area matcher's templates: corner, learned, sift, orb, akaze
+  LearnedModelOptions learned;      // weights, threads and device of a learned detector
   int tileSize = 512;      // processing pixels
   int searchMargin = 64;   // processing pixels, the largest offset the fine pass can absorb
   int maxTiles = 36;

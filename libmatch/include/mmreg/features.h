@@ -1,5 +1,6 @@
 #pragma once
 // Detector and tile-matcher interfaces, with the classical baselines behind them.
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,9 +39,22 @@ class TileMatcher {
   virtual std::vector<TileMatch> match(const Image& ref, const Image& sensedPadded, int margin) const = 0;
 };
 
+// How a learned model is loaded and run.
+struct LearnedModelOptions {
+  std::string weights;         // empty: the shipped model (see mmreg/learned_models.h)
+  int threads = 0;             // inference threads; 0: every core
+  std::string device = "cpu";  // cpu | cuda
+};
+
 // "sift", "orb", "akaze" (OpenCV, ratio + mutual-nearest tests) and "area" (structural
 // features correlated by FFT). Throws mmreg::Error listing the known names otherwise.
 std::unique_ptr<TileMatcher> makeTileMatcher(const std::string& name);
-std::unique_ptr<Detector> makeDetector(const std::string& name);
+
+// "corner" (strongest minimum-eigenvalue corners, 4 px apart), "sift", "orb", "akaze", and
+// whatever was registered (registerLearnedModels() adds "learned"). Throws mmreg::Error
+// listing the known names otherwise.
+std::unique_ptr<Detector> makeDetector(const std::string& name, const LearnedModelOptions& options = {});
+using DetectorFactory = std::function<std::unique_ptr<Detector>(const LearnedModelOptions&)>;
+void registerDetector(const std::string& name, DetectorFactory factory);
 
 }  // namespace mmreg

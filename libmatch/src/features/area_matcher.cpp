@@ -11,22 +11,34 @@
 namespace mmreg {
 namespace {
 
-// Template centres: on a regular grid, each moved to the strongest corner of its cell, so every
-// template holds structure in two directions.
-std::vector<cv::Point> templateCentres(const Image& ref, int t, int step, double minValid) {
+// Keypoints as a response map: their scores where they are, -infinity elsewhere.
+cv::Mat keypointResponse(const Image& ref, const Detector& d) {
+  cv::Mat r(ref.height, ref.width, CV_32F, cv::Scalar(-INFINITY));
+  for (const auto& k : d.detect(ref, ref.width * ref.height / 16)) {
+    const int x = static_cast<int>(k.pos.x), y = static_cast<int>(k.pos.y);
+    if (x >= 0 && y >= 0 && x < ref.width && y < ref.height) r.at<float>(y, x) = static_cast<float>(k.score);
+  }
+  return r;
+}
+
+// Template centres: on a regular grid, each moved to the strongest corner (or keypoint) of its
+// cell, so every template holds structure in two directions.
+std::vector<cv::Point> templateCentres(const Image& ref, int t, int step, double minValid, const Detector* centres) {
   cv::Mat response;
-  cv::cornerMinEigenVal(asMat(ref), response, 7, 3);
+  if (centres) response = keypointResponse(ref, *centres);
+  else cv::cornerMinEigenVal(asMat(ref), response, 7, 3);
   const cv::Mat mask = validMask(ref);
   std::vector<cv::Point> out;
   const int h = t / 2;
   for (int cy = h; cy + (t - h) <= ref.height; cy += step) {
     for (int cx = h; cx + (t - h) <= ref.width; cx += step) {
       const int x1 = std::min(cx + step, ref.width - (t - h) + 1), y1 = std::min(cy + step, ref.height - (t - h) + 1);
-      double best = -1;
+      double best = -INFINITY;
       cv::Point bp(cx, cy);
       for (int y = cy; y < y1; ++y)
         for (int x = cx; x < x1; ++x)
           if (response.at<float>(y, x) > best) best = response.at<float>(y, x), bp = {x, y};
+      if (!std::isfinite(best)) continue;  // no keypoint in this cell
       const cv::Rect box(bp.x - h, bp.y - h, t, t);
       if (cv::countNonZero(mask(box)) >= minValid * t * t) out.push_back(bp);
     }
@@ -47,7 +59,7 @@ std::vector<TileMatch> AreaMatcher::match(const Image& ref, const Image& sen, in
   const cv::Mat senMask = validMask(sen);
 
   std::vector<TileMatch> out;
-  for (const cv::Point c : templateCentres(ref, t, std::max(8, step), opt_.minValid)) {
+  for (const cv::Point c : templateCentres(ref, t, std::max(8, step), opt_.minValid, opt_.centres.get())) {
     const cv::Rect tbox(c.x - t / 2, c.y - t / 2, t, t);
     const cv::Rect sbox(tbox.x, tbox.y, L, L);  // sensed padded frame: template origin minus margin
     if (cv::countNonZero(senMask(sbox)) < 0.3 * L * L) continue;

@@ -1,6 +1,8 @@
 #pragma once
 // Area-based matching: template blocks of the reference tile searched in the padded sensed tile
 // by FFT correlation of structural features, with a sub-pixel peak and a distinctiveness test.
+#include <memory>
+
 #include "mmreg/features.h"
 
 namespace mmreg {
@@ -10,6 +12,9 @@ struct AreaMatcherOptions {
   int gridStep = 0;        // one template centre per cell of this size; 0: half the template
   double maxPeakRatio = 0.98;  // second-best / best similarity outside the peak, above which a match is dropped
   double minValid = 0.9;   // share of valid pixels required in a template
+  // Keypoints that place the templates (the strongest in each grid cell; none in a cell: no
+  // template there). Null: the strongest minimum-eigenvalue corner of each cell.
+  std::shared_ptr<const Detector> centres;
 };
 
 class AreaMatcher : public TileMatcher {

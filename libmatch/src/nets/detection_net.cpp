@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "mmreg/error.h"
+
 namespace mmreg::nets {
 
 namespace F = torch::nn::functional;
@@ -34,16 +36,14 @@ namespace {
 
 int64_t width(double base, double mult) { return std::max<int64_t>(8, static_cast<int64_t>(std::lround(base * mult))); }
 
-// Each stage's gamma, upsampled to the input size and divided by its per-image maximum, so
-// the three stages are fused on one scale (choice: the paper does not say how gamma is scaled).
-torch::Tensor stageScore(const torch::Tensor& y, int64_t h, int64_t w) {
-  auto g = F::interpolate(peakiness(y), F::InterpolateFuncOptions()
-                                            .size(std::vector<int64_t>{h, w})
-                                            .mode(torch::kBilinear)
-                                            .align_corners(false));
+// A map divided by its per-image maximum, so the three stages are fused on one scale (choice:
+// the paper does not say how gamma is scaled).
+torch::Tensor unitPeak(const torch::Tensor& g) {
   const auto peak = std::get<0>(g.flatten(1).max(1)).view({-1, 1, 1, 1});
   return g / (peak + 1e-12);
 }
+
+constexpr int64_t kStride = 8, kSubPixelChannels = 8;
 
 }  // namespace
 
@@ -73,6 +73,26 @@ DetectionNetImpl::DetectionNetImpl(const DetectionNetOptions& o) : options(o) {
   dcn0 = register_module("dcn0", DeformConv2d(w3, wd));
   dcn1 = register_module("dcn1", DeformConv2d(wd, wd));
   dcn2 = register_module("dcn2", DeformConv2d(wd, wd));
+  if (o.subPixel) {
+    const std::array<int64_t, 3> in{w3, w3, wd};
+    for (int i = 0; i < 3; ++i)
+      upsample[i] = register_module("upsample" + std::to_string(i),
+                                    torch::nn::Conv2d(torch::nn::Conv2dOptions(in[i], kSubPixelChannels * kStride * kStride, 1)));
+  }
+}
+
+// A stage's gamma at the input size h x w.
+torch::Tensor DetectionNetImpl::stageScore(int stage, const torch::Tensor& y, int64_t h, int64_t w) {
+  if (!options.subPixel)
+    return unitPeak(F::interpolate(peakiness(y), F::InterpolateFuncOptions()
+                                                     .size(std::vector<int64_t>{h, w})
+                                                     .mode(torch::kBilinear)
+                                                     .align_corners(false)));
+  // The encoder floors at every pooling: the shuffled map covers 8 * floor(h / 8) rows; the
+  // last few rows and columns repeat the edge.
+  const auto full = F::pixel_shuffle(upsample[stage]->forward(y), kStride);
+  const auto padded = F::pad(full, F::PadFuncOptions({0, w - full.size(3), 0, h - full.size(2)}).mode(torch::kReplicate));
+  return unitPeak(peakiness(padded));
 }
 
 DetectionOutput DetectionNetImpl::forward(const torch::Tensor& image) {
@@ -81,23 +101,65 @@ DetectionOutput DetectionNetImpl::forward(const torch::Tensor& image) {
   const auto s20 = sconv9to20->forward(s8);
   const auto d2 = dcn2->forward(torch::relu(dcn1->forward(torch::relu(dcn0->forward(s20)))));
   DetectionOutput out;
-  out.stages = {stageScore(s8, h, w), stageScore(s20, h, w), stageScore(d2, h, w)};
+  out.stages = {stageScore(0, s8, h, w), stageScore(1, s20, h, w), stageScore(2, d2, h, w)};
   out.score = options.fusion[0] * out.stages[0] + options.fusion[1] * out.stages[1] + options.fusion[2] * out.stages[2];
   return out;
 }
 
 torch::Tensor selectKeypoints(const torch::Tensor& score, double threshold, int radius, int maxPoints) {
-  const auto s = score.squeeze();  // (H, W)
+  const auto s = score.squeeze().to(torch::kCPU).contiguous();  // (H, W)
   const int k = 2 * radius + 1;
-  const auto localMax = F::max_pool2d(score, F::MaxPool2dFuncOptions(k).stride(1).padding(radius)).squeeze();
-  const auto keep = (s == localMax) & (s >= threshold);
-  const auto idx = keep.nonzero();  // (N, 2): y, x
-  if (idx.size(0) == 0) return torch::zeros({0, 3});
+  const auto localMax = F::max_pool2d(s.unsqueeze(0).unsqueeze(0), F::MaxPool2dFuncOptions(k).stride(1).padding(radius)).squeeze();
+  const auto idx = ((s == localMax) & (s >= threshold)).nonzero();  // (N, 2): y, x
+  if (idx.size(0) == 0 || maxPoints <= 0) return torch::zeros({0, 3});
   const auto values = s.index({idx.select(1, 0), idx.select(1, 1)});
-  const auto order = std::get<1>(values.sort(0, true)).slice(0, 0, maxPoints);
-  const auto y = idx.select(1, 0).index_select(0, order).to(torch::kFloat);
-  const auto x = idx.select(1, 1).index_select(0, order).to(torch::kFloat);
-  return torch::stack({x, y, values.index_select(0, order).to(torch::kFloat)}, 1);
+  const auto order = std::get<1>(values.sort(0, true));
+  // Local maxima can tie on a plateau: keep the first of those within the radius of another.
+  const auto ia = idx.accessor<int64_t, 2>();
+  const auto va = values.accessor<float, 1>();
+  const auto oa = order.accessor<int64_t, 1>();
+  std::vector<float> out;
+  for (int64_t n = 0; n < order.size(0) && static_cast<int>(out.size() / 3) < maxPoints; ++n) {
+    const int64_t i = oa[n];
+    const float y = static_cast<float>(ia[i][0]), x = static_cast<float>(ia[i][1]);
+    bool apart = true;
+    for (size_t m = 0; m < out.size() && apart; m += 3) apart = std::max(std::abs(out[m] - x), std::abs(out[m + 1] - y)) > radius;
+    if (apart) out.insert(out.end(), {x, y, va[i]});
+  }
+  return torch::tensor(out).view({-1, 3});
+}
+
+void saveDetector(DetectionNet& net, const std::string& path) {
+  torch::serialize::OutputArchive archive;
+  net->save(archive);
+  archive.write("width_multiplier", torch::tensor(net->options.widthMultiplier, torch::kDouble));
+  archive.write("sub_pixel", torch::tensor(net->options.subPixel ? 1 : 0, torch::kInt));
+  try {
+    archive.save_to(path);
+  } catch (const c10::Error& e) {
+    throw Error("cannot write the detector weights to '" + path + "': " + e.what_without_backtrace());
+  }
+}
+
+DetectionNet loadDetector(const std::string& path, const torch::Device& device) {
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path, device);
+    torch::Tensor width;
+    archive.read("width_multiplier", width);
+    DetectionNetOptions o;
+    o.widthMultiplier = width.item<double>();
+    torch::Tensor subPixel;
+    o.subPixel = archive.try_read("sub_pixel", subPixel) && subPixel.item<int>() != 0;
+    DetectionNet net(o);
+    net->load(archive);
+    net->to(device);
+    net->eval();
+    return net;
+  } catch (const c10::Error& e) {
+    throw Error("cannot load detector weights from '" + path + "' (" + e.what_without_backtrace() +
+                "); pass the .pt file that mmreg_train_detector wrote, or the shipped models/detector.pt");
+  }
 }
 
 }  // namespace mmreg::nets

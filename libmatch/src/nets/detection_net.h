@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include <array>
+#include <string>
 
 #include "nets/deform_conv.h"
 
@@ -17,6 +18,11 @@ struct DetectionNetOptions {
   double widthMultiplier = 0.25;
   int inChannels = 1;
   std::array<double, 3> fusion{0.1, 0.3, 0.6};  // weights of SConv-8, SConv-20, DCN-2 (paper's best)
+  // How the 1/8-resolution stages reach full size (choice; the paper says "upsampled"). true:
+  // a learned sub-pixel convolution (1x1 conv to 8 x 64 channels, pixel shuffle; Shi et al.
+  // 2016), peakiness at full size. false: peakiness at 1/8, bilinear upsampling, which puts
+  // every maximum on the 8 px lattice of the coarse samples (measured: see models/README.md).
+  bool subPixel = true;
 };
 
 // 3x3 conv + BN + ReLU (Conv-0/1).
@@ -57,11 +63,21 @@ struct DetectionNetImpl : torch::nn::Module {
   ConvBnRelu conv0{nullptr}, conv1{nullptr};
   torch::nn::Sequential sconv0to8{nullptr}, sconv9to20{nullptr};
   DeformConv2d dcn0{nullptr}, dcn1{nullptr}, dcn2{nullptr};
+  std::array<torch::nn::Conv2d, 3> upsample{nullptr, nullptr, nullptr};  // sub-pixel heads, when options.subPixel
+
+ private:
+  torch::Tensor stageScore(int stage, const torch::Tensor& y, int64_t h, int64_t w);
 };
 TORCH_MODULE(DetectionNet);
 
 // Keypoints of a fused score map (1, 1, H, W): local maxima within `radius` whose score is at
-// least `threshold` (paper: 0.6), strongest first, at most maxPoints. Returns (N, 3): x, y, score.
+// least `threshold` (paper: 0.6), strongest first, no two within `radius` (Chebyshev; plateaus
+// give one point), at most maxPoints. Returns (N, 3): x, y, score.
 torch::Tensor selectKeypoints(const torch::Tensor& score, double threshold, int radius, int maxPoints);
+
+// Weights with the width multiplier they were built with, so that loading needs no settings.
+// Throws mmreg::Error when the file is missing, unreadable or not a detector.
+void saveDetector(DetectionNet& net, const std::string& path);
+DetectionNet loadDetector(const std::string& path, const torch::Device& device);
 
 }  // namespace mmreg::nets

@@ -6,6 +6,7 @@
 #include <opencv2/core/version.hpp>
 
 #include "mmreg/error.h"
+#include "mmreg/learned_models.h"
 #include "mmreg/outputs.h"
 
 namespace mmreg {
@@ -22,6 +23,9 @@ void writeReportJson(const CoregisterOptions& o, const CoregisterResult& r, cons
   root.Add("sensed", o.sensed);
   root.Add("output", o.out.output);
   root.Add("matcher", o.match.matcher);
+  if (o.match.matcher == "area") root.Add("detector", o.match.detector);
+  if (o.match.matcher == "area" && o.match.detector == "learned")
+    root.Add("detector_weights", o.match.learned.weights.empty() ? shippedModelPath("detector.pt") : o.match.learned.weights);
   root.Add("sensed_modality", r.match.sensedModality);
   root.Add("coarse_pass_used", r.match.coarseUsed);
   root.Add("processing_scale", r.match.processingScale);

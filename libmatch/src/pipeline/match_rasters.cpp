@@ -28,6 +28,7 @@ struct Context {
   const GeoRaster& sen;
   const MatchOptions& opt;
   BandChoice refBands, senBands;
+  std::shared_ptr<const Detector> centres;  // the area matcher's template centres; null: corners
 };
 
 // Overlap of the sensed footprint with the reference, in reference pixels.
@@ -92,9 +93,11 @@ std::unique_ptr<PixelMapping> runCoarse(const Context& c, double nominalSenPerRe
 
 // The first pass of the area matcher uses few large templates: robust to the full offset. Later
 // passes use the dense default templates, which are precise once the frames nearly agree.
-std::unique_ptr<TileMatcher> passMatcher(const std::string& name, int pass, int tileSide) {
-  if (name != "area" || pass > 1) return makeTileMatcher(name);
+std::unique_ptr<TileMatcher> passMatcher(const Context& c, int pass, int tileSide) {
+  if (c.opt.matcher != "area") return makeTileMatcher(c.opt.matcher);
   AreaMatcherOptions o;
+  o.centres = c.centres;
+  if (pass > 1) return std::make_unique<AreaMatcher>(o);
   o.templateSize = std::clamp(tileSide / 2 / 2 * 2, 48, 192);
   o.gridStep = std::max(o.templateSize / 4, (tileSide - o.templateSize) / 4);  // up to 5 x 5, overlapping
   return std::make_unique<AreaMatcher>(o);
@@ -131,7 +134,7 @@ PassOutput runPass(const Context& c, const PixelMapping& mapping, double scale, 
     out.stats.push_back(s);
     if (t.skipped.empty()) todo.push_back(&t);
   }
-  const auto matcher = passMatcher(c.opt.matcher, pass, std::min(overlap.width, std::min(overlap.height, c.opt.tileSize)));
+  const auto matcher = passMatcher(c, pass, std::min(overlap.width, std::min(overlap.height, c.opt.tileSize)));
   const int threads = c.opt.threads > 0 ? c.opt.threads : std::max(1u, std::thread::hardware_concurrency());
 
   // Read a batch in order (one GDAL handle per raster), match it in parallel (pure work).
@@ -210,7 +213,8 @@ void checkReference(const GeoRaster& ref) {
 MatchResult matchOpenRasters(const GeoRaster& ref, const GeoRaster& sen, const MatchOptions& opt, const FitOptions& fitOpt,
                              const ProgressSpan& progress) {
   checkReference(ref);
-  Context c{ref, sen, opt, {}, {}};
+  Context c{ref, sen, opt, {}, {}, nullptr};
+  if (opt.matcher == "area" && opt.detector != "corner") c.centres = makeDetector(opt.detector, opt.learned);
   c.refBands.bands = resolveBands(ref, opt.referenceBands, "reference band (-refb)");
   c.senBands.bands = resolveBands(sen, opt.sensedBands, "sensed band (-b)");
   c.refBands.modality = resolveModality(ref, c.refBands, opt.referenceModality);

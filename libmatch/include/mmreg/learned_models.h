@@ -1,0 +1,16 @@
+#pragma once
+// The LibTorch models, kept behind this torch-free header so that callers build without LibTorch.
+#include <string>
+
+namespace mmreg {
+
+// Adds the learned detector ("learned") to makeDetector. Does nothing in a build without
+// LibTorch (-DMMREG_WITH_TORCH=OFF), where makeDetector("learned") then explains that. Safe
+// to call more than once.
+void registerLearnedModels();
+
+// Where a shipped model file is looked for: $MMREG_MODEL_DIR, the installed models folder,
+// then the source tree's models/. Returns the first existing path, or the last candidate.
+std::string shippedModelPath(const std::string& file);
+
+}  // namespace mmreg

@@ -1,0 +1,54 @@
+#include "nets/learned_detector.h"
+
+#include <cpl_vsi.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "mmreg/error.h"
+#include "mmreg/learned_models.h"
+
+namespace mmreg::nets {
+
+namespace {
+
+torch::Device deviceOf(const std::string& name) {
+  if (name == "cpu") return torch::kCPU;
+  if (name == "cuda") {
+    if (!torch::cuda::is_available())
+      throw Error("device cuda was asked for, but this LibTorch sees no CUDA GPU (Debian's libtorch is CPU-only); use cpu");
+    return torch::kCUDA;
+  }
+  throw Error("unknown device '" + name + "'; use cpu or cuda");
+}
+
+}  // namespace
+
+LearnedDetector::LearnedDetector(const LearnedModelOptions& o) : device_(deviceOf(o.device)) {
+  const std::string path = o.weights.empty() ? shippedModelPath("detector.pt") : o.weights;
+  VSIStatBufL st;
+  if (VSIStatL(path.c_str(), &st) != 0)
+    throw Error("learned detector weights '" + path + "' not found; pass the .pt file (-weights FILE), set MMREG_MODEL_DIR "
+                "to the folder of the shipped detector.pt, or train one with mmreg_train_detector");
+  net_ = loadDetector(path, device_);
+  // Debian's LibTorch starts with one intra-op thread; the count is global to the process.
+  torch::set_num_threads(o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+}
+
+std::vector<Keypoint> LearnedDetector::detect(const Image& image, int maxPoints) const {
+  if (image.empty() || maxPoints <= 0) return {};
+  torch::NoGradGuard noGrad;
+  const auto input = torch::from_blob(const_cast<float*>(image.pixels.data()), {1, 1, image.height, image.width}, torch::kFloat);
+  auto score = net_->forward(input.to(device_)).score.to(torch::kCPU);
+  if (!image.valid.empty()) {
+    const auto valid = torch::from_blob(const_cast<std::uint8_t*>(image.valid.data()), {1, 1, image.height, image.width}, torch::kUInt8);
+    score = score * valid.to(torch::kFloat);
+  }
+  const auto k = selectKeypoints(score, 1e-6, 4, maxPoints);  // (N, 3): x, y, score
+  std::vector<Keypoint> out;
+  const auto a = k.accessor<float, 2>();
+  for (int64_t i = 0; i < k.size(0); ++i) out.push_back({{a[i][0] + 0.5, a[i][1] + 0.5}, a[i][2]});
+  return out;
+}
+
+}  // namespace mmreg::nets

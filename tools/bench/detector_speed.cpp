@@ -1,0 +1,161 @@
+// mmreg_bench_detectors: time per 512 x 512 tile of every keypoint detector on the same real
+// tiles of a split, at a fixed thread count (the learned detector's LibTorch threads and
+// OpenCV's), plus the detection network at several widths (the width ablation: the paper's
+// widths are multiplier 1). Prints one table with the ratio to SIFT.
+#include <cpl_conv.h>
+#include <gdal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <opencv2/core.hpp>
+#include <sstream>
+
+#include "mmreg/datasets.h"
+#include "mmreg/error.h"
+#include "mmreg/features.h"
+#include "mmreg/learned_models.h"
+#include "mmreg/preprocess.h"
+#include "mmreg/raster.h"
+#include "mmreg/splits.h"
+#include "nets/detection_net.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Args {
+  std::string data = "../shared/data", splitsFile = MMREG_DEFAULT_SPLITS, split = "test", weights;
+  int tiles = 12, threads = 2, size = 512, repeats = 3;
+  std::vector<double> widths{1.0, 0.5, 0.25};
+};
+
+const char* kUsage =
+    "mmreg_bench_detectors [--data DIR] [--split test] [--tiles N] [--size PX] [--threads N] [--repeats N]\n"
+    "                      [--widths 1,0.5,0.25] [--weights FILE.pt]\n"
+    "Times corner, SIFT, ORB, AKAZE and the learned detector on the same --size tiles (the optical side of\n"
+    "the split's pairs that are at least that large), --repeats runs each, the median reported; then the\n"
+    "detection network at each width with random weights (the cost does not depend on the weights).\n";
+
+double medianOf(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? NAN : v[v.size() / 2];
+}
+
+std::vector<mmreg::Image> loadTiles(const Args& a) {
+  const auto spec = mmreg::loadSplits(a.splitsFile);
+  std::vector<mmreg::Image> tiles;
+  for (const auto& p : mmreg::loadAll(a.data)) {
+    if (static_cast<int>(tiles.size()) >= a.tiles) break;
+    if (mmreg::splitOf(p, spec) != a.split) continue;
+    const auto r = mmreg::GeoRaster::open(p.reference.path);
+    const auto& w = p.reference.window;
+    const int width = w.width ? w.width : r.width(), height = w.height ? w.height : r.height();
+    if (width < a.size || height < a.size) continue;
+    std::vector<mmreg::Image> bands;
+    const mmreg::PixelWindow win{w.x + (width - a.size) / 2, w.y + (height - a.size) / 2, a.size, a.size};
+    for (int b : p.reference.bands.empty() ? std::vector<int>{1} : p.reference.bands) bands.push_back(r.readWindow(b, win, a.size, a.size));
+    tiles.push_back(mmreg::preprocess(mmreg::combineBands(bands), mmreg::Modality::Optical));
+  }
+  return tiles;
+}
+
+// Median over tiles of the median of `repeats` timed runs, in ms; also the mean keypoint count.
+std::pair<double, double> timeDetector(const mmreg::Detector& d, const std::vector<mmreg::Image>& tiles, int size, int repeats) {
+  std::vector<double> ms;
+  double count = 0;
+  d.detect(tiles.front(), size * size / 1024);  // warm-up (allocations, lazy initialisation)
+  for (const auto& t : tiles) {
+    std::vector<double> runs;
+    for (int r = 0; r < repeats; ++r) {
+      const auto t0 = Clock::now();
+      count += d.detect(t, size * size / 1024).size();
+      runs.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    }
+    ms.push_back(medianOf(runs));
+  }
+  return {medianOf(ms), count / (tiles.size() * repeats)};
+}
+
+double timeNetwork(double width, const std::vector<mmreg::Image>& tiles, int size, int repeats) {
+  mmreg::nets::DetectionNetOptions o;
+  o.widthMultiplier = width;
+  mmreg::nets::DetectionNet net(o);
+  net->eval();
+  torch::NoGradGuard g;
+  std::vector<double> ms;
+  net->forward(torch::rand({1, 1, size, size}));
+  for (const auto& t : tiles)
+    for (int r = 0; r < repeats; ++r) {
+      const auto x = torch::from_blob(const_cast<float*>(t.pixels.data()), {1, 1, size, size}, torch::kFloat);
+      const auto t0 = Clock::now();
+      mmreg::nets::selectKeypoints(net->forward(x).score, 1e-6, 4, size * size / 1024);
+      ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    }
+  return medianOf(ms);
+}
+
+int64_t parameterCount(double width) {
+  mmreg::nets::DetectionNetOptions o;
+  o.widthMultiplier = width;
+  mmreg::nets::DetectionNet net(o);
+  int64_t n = 0;
+  for (const auto& p : net->parameters()) n += p.numel();
+  return n;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    const std::string k = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) std::fprintf(stderr, "mmreg_bench_detectors: %s needs a value\n", k.c_str()), std::exit(2);
+      return argv[++i];
+    };
+    if (k == "--data") a.data = next();
+    else if (k == "--split") a.split = next();
+    else if (k == "--tiles") a.tiles = std::stoi(next());
+    else if (k == "--size") a.size = std::stoi(next());
+    else if (k == "--threads") a.threads = std::stoi(next());
+    else if (k == "--repeats") a.repeats = std::stoi(next());
+    else if (k == "--weights") a.weights = next();
+    else if (k == "--widths") {
+      a.widths.clear();
+      std::stringstream ss(next());
+      for (std::string w; std::getline(ss, w, ',');) a.widths.push_back(std::stod(w));
+    } else if (k == "--help" || k == "-h") return std::fputs(kUsage, stdout), 0;
+    else return std::fprintf(stderr, "mmreg_bench_detectors: unknown option %s\n%s", k.c_str(), kUsage), 2;
+  }
+  GDALAllRegister();
+  CPLSetConfigOption("CPL_LOG", "/dev/null");
+  mmreg::registerLearnedModels();
+  cv::setNumThreads(a.threads);
+  try {
+    const auto tiles = loadTiles(a);
+    if (tiles.empty()) return std::fprintf(stderr, "mmreg_bench_detectors: no %d px tiles in split %s\n", a.size, a.split.c_str()), 1;
+    mmreg::LearnedModelOptions lo;
+    lo.weights = a.weights;
+    lo.threads = a.threads;  // also sets LibTorch's thread count for the network rows below
+    std::map<std::string, std::pair<double, double>> rows;
+    const std::vector<std::string> names{"corner", "sift", "orb", "akaze", "learned"};
+    for (const auto& n : names) rows[n] = timeDetector(*mmreg::makeDetector(n, lo), tiles, a.size, a.repeats);
+    const double sift = rows["sift"].first;
+    std::printf("\n%zu tiles of %d x %d px (split %s), %d threads, median of %d runs; keypoints capped at one per 32 x 32 px\n",
+                tiles.size(), a.size, a.size, a.split.c_str(), a.threads, a.repeats);
+    std::printf("\n| detector | ms per tile | keypoints per tile | time / SIFT |\n|---|---|---|---|\n");
+    for (const auto& n : names)
+      std::printf("| %s | %.1f | %.0f | %.2f |\n", n.c_str(), rows[n].first, rows[n].second, rows[n].first / sift);
+    std::printf("\nWidth ablation (the network and keypoint selection only, random weights):\n\n"
+                "| width multiplier | parameters | ms per tile | time / SIFT |\n|---|---|---|---|\n");
+    for (double w : a.widths) {
+      const double ms = timeNetwork(w, tiles, a.size, a.repeats);
+      std::printf("| %.3g%s | %lld | %.1f | %.2f |\n", w, w == 1.0 ? " (paper)" : "", static_cast<long long>(parameterCount(w)), ms, ms / sift);
+    }
+  } catch (const mmreg::Error& e) {
+    return std::fprintf(stderr, "mmreg_bench_detectors: %s\n", e.what()), 1;
+  }
+  return 0;
+}
