@@ -1,0 +1,117 @@
+#include "nets/cross_fusion_net.h"
+
+#include <cmath>
+
+#include "mmreg/error.h"
+
+namespace mmreg::nets {
+
+namespace F = torch::nn::functional;
+
+torch::Tensor positionalEncoding(const torch::Tensor& positions, int64_t dim) {
+  if (dim % 4 != 0) throw Error("the positional encoding needs a size divisible by 4, got " + std::to_string(dim));
+  const int64_t quarter = dim / 4;
+  const auto i = torch::arange(quarter, positions.options().dtype(torch::kFloat));
+  const auto freq = torch::exp(i * (-std::log(10000.0) * 4.0 / dim));  // 1 / 10000^(4i/dim)
+  std::vector<torch::Tensor> halves;
+  for (int axis = 0; axis < 2; ++axis) {
+    const auto angle = positions.select(1, axis).to(torch::kFloat).unsqueeze(1) * freq.unsqueeze(0);  // (N, dim/4)
+    halves.push_back(torch::stack({angle.sin(), angle.cos()}, 2).flatten(1));  // sin, cos interleaved
+  }
+  return torch::cat(halves, 1);
+}
+
+CrossAttentionImpl::CrossAttentionImpl(int64_t dim) {
+  q = register_module("q", torch::nn::Linear(dim, dim));
+  k = register_module("k", torch::nn::Linear(dim, dim));
+  v = register_module("v", torch::nn::Linear(dim, dim));
+  out = register_module("out", torch::nn::Linear(dim, dim));
+  ff1 = register_module("ff1", torch::nn::Linear(dim, 2 * dim));
+  ff2 = register_module("ff2", torch::nn::Linear(2 * dim, dim));
+  norm1 = register_module("norm1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim})));
+  norm2 = register_module("norm2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim})));
+}
+
+torch::Tensor CrossAttentionImpl::attend(const torch::Tensor& x, const torch::Tensor& other) {
+  const double scale = 1.0 / std::sqrt(static_cast<double>(x.size(-1)));
+  const auto attention = torch::softmax(q->forward(x).matmul(k->forward(other).t()) * scale, -1);
+  const auto fused = norm1->forward(x + out->forward(attention.matmul(v->forward(other))));
+  return norm2->forward(fused + ff2->forward(torch::relu(ff1->forward(fused))));
+}
+
+std::pair<torch::Tensor, torch::Tensor> CrossAttentionImpl::forward(const torch::Tensor& a, const torch::Tensor& b) {
+  return {attend(a, b), attend(b, a)};  // both directions from the same inputs: order-free
+}
+
+namespace {
+
+int64_t channels(double base, double mult) { return std::max<int64_t>(8, static_cast<int64_t>(std::lround(base * mult))); }
+
+// 3x3 conv + BN + ReLU, then 2x2 max-pooling.
+void addBlock(torch::nn::Sequential& s, int64_t in, int64_t out) {
+  s->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 3).padding(1).bias(false)));
+  s->push_back(torch::nn::BatchNorm2d(out));
+  s->push_back(torch::nn::ReLU());
+  s->push_back(torch::nn::MaxPool2d(2));
+}
+
+}  // namespace
+
+CrossFusionNetImpl::CrossFusionNetImpl(const CrossFusionOptions& o) : options(o) {
+  // Patch encoder (choice: the paper gives no layers): four conv blocks halving the patch each
+  // time, global average pooling, a linear map to the descriptor size.
+  const double m = o.widthMultiplier;
+  const int64_t c1 = channels(32, m), c2 = channels(64, m), c3 = channels(128, m), c4 = channels(256, m);
+  torch::nn::Sequential e;
+  addBlock(e, 1, c1);
+  addBlock(e, c1, c2);
+  addBlock(e, c2, c3);
+  addBlock(e, c3, c4);
+  e->push_back(torch::nn::AdaptiveAvgPool2d(torch::nn::AdaptiveAvgPool2dOptions(1)));
+  e->push_back(torch::nn::Flatten());
+  e->push_back(torch::nn::Linear(c4, o.dim));
+  encoder = register_module("encoder", e);
+  torch::nn::ModuleList layers;
+  for (int64_t i = 0; i < o.layers; ++i) layers->push_back(CrossAttention(o.dim));
+  fusion = register_module("fusion", layers);
+  // Matching head (choice): dense layers on |a - b| and a * b, both symmetric in a and b, so
+  // swapping the tiles transposes the matrix.
+  head = register_module("head", torch::nn::Sequential(torch::nn::Linear(2 * o.dim, o.dim), torch::nn::ReLU(),
+                                                       torch::nn::Linear(o.dim, 1)));
+}
+
+std::pair<torch::Tensor, torch::Tensor> CrossFusionNetImpl::descriptors(const torch::Tensor& patchesA, const torch::Tensor& positionsA,
+                                                                        const torch::Tensor& patchesB, const torch::Tensor& positionsB) {
+  auto a = encoder->forward(patchesA) + positionalEncoding(positionsA, options.dim);
+  auto b = encoder->forward(patchesB) + positionalEncoding(positionsB, options.dim);
+  for (const auto& layer : *fusion) std::tie(a, b) = layer->as<CrossAttention>()->forward(a, b);
+  return {a, b};
+}
+
+torch::Tensor CrossFusionNetImpl::forward(const torch::Tensor& patchesA, const torch::Tensor& positionsA,
+                                          const torch::Tensor& patchesB, const torch::Tensor& positionsB) {
+  const auto [a, b] = descriptors(patchesA, positionsA, patchesB, positionsB);
+  const int64_t n = a.size(0), m = b.size(0);
+  const auto ea = a.unsqueeze(1).expand({n, m, options.dim}), eb = b.unsqueeze(0).expand({n, m, options.dim});
+  const auto pair = torch::cat({(ea - eb).abs(), ea * eb}, -1);  // (N, M, 2 dim)
+  return torch::sigmoid(head->forward(pair).squeeze(-1));
+}
+
+torch::Tensor mutualMatches(const torch::Tensor& matrix, double threshold) {
+  if (matrix.numel() == 0) return torch::zeros({0, 3});
+  const auto s = matrix.to(torch::kCPU).to(torch::kFloat);
+  const auto bestB = std::get<1>(s.max(1));  // for each row, its best column
+  const auto bestA = std::get<1>(s.max(0));  // for each column, its best row
+  std::vector<float> rows;
+  const auto ba = bestB.accessor<int64_t, 1>(), aa = bestA.accessor<int64_t, 1>();
+  const auto sa = s.accessor<float, 2>();
+  for (int64_t i = 0; i < s.size(0); ++i) {
+    const int64_t j = ba[i];
+    if (aa[j] == i && sa[i][j] >= threshold) rows.insert(rows.end(), {static_cast<float>(i), static_cast<float>(j), sa[i][j]});
+  }
+  if (rows.empty()) return torch::zeros({0, 3});
+  auto out = torch::tensor(rows).view({-1, 3});
+  return out.index_select(0, std::get<1>(out.select(1, 2).sort(0, true)));
+}
+
+}  // namespace mmreg::nets

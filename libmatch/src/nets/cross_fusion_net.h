@@ -1,0 +1,59 @@
+#pragma once
+// The cross-fusion matching network of Li, Han & Ye 2022 (sections 3.3-3.5), our code: patches
+// around every keypoint of two tiles become tokens (a CNN patch encoder plus a sinusoidal
+// encoding of the patch's position in its tile), layers of cross-attention let each side's
+// tokens attend to the other side's, and a dense head scores every reference/sensed pair in
+// [0, 1]. Choices where the paper is silent are marked "choice".
+#include <torch/torch.h>
+
+#include <string>
+
+namespace mmreg::nets {
+
+struct CrossFusionOptions {
+  int64_t patchSize = 96;      // the paper's best crop
+  int64_t dim = 256;           // descriptor size (paper: 256)
+  int64_t layers = 4;          // cross-fusion layers ("InteF" ablation: 4 beat 6 and 8)
+  double widthMultiplier = 0.25;  // of the patch encoder's channels 32-64-128-256 (choice, for CPU)
+};
+
+// Sinusoidal encoding of 2-D positions (Vaswani et al. 2017), for (N, 2) pixel positions x, y:
+// the first dim/2 entries encode x, the rest y; in each half, entry 2i is sin(p / 10000^(4i/dim))
+// and 2i+1 the cosine at the same frequency. dim must be a multiple of 4. Returns (N, dim).
+torch::Tensor positionalEncoding(const torch::Tensor& positions, int64_t dim);
+
+// One cross-fusion layer (choice: shared weights for both directions, so the network treats
+// the two tiles alike): tokens of A attend to B's keys and values, B's to A's, each followed by
+// a residual connection, layer norm and a feed-forward block.
+struct CrossAttentionImpl : torch::nn::Module {
+  explicit CrossAttentionImpl(int64_t dim);
+  // softmax(Q K^T / sqrt(d)) V with Q from `x`, K and V from `other`; then the residual blocks.
+  torch::Tensor attend(const torch::Tensor& x, const torch::Tensor& other);
+  std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& a, const torch::Tensor& b);
+  torch::nn::Linear q{nullptr}, k{nullptr}, v{nullptr}, out{nullptr}, ff1{nullptr}, ff2{nullptr};
+  torch::nn::LayerNorm norm1{nullptr}, norm2{nullptr};
+};
+TORCH_MODULE(CrossAttention);
+
+struct CrossFusionNetImpl : torch::nn::Module {
+  explicit CrossFusionNetImpl(const CrossFusionOptions& options = {});
+  // Patches (N, 1, P, P) and (M, 1, P, P) with their centres in their tiles (N, 2), (M, 2),
+  // pixels: the matching matrix (N, M), scores in [0, 1].
+  torch::Tensor forward(const torch::Tensor& patchesA, const torch::Tensor& positionsA, const torch::Tensor& patchesB,
+                        const torch::Tensor& positionsB);
+  // The 256-d descriptors after the cross-fusion layers, (N, dim) and (M, dim).
+  std::pair<torch::Tensor, torch::Tensor> descriptors(const torch::Tensor& patchesA, const torch::Tensor& positionsA,
+                                                      const torch::Tensor& patchesB, const torch::Tensor& positionsB);
+
+  CrossFusionOptions options;
+  torch::nn::Sequential encoder{nullptr};
+  torch::nn::ModuleList fusion{nullptr};
+  torch::nn::Sequential head{nullptr};
+};
+TORCH_MODULE(CrossFusionNet);
+
+// Mutual best matches of a matching matrix (N, M) with score at least `threshold`: (K, 3)
+// rows of (index in A, index in B, score), strongest first.
+torch::Tensor mutualMatches(const torch::Tensor& matrix, double threshold);
+
+}  // namespace mmreg::nets

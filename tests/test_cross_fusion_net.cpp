@@ -1,0 +1,99 @@
+// The cross-fusion matcher's building blocks (issue 5): the positional encoding against hand
+// values, symmetry (swapping the tiles transposes the matching matrix), shapes and range,
+// mutual matches on a hand-made matrix, save/load and determinism.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+
+#include "mmreg/error.h"
+#include "nets/cross_fusion_net.h"
+
+using namespace mmreg::nets;
+
+namespace {
+
+CrossFusionOptions small() {
+  CrossFusionOptions o;
+  o.patchSize = 32;
+  o.dim = 32;
+  o.layers = 2;
+  return o;
+}
+
+}  // namespace
+
+TEST(PositionalEncoding, MatchesHandValues) {
+  const auto pe = positionalEncoding(torch::tensor({3.0f, 5.0f}).view({1, 2}), 8);
+  ASSERT_EQ(pe.sizes(), (std::vector<int64_t>{1, 8}));
+  // dim 8: frequencies 1 and 1/10000^(4/8) = 0.01; x first, then y; sin and cos interleaved.
+  const double want[8] = {std::sin(3.0), std::cos(3.0), std::sin(0.03), std::cos(0.03),
+                          std::sin(5.0), std::cos(5.0), std::sin(0.05), std::cos(0.05)};
+  for (int i = 0; i < 8; ++i) EXPECT_NEAR(pe[0][i].item<double>(), want[i], 1e-6) << i;
+  EXPECT_THROW(positionalEncoding(torch::zeros({1, 2}), 6), mmreg::Error);
+}
+
+TEST(PositionalEncoding, SeparatesNearbyAndDistantPositions) {
+  const auto pe = positionalEncoding(torch::tensor({10.0f, 10.0f, 11.0f, 10.0f, 10.0f, 11.0f, 400.0f, 10.0f}).view({4, 2}), 64);
+  for (int i = 0; i < 4; ++i)
+    for (int j = i + 1; j < 4; ++j) EXPECT_GT((pe[i] - pe[j]).norm().item<double>(), 0.1) << i << " " << j;
+}
+
+TEST(CrossFusionNet, SwappingTheTilesTransposesTheMatrix) {
+  torch::manual_seed(11);
+  CrossFusionNet net(small());
+  net->eval();
+  torch::NoGradGuard g;
+  const auto pa = torch::rand({5, 1, 32, 32}), pb = torch::rand({7, 1, 32, 32});
+  const auto xa = torch::rand({5, 2}) * 512, xb = torch::rand({7, 2}) * 512;
+  const auto ab = net->forward(pa, xa, pb, xb), ba = net->forward(pb, xb, pa, xa);
+  ASSERT_EQ(ab.sizes(), (std::vector<int64_t>{5, 7}));
+  EXPECT_TRUE(torch::allclose(ab, ba.t(), 1e-5, 1e-6)) << (ab - ba.t()).abs().max().item<double>();
+  EXPECT_GE(ab.min().item<double>(), 0.0);
+  EXPECT_LE(ab.max().item<double>(), 1.0);
+}
+
+TEST(CrossFusionNet, EachSideSeesTheOther) {
+  // Cross-attention: A's descriptors change when B's patches change.
+  torch::manual_seed(12);
+  CrossFusionNet net(small());
+  net->eval();
+  torch::NoGradGuard g;
+  const auto pa = torch::rand({4, 1, 32, 32}), xa = torch::rand({4, 2}) * 100, xb = torch::rand({3, 2}) * 100;
+  const auto d1 = net->descriptors(pa, xa, torch::rand({3, 1, 32, 32}), xb).first;
+  const auto d2 = net->descriptors(pa, xa, torch::rand({3, 1, 32, 32}), xb).first;
+  ASSERT_EQ(d1.sizes(), (std::vector<int64_t>{4, 32}));
+  EXPECT_GT((d1 - d2).abs().max().item<double>(), 1e-4);
+}
+
+TEST(CrossFusionNet, MutualMatchesOfAHandMadeMatrix) {
+  const auto m = torch::tensor({0.9f, 0.1f, 0.2f,    // row 0 <-> column 0
+                                0.3f, 0.4f, 0.35f,   // row 1's best is column 1, whose best is row 2
+                                0.1f, 0.8f, 0.05f,   // row 2 <-> column 1
+                                0.2f, 0.1f, 0.45f})  // row 3 <-> column 2, below the threshold
+                     .view({4, 3});
+  const auto k = mutualMatches(m, 0.5);
+  ASSERT_EQ(k.size(0), 2);
+  EXPECT_EQ(k[0][0].item<float>(), 0);
+  EXPECT_EQ(k[0][1].item<float>(), 0);
+  EXPECT_EQ(k[1][0].item<float>(), 2);
+  EXPECT_EQ(k[1][1].item<float>(), 1);
+  EXPECT_EQ(mutualMatches(m, 0.2).size(0), 3);
+  EXPECT_EQ(mutualMatches(torch::zeros({0, 3}), 0.5).size(0), 0);
+}
+
+TEST(CrossFusionNet, WeightsSurviveSaveAndLoadAndInferenceIsDeterministic) {
+  torch::manual_seed(13);
+  CrossFusionNet a(small()), b(small());
+  const std::string path = ::testing::TempDir() + "/crossfusion_roundtrip.pt";
+  torch::save(a, path);
+  torch::load(b, path);
+  a->eval();
+  b->eval();
+  torch::NoGradGuard g;
+  const auto pa = torch::rand({3, 1, 32, 32}), pb = torch::rand({4, 1, 32, 32});
+  const auto xa = torch::rand({3, 2}) * 64, xb = torch::rand({4, 2}) * 64;
+  EXPECT_TRUE(torch::equal(a->forward(pa, xa, pb, xb), b->forward(pa, xa, pb, xb)));
+  EXPECT_TRUE(torch::equal(a->forward(pa, xa, pb, xb), a->forward(pa, xa, pb, xb)));
+  std::remove(path.c_str());
+}
