@@ -4,6 +4,7 @@
 
 #include "mmreg/datasets.h"
 #include "mmreg/geometry.h"
+#include "mmreg/homography.h"
 
 namespace mmreg {
 
@@ -19,8 +20,6 @@ struct Misregistration {
   double px = 0, py = 0;  // perspective, per pixel (1e-4 bends a 1000 px image by about 10%)
   Point2 apply(Point2 p, Point2 centre) const;
 };
-
-using Homography = std::array<double, 9>;  // row-major 3x3
 
 struct SyntheticCase {
   std::string reference, sensed;  // GeoTIFF paths
