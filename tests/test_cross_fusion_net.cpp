@@ -6,8 +6,11 @@
 #include <cmath>
 #include <cstdio>
 
+#include <sstream>
+
 #include "mmreg/error.h"
 #include "nets/cross_fusion_net.h"
+#include "test_support.h"
 
 using namespace mmreg::nets;
 
@@ -96,4 +99,26 @@ TEST(CrossFusionNet, WeightsSurviveSaveAndLoadAndInferenceIsDeterministic) {
   EXPECT_TRUE(torch::equal(a->forward(pa, xa, pb, xb), b->forward(pa, xa, pb, xb)));
   EXPECT_TRUE(torch::equal(a->forward(pa, xa, pb, xb), a->forward(pa, xa, pb, xb)));
   std::remove(path.c_str());
+}
+
+// The matcher trainer's smoke run, as CI does it: a few iterations on one fixed batch of real
+// training pairs, warped and sampled as in training; the loss must fall.
+TEST(MatcherTrainer, SmokeTrainingLowersTheLoss) {
+  SKIP_WITHOUT_SHARED_DATA();
+  const std::string out = ::testing::TempDir() + "/matcher_smoke.pt";
+  const auto r = mmreg_test::runProgram(MMREG_MATCHER_TRAINER, "--data " + mmreg_test::sharedData() +
+                                                                   " --iterations 30 --crop 96 --patch 32 --positives 6 --dim 32"
+                                                                   " --layers 2 --log-every 10 --max-pairs 4 --fixed-batch --lr 1e-3"
+                                                                   " --threads 2 --seed 3 --out " + out);
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  std::vector<double> losses;
+  std::istringstream lines(r.output);
+  for (std::string line; std::getline(lines, line);) {
+    int it = 0;
+    double loss = 0;
+    if (std::sscanf(line.c_str(), "iteration %d loss %lf", &it, &loss) == 2) losses.push_back(loss);
+  }
+  ASSERT_EQ(losses.size(), 3u) << r.output;
+  EXPECT_LT(losses.back(), 0.8 * losses.front()) << r.output;
+  std::remove(out.c_str());
 }

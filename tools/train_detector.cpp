@@ -11,17 +11,15 @@
 #include <random>
 #include <string>
 
-#include "mmreg/datasets.h"
 #include "mmreg/error.h"
 #include "mmreg/metrics.h"
-#include "mmreg/preprocess.h"
-#include "mmreg/raster.h"
-#include "mmreg/splits.h"
 #include "nets/detection_net.h"
+#include "training/training_data.h"
 
 namespace {
 
 namespace F = torch::nn::functional;
+using namespace mmreg::training;
 
 struct Args {
   std::string data = "../shared/data", splits = MMREG_DEFAULT_SPLITS, out = "detector.pt", device = "cpu", init;
@@ -41,69 +39,6 @@ const char* kUsage =
     "Trains on the pixel-aligned pairs of the training split of models/splits.json; logs the loss and the\n"
     "validation repeatability at 3 px on every log line, when it also writes the weights: FILE.pt the best so far\n"
     "by that repeatability, FILE.pt.last the latest. --init continues from saved weights (their width wins).\n";
-
-// A random homography about the crop centre: rotation, scale, shift and perspective, small
-// enough that most of the crop stays in frame.
-torch::Tensor randomHomography(std::mt19937& rng, int size, double maxPerspective) {
-  std::uniform_real_distribution<double> u(-1, 1);
-  const double c = size / 2.0, a = 0.35 * u(rng), s = 1 + 0.15 * u(rng);
-  const double tx = 0.1 * size * u(rng), ty = 0.1 * size * u(rng);
-  const double px = maxPerspective * u(rng), py = maxPerspective * u(rng);
-  const auto f64 = torch::TensorOptions().dtype(torch::kDouble);
-  auto t = [&](double x, double y) { return torch::tensor({1.0, 0.0, x, 0.0, 1.0, y, 0.0, 0.0, 1.0}, f64).view({3, 3}); };
-  const auto rs =
-      torch::tensor({s * std::cos(a), -s * std::sin(a), 0.0, s * std::sin(a), s * std::cos(a), 0.0, px, py, 1.0}, f64).view({3, 3});
-  return t(c + tx, c + ty).matmul(rs).matmul(t(-c, -c));
-}
-
-// Sampling grid for grid_sample that reads, for every output pixel q, the input at h(q)
-// (pixel-index coordinates, align_corners); also the mask of q whose h(q) lies in the frame.
-std::pair<torch::Tensor, torch::Tensor> gridFor(const torch::Tensor& h, int size) {
-  const auto r = torch::arange(size, torch::kDouble);
-  const auto yy = r.view({size, 1}).expand({size, size}), xx = r.view({1, size}).expand({size, size});
-  const auto p = torch::stack({xx, yy, torch::ones_like(xx)}, -1).view({-1, 3}).matmul(h.t());
-  const auto x = p.select(1, 0) / p.select(1, 2), y = p.select(1, 1) / p.select(1, 2);
-  const auto inside = (x >= 0) & (x <= size - 1) & (y >= 0) & (y <= size - 1);
-  const auto grid = torch::stack({x * (2.0 / (size - 1)) - 1, y * (2.0 / (size - 1)) - 1}, -1).view({1, size, size, 2});
-  return {grid.to(torch::kFloat), inside.view({1, 1, size, size}).to(torch::kFloat)};
-}
-
-// Synthetic modality changes (choice, as issue 4 asks): a random gamma remap, inversion, speckle, blur.
-torch::Tensor modalityChange(torch::Tensor x, std::mt19937& rng) {
-  std::uniform_real_distribution<double> u(0, 1);
-  if (u(rng) < 0.5) x = x.clamp_min(1e-4).pow(std::exp(1.2 * (u(rng) - 0.5)));
-  if (u(rng) < 0.3) x = 1 - x;
-  if (u(rng) < 0.3) x = x * (-torch::rand_like(x).clamp_min(1e-6).log());  // one-look intensity speckle
-  if (u(rng) < 0.3) x = F::avg_pool2d(F::pad(x, F::PadFuncOptions({1, 1, 1, 1}).mode(torch::kReplicate)), F::AvgPool2dFuncOptions(3).stride(1));
-  return x.clamp(0, 3);
-}
-
-// A pair's two windows, preprocessed once and kept in memory: crops are slices of these
-// (reading a window of a PNG decodes it from the top, far too slow per crop).
-struct LoadedPair {
-  torch::Tensor reference, sensed;  // (1, 1, H, W), the same size, pixel-aligned
-};
-
-torch::Tensor loadWindow(const mmreg::ImageWindowRef& w, mmreg::Modality m) {
-  const auto r = mmreg::GeoRaster::open(w.path);
-  const mmreg::PixelWindow win{w.window.x, w.window.y, w.window.width ? w.window.width : r.width(),
-                               w.window.height ? w.window.height : r.height()};
-  std::vector<mmreg::Image> bands;
-  for (int b : w.bands.empty() ? std::vector<int>{1} : w.bands) bands.push_back(r.readWindow(b, win, win.width, win.height));
-  const auto img = mmreg::preprocess(mmreg::combineBands(bands), m);
-  return torch::from_blob(const_cast<float*>(img.pixels.data()), {1, 1, img.height, img.width}, torch::kFloat).clone();
-}
-
-std::vector<LoadedPair> loadPairs(const std::vector<mmreg::AlignedPair>& pairs, int crop) {
-  std::vector<LoadedPair> out;
-  for (const auto& p : pairs) {
-    const bool sar = p.source == "3mos" || p.source == "s1s2";
-    LoadedPair l{loadWindow(p.reference, mmreg::Modality::Optical), loadWindow(p.sensed, sar ? mmreg::Modality::Sar : mmreg::Modality::Optical)};
-    if (l.reference.sizes() != l.sensed.sizes() || l.reference.size(2) < crop || l.reference.size(3) < crop) continue;
-    out.push_back(std::move(l));
-  }
-  return out;
-}
 
 struct Batch {
   torch::Tensor a, b, grid, mask;  // b is warped; grid maps a's pixels into b, mask: those in b's frame
@@ -230,20 +165,9 @@ int main(int argc, char** argv) {
   torch::manual_seed(a.seed);
   if (a.threads > 0) torch::set_num_threads(a.threads);  // Debian's LibTorch starts with one
   const torch::Device device(a.device == "cuda" ? torch::kCUDA : torch::kCPU);
-  std::vector<mmreg::AlignedPair> trainList, valList;
   std::vector<LoadedPair> train, val;
   try {
-    const auto spec = mmreg::loadSplits(a.splits);
-    for (const auto& p : mmreg::loadAll(a.data)) {
-      const auto& t = p.sensedToReference;
-      if (!(t[0] == 1 && t[1] == 0 && t[2] == 0 && t[3] == 0 && t[4] == 1 && t[5] == 0)) continue;  // pixel-aligned only
-      const std::string s = mmreg::splitOf(p, spec);
-      if (s == "train") trainList.push_back(p);
-      else if (s == "validation") valList.push_back(p);
-    }
-    if (a.maxPairs > 0 && static_cast<int>(trainList.size()) > a.maxPairs) trainList.resize(a.maxPairs);
-    train = loadPairs(trainList, a.crop);
-    val = loadPairs(valList, a.crop);
+    std::tie(train, val) = loadTrainingSets(a.data, a.splits, a.maxPairs, a.crop);
   } catch (const mmreg::Error& e) {
     return std::fprintf(stderr, "mmreg_train_detector: %s\n", e.what()), 1;
   }
