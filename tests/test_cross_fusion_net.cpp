@@ -6,8 +6,6 @@
 #include <cmath>
 #include <cstdio>
 
-#include <sstream>
-
 #include "mmreg/error.h"
 #include "nets/cross_fusion_net.h"
 #include "test_support.h"
@@ -111,13 +109,7 @@ TEST(MatcherTrainer, SmokeTrainingLowersTheLoss) {
                                                                    " --layers 2 --log-every 10 --max-pairs 4 --fixed-batch --lr 1e-3"
                                                                    " --threads 2 --seed 3 --out " + out);
   ASSERT_EQ(r.exitCode, 0) << r.output;
-  std::vector<double> losses;
-  std::istringstream lines(r.output);
-  for (std::string line; std::getline(lines, line);) {
-    int it = 0;
-    double loss = 0;
-    if (std::sscanf(line.c_str(), "iteration %d loss %lf", &it, &loss) == 2) losses.push_back(loss);
-  }
+  const auto losses = mmreg_test::trainingLosses(r.output);
   ASSERT_EQ(losses.size(), 3u) << r.output;
   EXPECT_LT(losses.back(), 0.8 * losses.front()) << r.output;
   std::remove(out.c_str());

@@ -5,8 +5,6 @@
 #include <cmath>
 #include <cstdio>
 
-#include <sstream>
-
 #include "mmreg/error.h"
 #include "mmreg/features.h"
 #include "mmreg/learned_models.h"
@@ -152,13 +150,7 @@ TEST(DetectorTrainer, SmokeTrainingLowersTheLoss) {
                                                            " --iterations 40 --batch 2 --crop 64 --log-every 10 --max-pairs 4"
                                                            " --fixed-batch --lr 1e-3 --threads 2 --seed 3 --out " + out);
   ASSERT_EQ(r.exitCode, 0) << r.output;
-  std::vector<double> losses;
-  std::istringstream lines(r.output);
-  for (std::string line; std::getline(lines, line);) {
-    int it = 0;
-    double loss = 0;
-    if (std::sscanf(line.c_str(), "iteration %d loss %lf", &it, &loss) == 2) losses.push_back(loss);
-  }
+  const auto losses = mmreg_test::trainingLosses(r.output);
   ASSERT_EQ(losses.size(), 4u) << r.output;
   EXPECT_LT(losses.back(), losses.front()) << r.output;
   EXPECT_NO_THROW(loadDetector(out, torch::kCPU));

@@ -10,6 +10,7 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <sstream>
 #include <stdexcept>
 #include <sys/wait.h>
 
@@ -99,6 +100,17 @@ mmreg::AlignedPair threeMosPair(const std::string& stem, int k) {
   for (auto& p : mmreg::load3Mos(sharedData() + "/3mos"))
     if (p.name == "3mos/" + stem + "/" + std::to_string(k)) return p;
   throw std::runtime_error("no 3MOS pair " + stem);
+}
+
+std::vector<double> trainingLosses(const std::string& output) {
+  std::vector<double> losses;
+  std::istringstream lines(output);
+  for (std::string line; std::getline(lines, line);) {
+    int it = 0;
+    double loss = 0;
+    if (std::sscanf(line.c_str(), "iteration %d loss %lf", &it, &loss) == 2) losses.push_back(loss);
+  }
+  return losses;
 }
 
 }  // namespace mmreg_test

@@ -2,6 +2,7 @@
 // Shared helpers: data paths, temporary folders, running the CLI binary.
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "mmreg/datasets.h"
 
@@ -23,6 +24,8 @@ struct CliResult {
 };
 CliResult runCli(const std::string& args);
 CliResult runProgram(const std::string& program, const std::string& args);
+// The losses of a trainer's "iteration N loss L ..." lines, in order.
+std::vector<double> trainingLosses(const std::string& output);
 
 // Pixels of `raster` mapped to pixels of `reference` by GDAL's own transformer, through both
 // rasters' georeferencing (geotransform, GCPs, RPCs, CRS): what any GDAL tool will do with them.

@@ -2,9 +2,6 @@
 // pixel-aligned pair from the training split, one side warped by a random homography, both
 // through the shared network; Huber loss between the score maps at corresponding pixels,
 // out-of-frame pixels ignored. The same code runs on CPU and CUDA (--device).
-#include <cpl_conv.h>
-#include <gdal.h>
-
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -14,28 +11,23 @@
 #include "mmreg/error.h"
 #include "mmreg/metrics.h"
 #include "nets/detection_net.h"
-#include "training/training_data.h"
+#include "training/trainer_setup.h"
 
 namespace {
 
 namespace F = torch::nn::functional;
 using namespace mmreg::training;
 
-struct Args {
-  std::string data = "../shared/data", splits = MMREG_DEFAULT_SPLITS, out = "detector.pt", device = "cpu", init;
-  int iterations = 1000, batch = 8, crop = 128, logEvery = 50, threads = 0, maxPairs = 0;
-  double lr = 1e-4, width = 0.25, peakWeight = 1, maxPerspective = 5e-4;
+struct Args : TrainerOptions {
+  std::string init;
+  int batch = 8, crop = 128;
+  double peakWeight = 1, maxPerspective = 5e-4;
   int cell = 16;
-  bool bilinear = false;    // the ablation: bilinear upsampling instead of sub-pixel
-  bool fixedBatch = false;  // smoke test: train on one batch, which the loss must be able to fit
-  unsigned seed = 1;
+  bool bilinear = false;  // the ablation: bilinear upsampling instead of sub-pixel
 };
 
 const char* kUsage =
-    "mmreg_train_detector [--data DIR] [--splits FILE] [--out FILE.pt] [--init FILE.pt] [--device cpu|cuda] [--iterations N]\n"
-    "                     [--batch N] [--crop PX] [--lr F] [--width F] [--bilinear] [--peak-weight F] [--cell PX]\n"
-    "                     [--max-perspective F] [--fixed-batch]\n"
-    "                     [--max-pairs N] [--threads N] [--log-every N] [--seed N]\n"
+    "    [--init FILE.pt] [--batch N] [--crop PX] [--bilinear] [--peak-weight F] [--cell PX] [--max-perspective F]\n"
     "Trains on the pixel-aligned pairs of the training split of models/splits.json; logs the loss and the\n"
     "validation repeatability at 3 px on every log line, when it also writes the weights: FILE.pt the best so far\n"
     "by that repeatability, FILE.pt.last the latest. --init continues from saved weights (their width wins).\n";
@@ -132,48 +124,32 @@ double repeatability3(mmreg::nets::DetectionNet& net, const Batch& b) {
 
 int main(int argc, char** argv) {
   Args a;
+  a.splits = MMREG_DEFAULT_SPLITS;
+  a.out = "detector.pt";
   for (int i = 1; i < argc; ++i) {
     const std::string k = argv[i];
     auto next = [&]() -> std::string {
       if (i + 1 >= argc) std::fprintf(stderr, "%s needs a value\n", k.c_str()), std::exit(2);
       return argv[++i];
     };
-    if (k == "--data") a.data = next();
-    else if (k == "--splits") a.splits = next();
-    else if (k == "--out") a.out = next();
-    else if (k == "--init") a.init = next();
-    else if (k == "--device") a.device = next();
-    else if (k == "--iterations") a.iterations = std::stoi(next());
+    if (readTrainerOption(k, next, a)) continue;
+    if (k == "--init") a.init = next();
     else if (k == "--batch") a.batch = std::stoi(next());
     else if (k == "--crop") a.crop = std::stoi(next());
-    else if (k == "--lr") a.lr = std::stod(next());
-    else if (k == "--width") a.width = std::stod(next());
     else if (k == "--bilinear") a.bilinear = true;
     else if (k == "--peak-weight") a.peakWeight = std::stod(next());
     else if (k == "--cell") a.cell = std::stoi(next());
-    else if (k == "--fixed-batch") a.fixedBatch = true;
     else if (k == "--max-perspective") a.maxPerspective = std::stod(next());
-    else if (k == "--max-pairs") a.maxPairs = std::stoi(next());
-    else if (k == "--threads") a.threads = std::stoi(next());
-    else if (k == "--log-every") a.logEvery = std::stoi(next());
-    else if (k == "--seed") a.seed = static_cast<unsigned>(std::stoul(next()));
-    else if (k == "--help" || k == "-h") return std::fputs(kUsage, stdout), 0;
-    else return std::fprintf(stderr, "unknown option %s\n%s", k.c_str(), kUsage), 2;
+    else if (k == "--help" || k == "-h") return std::printf("mmreg_train_detector %s\n%s", kTrainerUsage, kUsage), 0;
+    else return std::fprintf(stderr, "unknown option %s\nmmreg_train_detector %s\n%s", k.c_str(), kTrainerUsage, kUsage), 2;
   }
-  GDALAllRegister();
-  CPLSetConfigOption("CPL_LOG", "/dev/null");
-  torch::manual_seed(a.seed);
-  if (a.threads > 0) torch::set_num_threads(a.threads);  // Debian's LibTorch starts with one
-  const torch::Device device(a.device == "cuda" ? torch::kCUDA : torch::kCPU);
-  std::vector<LoadedPair> train, val;
+  TrainingSetup setup;
   try {
-    std::tie(train, val) = loadTrainingSets(a.data, a.splits, a.maxPairs, a.crop);
+    setup = setUpTraining(a, a.crop);
   } catch (const mmreg::Error& e) {
     return std::fprintf(stderr, "mmreg_train_detector: %s\n", e.what()), 1;
   }
-  if (train.empty() || val.empty()) return std::fprintf(stderr, "mmreg_train_detector: no training or validation pairs under %s\n", a.data.c_str()), 1;
-  std::printf("training pairs: %zu, validation pairs: %zu, device: %s\n", train.size(), val.size(), a.device.c_str());
-  std::fflush(stdout);
+  const auto& [device, train, val] = setup;
 
   mmreg::nets::DetectionNetOptions o;
   o.widthMultiplier = a.width;

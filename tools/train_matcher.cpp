@@ -3,9 +3,6 @@
 // synthetic modality changes), patches at positive and negative centres
 // (mmreg::sampleMatchPairs), the matching matrix of A's patches against every B patch, and
 // binary cross-entropy with the positives on its diagonal. The same code on CPU and CUDA.
-#include <cpl_conv.h>
-#include <gdal.h>
-
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -15,25 +12,19 @@
 #include "mmreg/error.h"
 #include "mmreg/match_samples.h"
 #include "nets/cross_fusion_net.h"
-#include "training/training_data.h"
+#include "training/trainer_setup.h"
 
 namespace {
 
 namespace F = torch::nn::functional;
 using namespace mmreg::training;
 
-struct Args {
-  std::string data = "../shared/data", splits = MMREG_DEFAULT_SPLITS, out = "matcher.pt", device = "cpu";
-  int iterations = 1000, crop = 256, patch = 96, positives = 16, dim = 256, layers = 4, logEvery = 50, threads = 0, maxPairs = 0;
-  double lr = 1e-4, width = 0.25;
-  bool fixedBatch = false;  // smoke test: one batch, which the loss must be able to fit
-  unsigned seed = 1;
+struct Args : TrainerOptions {
+  int crop = 256, patch = 96, positives = 16, dim = 256, layers = 4;
 };
 
 const char* kUsage =
-    "mmreg_train_matcher [--data DIR] [--splits FILE] [--out FILE.pt] [--device cpu|cuda] [--iterations N]\n"
-    "                    [--crop PX] [--patch PX] [--positives N] [--dim N] [--layers N] [--width F] [--lr F]\n"
-    "                    [--fixed-batch] [--max-pairs N] [--threads N] [--log-every N] [--seed N]\n"
+    "    [--crop PX] [--patch PX] [--positives N] [--dim N] [--layers N]\n"
     "Trains on the pixel-aligned pairs of the training split; logs the loss and, on a fixed validation set,\n"
     "the share of A patches whose best-scoring B patch is their true match; writes the weights with torch::save.\n";
 
@@ -124,47 +115,31 @@ double precisionAt1(mmreg::nets::CrossFusionNet& net, const std::vector<Batch>& 
 
 int main(int argc, char** argv) {
   Args a;
+  a.splits = MMREG_DEFAULT_SPLITS;
+  a.out = "matcher.pt";
   for (int i = 1; i < argc; ++i) {
     const std::string k = argv[i];
     auto next = [&]() -> std::string {
       if (i + 1 >= argc) std::fprintf(stderr, "%s needs a value\n", k.c_str()), std::exit(2);
       return argv[++i];
     };
-    if (k == "--data") a.data = next();
-    else if (k == "--splits") a.splits = next();
-    else if (k == "--out") a.out = next();
-    else if (k == "--device") a.device = next();
-    else if (k == "--iterations") a.iterations = std::stoi(next());
-    else if (k == "--crop") a.crop = std::stoi(next());
+    if (readTrainerOption(k, next, a)) continue;
+    if (k == "--crop") a.crop = std::stoi(next());
     else if (k == "--patch") a.patch = std::stoi(next());
     else if (k == "--positives") a.positives = std::stoi(next());
     else if (k == "--dim") a.dim = std::stoi(next());
     else if (k == "--layers") a.layers = std::stoi(next());
-    else if (k == "--width") a.width = std::stod(next());
-    else if (k == "--lr") a.lr = std::stod(next());
-    else if (k == "--fixed-batch") a.fixedBatch = true;
-    else if (k == "--max-pairs") a.maxPairs = std::stoi(next());
-    else if (k == "--threads") a.threads = std::stoi(next());
-    else if (k == "--log-every") a.logEvery = std::stoi(next());
-    else if (k == "--seed") a.seed = static_cast<unsigned>(std::stoul(next()));
-    else if (k == "--help" || k == "-h") return std::fputs(kUsage, stdout), 0;
-    else return std::fprintf(stderr, "unknown option %s\n%s", k.c_str(), kUsage), 2;
+    else if (k == "--help" || k == "-h") return std::printf("mmreg_train_matcher %s\n%s", kTrainerUsage, kUsage), 0;
+    else return std::fprintf(stderr, "unknown option %s\nmmreg_train_matcher %s\n%s", k.c_str(), kTrainerUsage, kUsage), 2;
   }
   if (a.crop < a.patch + 16) return std::fprintf(stderr, "mmreg_train_matcher: --crop must exceed --patch by 16 px or more\n"), 2;
-  GDALAllRegister();
-  CPLSetConfigOption("CPL_LOG", "/dev/null");
-  torch::manual_seed(a.seed);
-  if (a.threads > 0) torch::set_num_threads(a.threads);  // Debian's LibTorch starts with one
-  const torch::Device device(a.device == "cuda" ? torch::kCUDA : torch::kCPU);
-  std::vector<LoadedPair> train, val;
+  TrainingSetup setup;
   try {
-    std::tie(train, val) = loadTrainingSets(a.data, a.splits, a.maxPairs, a.crop);
+    setup = setUpTraining(a, a.crop);
   } catch (const mmreg::Error& e) {
     return std::fprintf(stderr, "mmreg_train_matcher: %s\n", e.what()), 1;
   }
-  if (train.empty() || val.empty()) return std::fprintf(stderr, "mmreg_train_matcher: no training or validation pairs under %s\n", a.data.c_str()), 1;
-  std::printf("training pairs: %zu, validation pairs: %zu, device: %s\n", train.size(), val.size(), a.device.c_str());
-  std::fflush(stdout);
+  const auto& [device, train, val] = setup;
 
   mmreg::nets::CrossFusionOptions o;
   o.patchSize = a.patch, o.dim = a.dim, o.layers = a.layers, o.widthMultiplier = a.width;

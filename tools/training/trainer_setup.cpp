@@ -1,0 +1,47 @@
+#include "training/trainer_setup.h"
+
+#include <cpl_conv.h>
+#include <gdal.h>
+
+#include <cstdio>
+
+#include "mmreg/error.h"
+
+namespace mmreg::training {
+
+const char* const kTrainerUsage =
+    "[--data DIR] [--splits FILE] [--out FILE.pt] [--device cpu|cuda] [--iterations N] [--lr F] [--width F]\n"
+    "    [--fixed-batch] [--max-pairs N] [--threads N] [--log-every N] [--seed N]";
+
+bool readTrainerOption(const std::string& k, const std::function<std::string()>& next, TrainerOptions& o) {
+  if (k == "--data") o.data = next();
+  else if (k == "--splits") o.splits = next();
+  else if (k == "--out") o.out = next();
+  else if (k == "--device") o.device = next();
+  else if (k == "--iterations") o.iterations = std::stoi(next());
+  else if (k == "--lr") o.lr = std::stod(next());
+  else if (k == "--width") o.width = std::stod(next());
+  else if (k == "--fixed-batch") o.fixedBatch = true;
+  else if (k == "--max-pairs") o.maxPairs = std::stoi(next());
+  else if (k == "--threads") o.threads = std::stoi(next());
+  else if (k == "--log-every") o.logEvery = std::stoi(next());
+  else if (k == "--seed") o.seed = static_cast<unsigned>(std::stoul(next()));
+  else return false;
+  return true;
+}
+
+TrainingSetup setUpTraining(const TrainerOptions& o, int minSide) {
+  GDALAllRegister();
+  CPLSetConfigOption("CPL_LOG", "/dev/null");
+  torch::manual_seed(o.seed);
+  if (o.threads > 0) torch::set_num_threads(o.threads);
+  TrainingSetup s;
+  s.device = torch::Device(o.device == "cuda" ? torch::kCUDA : torch::kCPU);
+  std::tie(s.train, s.val) = loadTrainingSets(o.data, o.splits, o.maxPairs, minSide);
+  if (s.train.empty() || s.val.empty()) throw Error("no training or validation pairs under " + o.data);
+  std::printf("training pairs: %zu, validation pairs: %zu, device: %s\n", s.train.size(), s.val.size(), o.device.c_str());
+  std::fflush(stdout);
+  return s;
+}
+
+}  // namespace mmreg::training
