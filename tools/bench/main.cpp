@@ -148,6 +148,8 @@ int main(int argc, char** argv) {
   }
   if (pairs.empty()) return std::fprintf(stderr, "mmreg_bench: no pairs under %s for split %s\n", a.data.c_str(), a.split.c_str()), 1;
 
+  const bool anyDetector =
+      std::any_of(pipelines.begin(), pipelines.end(), [](const auto& pl) { return !pl->detector().empty(); });
   std::mt19937 rng(a.seed);
   std::uniform_real_distribution<double> u(-1, 1);
   std::ofstream csv;
@@ -172,7 +174,8 @@ int main(int argc, char** argv) {
       // Repeatability needs the sensed pixels really warped: with the misregistration in the
       // georeferencing only, the pixels stay aligned and a detector that ignores the content
       // (a fixed lattice) would repeat perfectly.
-      warped = a.pixels ? c : mmreg::buildCase(p, m, mmreg::MisregistrationMode::Pixels, a.work, "warped" + std::to_string(ci));
+      // (Only when some pipeline has a detector to measure.)
+      warped = a.pixels || !anyDetector ? c : mmreg::buildCase(p, m, mmreg::MisregistrationMode::Pixels, a.work, "warped" + std::to_string(ci));
     } catch (const mmreg::Error& e) {
       std::fprintf(stderr, "skipping %s: %s\n", p.name.c_str(), e.what());
       continue;
