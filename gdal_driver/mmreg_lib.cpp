@@ -60,13 +60,20 @@ const std::vector<OptionSpec>& optionTable() {
        [](O& o, S v) { o.job.match.sensedBands.push_back(toInt("-b", v)); }},
       {"-refb", "N", "Reference band used for matching; may be repeated like -b.",
        [](O& o, S v) { o.job.match.referenceBands.push_back(toInt("-refb", v)); }},
-      {"-matcher", "NAME", "Tile matcher: area (default; structural features + FFT), sift, orb, akaze.",
+      {"-matcher", "NAME", "Tile matcher: area (default; structural features + FFT), learned (learned detector + "
+                           "cross-fusion network), sift, orb, akaze.",
        [](O& o, S v) { o.job.match.matcher = v; }},
-      {"-detector", "NAME", "Where the area matcher places its templates: corner (default; strongest corner per cell), "
-                            "learned (the shipped detection network), sift, orb, akaze.",
+      {"-norefine", nullptr, "Keep a keypoint matcher's matches (learned, sift, orb, akaze) as found: no area-based "
+                             "sub-pixel refinement.",
+       [](O& o, S) { o.job.match.refine = false; }},
+      {"-detector", "NAME", "Where the area matcher places its templates, or whose keypoints -matcher sift/orb describe: "
+                            "corner (default; strongest corner per cell, or sift/orb's own keypoints), learned (the shipped "
+                            "detection network), sift, orb, akaze.",
        [](O& o, S v) { o.job.match.detector = v; }},
       {"-weights", "FILE.pt", "Weights of the learned detector (default: the shipped models/detector.pt).",
        [](O& o, S v) { o.job.match.learned.weights = v; }},
+      {"-matcher_weights", "FILE.pt", "Weights of the cross-fusion matcher (default: the shipped models/matcher.pt).",
+       [](O& o, S v) { o.job.match.learned.matcherWeights = v; }},
       {"-model", "NAME", "Global model: auto (default), translation, similarity, affine, projective, poly2, poly3, tps.",
        [](O& o, S v) {
          if (!mmreg::parseModelType(v, &o.job.fit.model))

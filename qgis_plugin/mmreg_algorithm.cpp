@@ -20,7 +20,7 @@
 
 namespace {
 
-const QStringList kMatchers{"area", "sift", "orb", "akaze"};
+const QStringList kMatchers{"area", "sift", "orb", "akaze", "learned"};  // appended: saved models keep their indices
 const QStringList kDetectors{"corner", "learned"};
 const QStringList kModels{"auto", "translation", "similarity", "affine", "projective", "poly2", "poly3", "tps"};
 
@@ -49,6 +49,10 @@ void MmregAlgorithm::addInputParameters(bool matching) {
                                                   kDetectors, false, 0);
   detector->setFlags(detector->flags() | QgsProcessingParameterDefinition::FlagAdvanced);
   addParameter(detector);
+  auto* refine = new QgsProcessingParameterBoolean(QStringLiteral("REFINE"),
+                                                   QObject::tr("Refine keypoint matches by area correlation (sub-pixel)"), true);
+  refine->setFlags(refine->flags() | QgsProcessingParameterDefinition::FlagAdvanced);
+  addParameter(refine);
   auto* tile = new QgsProcessingParameterNumber(QStringLiteral("TILE_SIZE"), QObject::tr("Tile size (processing pixels)"),
                                                 QgsProcessingParameterNumber::Integer, 512, false, 64, 8192);
   tile->setFlags(tile->flags() | QgsProcessingParameterDefinition::FlagAdvanced);
@@ -102,6 +106,7 @@ mmreg::CoregisterOptions MmregAlgorithm::optionsFrom(const QVariantMap& p, QgsPr
   o.match.referenceBands = bands(parameterAsInts(p, QStringLiteral("REFERENCE_BANDS"), context));
   o.match.sensedBands = bands(parameterAsInts(p, QStringLiteral("SENSED_BANDS"), context));
   o.match.matcher = kMatchers.value(parameterAsEnum(p, QStringLiteral("MATCHER"), context)).toStdString();
+  o.match.refine = parameterAsBoolean(p, QStringLiteral("REFINE"), context);
   if (o.match.matcher == "area") o.match.detector = kDetectors.value(parameterAsEnum(p, QStringLiteral("DETECTOR"), context)).toStdString();
   o.match.tileSize = parameterAsInt(p, QStringLiteral("TILE_SIZE"), context);
   o.match.searchMargin = parameterAsInt(p, QStringLiteral("MARGIN"), context);

@@ -114,12 +114,20 @@ TEST_F(CliErrors, UnknownOptionsAndBadValuesAreUsageErrors) {
 
 TEST_F(CliErrors, DetectorChoicesAreChecked) {
   expectFailure("-detector bogus " + kRef + " " + kSen + " " + out + "/o.tif", 1, "unknown detector 'bogus'; use one of: corner");
-  expectFailure("-detector orb -matcher sift " + kRef + " " + kSen + " " + out + "/o.tif", 1, "detects its own keypoints");
+  expectFailure("-detector orb -matcher akaze " + kRef + " " + kSen + " " + out + "/o.tif", 1,
+                "the akaze matcher finds its own keypoints; only area, sift and orb take a detector");
   expectFailure("-detector learned -weights " + dir + "/none.pt " + kRef + " " + kSen + " " + out + "/o.tif", 1,
 #ifdef MMREG_HAVE_TORCH
                 "not found; pass the .pt file (-weights FILE)"
 #else
                 "rebuild with LibTorch"
+#endif
+  );
+  expectFailure("-matcher learned -matcher_weights " + dir + "/none.pt " + kRef + " " + kSen + " " + out + "/o.tif", 1,
+#ifdef MMREG_HAVE_TORCH
+                "not found; pass the .pt file (-matcher_weights FILE)"
+#else
+                "rebuild with LibTorch (cmake -DMMREG_WITH_TORCH=ON, Debian package libtorch-dev), or use -matcher area"
 #endif
   );
 }

@@ -21,12 +21,14 @@ using namespace mmreg::training;
 
 struct Args : TrainerOptions {
   int crop = 256, patch = 96, positives = 16, dim = 256, layers = 4;
+  double positionShift = 64;  // pixels: B's positions move by up to this much, the same for all of a batch
 };
 
 const char* kUsage =
-    "    [--crop PX] [--patch PX] [--positives N] [--dim N] [--layers N]\n"
+    "    [--crop PX] [--patch PX] [--positives N] [--dim N] [--layers N] [--position-shift PX]\n"
     "Trains on the pixel-aligned pairs of the training split; logs the loss and, on a fixed validation set,\n"
-    "the share of A patches whose best-scoring B patch is their true match; writes the weights with torch::save.\n";
+    "the share of A patches whose best-scoring B patch is their true match; writes the weights with their options on every log line: FILE.pt the best so far by that\n"
+    "precision, FILE.pt.last the latest.\n";
 
 struct Batch {
   torch::Tensor patchesA, positionsA;  // (K, 1, P, P), (K, 2)
@@ -81,6 +83,12 @@ Batch makeBatch(const std::vector<LoadedPair>& pairs, const Args& a, std::mt1993
     }
     pb.insert(pb.end(), nb.begin(), nb.end());
     xb.insert(xb.end(), xn.begin(), xn.end());
+    // Choice: one random shift of all B positions, so the network learns from the layout of
+    // each side and not from equal absolute positions; at inference the tiles are off by up to
+    // the search margin, and a bias to equal positions would pull matches to the initial guess.
+    std::uniform_real_distribution<float> shift(-a.positionShift, a.positionShift);
+    const float sx = shift(rng), sy = shift(rng);
+    for (size_t i = 0; i < xb.size(); i += 2) xb[i] += sx, xb[i + 1] += sy;
     const auto labels = torch::cat({torch::eye(k), torch::zeros({k, k})}, 1);
     return {torch::cat(pa), torch::tensor(xa).view({k, 2}), torch::cat(pb), torch::tensor(xb).view({2 * k, 2}), labels};
   }
@@ -129,6 +137,7 @@ int main(int argc, char** argv) {
     else if (k == "--positives") a.positives = std::stoi(next());
     else if (k == "--dim") a.dim = std::stoi(next());
     else if (k == "--layers") a.layers = std::stoi(next());
+    else if (k == "--position-shift") a.positionShift = std::stod(next());
     else if (k == "--help" || k == "-h") return std::printf("mmreg_train_matcher %s\n%s", kTrainerUsage, kUsage), 0;
     else return std::fprintf(stderr, "unknown option %s\nmmreg_train_matcher %s\n%s", k.c_str(), kTrainerUsage, kUsage), 2;
   }
@@ -148,10 +157,10 @@ int main(int argc, char** argv) {
   torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(a.lr));
   std::mt19937 rng(a.seed), valRng(a.seed + 1);
   std::vector<Batch> valSet;
-  for (int i = 0; i < 4; ++i) valSet.push_back(makeBatch(val, a, valRng, false).to(device));
+  for (int i = 0; i < 8; ++i) valSet.push_back(makeBatch(val, a, valRng, false).to(device));
   const Batch fixed = a.fixedBatch ? makeBatch(train, a, rng, false).to(device) : Batch{};
   const auto t0 = std::chrono::steady_clock::now();
-  double running = 0;
+  double running = 0, best = -1;
   for (int it = 1; it <= a.iterations; ++it) {
     const Batch b = a.fixedBatch ? fixed : makeBatch(train, a, rng, true).to(device);
     opt.zero_grad();
@@ -161,13 +170,15 @@ int main(int argc, char** argv) {
     running += loss.item<double>();
     if (it % a.logEvery == 0 || it == a.iterations) {
       const int n = it % a.logEvery == 0 ? a.logEvery : it % a.logEvery;
-      std::printf("iteration %d loss %.5f val_precision_at_1 %.3f elapsed %.0fs\n", it, running / n, precisionAt1(net, valSet),
+      const double p1 = precisionAt1(net, valSet);
+      std::printf("iteration %d loss %.5f val_precision_at_1 %.3f elapsed %.0fs\n", it, running / n, p1,
                   std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
       std::fflush(stdout);
       running = 0;
-      torch::save(net, a.out);
+      mmreg::nets::saveMatcher(net, a.out + ".last");
+      if (p1 > best) best = p1, mmreg::nets::saveMatcher(net, a.out);
     }
   }
-  std::printf("wrote %s\n", a.out.c_str());
+  std::printf("wrote %s (validation precision@1 %.3f) and %s.last\n", a.out.c_str(), best, a.out.c_str());
   return 0;
 }

@@ -37,16 +37,20 @@ double peakRssMb() {
 
 class MmregPipeline : public Pipeline {
  public:
-  MmregPipeline(std::string matcher, std::string detector, PipelineSettings s)
-      : matcher_(std::move(matcher)), detector_(std::move(detector)), s_(s) {}
-  std::string name() const override { return matcher_ == "area" && detector_ != "corner" ? "area+" + detector_ : matcher_; }
+  MmregPipeline(std::string matcher, std::string detector, bool refine, PipelineSettings s)
+      : matcher_(std::move(matcher)), detector_(std::move(detector)), refine_(refine), s_(s) {}
+  std::string name() const override {
+    const bool own = detector_ == "corner" || detector_ == matcher_;
+    return (own ? matcher_ : matcher_ + "+" + detector_) + (refine_ || matcher_ == "area" ? "" : "-norefine");
+  }
   std::string detector() const override { return detector_; }
   PipelineRun run(const mmreg::SyntheticCase& c, const std::string&) const override {
     mmreg::CoregisterOptions o;
     o.reference = c.reference;
     o.sensed = c.sensed;
     o.match.matcher = matcher_;
-    if (matcher_ == "area") o.match.detector = detector_;
+    if (detector_ != matcher_) o.match.detector = detector_;
+    o.match.refine = refine_;
     o.match.sensedModality = s_.sensedModality;
     o.match.coarse = s_.coarse;
     PipelineRun r;
@@ -67,6 +71,7 @@ class MmregPipeline : public Pipeline {
 
  private:
   std::string matcher_, detector_;
+  bool refine_;
   PipelineSettings s_;
 };
 
@@ -124,15 +129,15 @@ class OtbPipeline : public Pipeline {
 
 std::unique_ptr<Pipeline> makePipeline(const std::string& name, const PipelineSettings& s) {
   if (name == "otb") return std::make_unique<OtbPipeline>();
-  const auto plus = name.find('+');
-  const std::string matcher = name.substr(0, plus);
-  const std::string detector = plus != std::string::npos ? name.substr(plus + 1) : matcher == "area" ? "corner" : matcher;
-  mmreg::makeTileMatcher(matcher);  // throws for unknown names
-  if (plus != std::string::npos) {
-    if (matcher != "area") throw mmreg::Error("only the area matcher takes a detector: " + name);
-    mmreg::makeDetector(detector);  // throws for unknown names and missing weights
-  }
-  return std::make_unique<MmregPipeline>(matcher, detector, s);
+  const std::string kNoRefine = "-norefine";
+  const bool refine = !(name.size() > kNoRefine.size() && name.compare(name.size() - kNoRefine.size(), kNoRefine.size(), kNoRefine) == 0);
+  const std::string base = refine ? name : name.substr(0, name.size() - kNoRefine.size());
+  const auto plus = base.find('+');
+  const std::string matcher = base.substr(0, plus);
+  const std::string detector = plus != std::string::npos ? base.substr(plus + 1) : matcher == "area" ? "corner" : matcher;
+  // Throws for unknown names, missing weights, and detectors the matcher cannot use.
+  mmreg::makeTileMatcher(matcher, {}, plus != std::string::npos ? mmreg::makeDetector(detector) : nullptr);
+  return std::make_unique<MmregPipeline>(matcher, detector, refine, s);
 }
 
 }  // namespace bench

@@ -33,8 +33,10 @@ struct PipelineSettings {
   mmreg::CoarseMode coarse = mmreg::CoarseMode::Auto;
 };
 
-// "area", "sift", "orb", "akaze" (mmreg with that matcher), "area+DETECTOR" (the area matcher
-// with its templates placed by DETECTOR, e.g. area+learned), or "otb" (the peer).
+// "area", "sift", "orb", "akaze", "learned" (mmreg with that matcher), "MATCHER+DETECTOR" (the
+// area matcher's templates, or sift/orb's described keypoints, placed by DETECTOR, e.g.
+// area+learned, sift+learned), either with "-norefine" (no area-based refinement of keypoint
+// matches), or "otb" (the peer).
 std::unique_ptr<Pipeline> makePipeline(const std::string& name, const PipelineSettings& settings);
 
 }  // namespace bench

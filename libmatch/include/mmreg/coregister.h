@@ -19,9 +19,12 @@ struct MatchOptions {
   std::vector<int> sensedBands;
   Modality referenceModality = Modality::Optical;
   Modality sensedModality = Modality::Auto;
-  std::string matcher = "area";
+  std::string matcher = "area";     // area, sift, orb, akaze, learned (see makeTileMatcher)
   std::string detector = "corner";  // places the area matcher's templates: corner, learned, sift, orb, akaze
-  LearnedModelOptions learned;      // weights, threads and device of a learned detector
+  LearnedModelOptions learned;      // weights, threads and device of the learned models
+  // Area-based sub-pixel refinement of a keypoint matcher's matches (learned, sift, orb,
+  // akaze); the area matcher is sub-pixel already.
+  bool refine = true;
   int tileSize = 512;      // processing pixels
   int searchMargin = 64;   // processing pixels, the largest offset the fine pass can absorb
   int maxTiles = 36;

@@ -41,14 +41,21 @@ class TileMatcher {
 
 // How a learned model is loaded and run.
 struct LearnedModelOptions {
-  std::string weights;         // empty: the shipped model (see mmreg/learned_models.h)
+  std::string weights;         // the detector's; empty: the shipped model (see mmreg/learned_models.h)
+  std::string matcherWeights;  // the cross-fusion matcher's; empty: the shipped model
   int threads = 0;             // inference threads; 0: every core
   std::string device = "cpu";  // cpu | cuda
 };
 
-// "sift", "orb", "akaze" (OpenCV, ratio + mutual-nearest tests) and "area" (structural
-// features correlated by FFT). Throws mmreg::Error listing the known names otherwise.
-std::unique_ptr<TileMatcher> makeTileMatcher(const std::string& name);
+// "sift", "orb", "akaze" (OpenCV, ratio + mutual-nearest tests), "area" (structural features
+// correlated by FFT), and whatever was registered (registerLearnedModels() adds "learned": the
+// learned detector's keypoints matched by the cross-fusion network). `keypoints`, when given,
+// places the area matcher's templates, or the keypoints that sift and orb describe; akaze and
+// the learned matcher take none. Throws mmreg::Error listing the known names otherwise.
+std::unique_ptr<TileMatcher> makeTileMatcher(const std::string& name, const LearnedModelOptions& options = {},
+                                             std::shared_ptr<const Detector> keypoints = nullptr);
+using TileMatcherFactory = std::function<std::unique_ptr<TileMatcher>(const LearnedModelOptions&)>;
+void registerTileMatcher(const std::string& name, TileMatcherFactory factory);
 
 // "corner" (strongest minimum-eigenvalue corners, 4 px apart), "sift", "orb", "akaze", and
 // whatever was registered (registerLearnedModels() adds "learned"). Throws mmreg::Error

@@ -4,9 +4,10 @@
 
 namespace mmreg {
 
-// Adds the learned detector ("learned") to makeDetector. Does nothing in a build without
-// LibTorch (-DMMREG_WITH_TORCH=OFF), where makeDetector("learned") then explains that. Safe
-// to call more than once.
+// Adds the learned detector ("learned") to makeDetector and the learned matcher ("learned":
+// learned detector + cross-fusion network) to makeTileMatcher. Does nothing in a build without
+// LibTorch (-DMMREG_WITH_TORCH=OFF), where both factories then explain that. Safe to call more
+// than once.
 void registerLearnedModels();
 
 // Where a shipped model file is looked for: $MMREG_MODEL_DIR, the installed models folder,

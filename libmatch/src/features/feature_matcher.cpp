@@ -34,12 +34,22 @@ cv::Ptr<cv::Feature2D> makeFeature2D(const std::string& name) {
   throw Error("unknown OpenCV feature '" + name + "'; use sift, orb or akaze");
 }
 
+void FeatureMatcher::describe(const cv::Feature2D& f2d, const Image& img, std::vector<cv::KeyPoint>& kp, cv::Mat& desc) const {
+  auto& f = const_cast<cv::Feature2D&>(f2d);  // OpenCV's compute is not const
+  if (!keypoints_) return f.detectAndCompute(to8bit(img), validMask(img), kp, desc);
+  // One keypoint per 32 x 32 px, described at a fixed size: 16 px is a 96 px SIFT window, the
+  // patch of the cross-fusion matcher.
+  for (const auto& k : keypoints_->detect(img, std::max(16, img.width * img.height / 1024)))
+    kp.emplace_back(static_cast<float>(k.pos.x - 0.5), static_cast<float>(k.pos.y - 0.5), 16.f, -1.f, static_cast<float>(k.score));
+  f.compute(to8bit(img), kp, desc);
+}
+
 std::vector<TileMatch> FeatureMatcher::match(const Image& ref, const Image& sen, int margin) const {
   auto f2d = makeFeature2D(name_);
   std::vector<cv::KeyPoint> kr, ks;
   cv::Mat dr, ds;
-  f2d->detectAndCompute(to8bit(ref), validMask(ref), kr, dr);
-  f2d->detectAndCompute(to8bit(sen), validMask(sen), ks, ds);
+  describe(*f2d, ref, kr, dr);
+  describe(*f2d, sen, ks, ds);
   if (kr.size() < 2 || ks.size() < 2) return {};
   const int norm = dr.type() == CV_8U ? cv::NORM_HAMMING : cv::NORM_L2;
   cv::BFMatcher bf(norm, false);

@@ -9,44 +9,66 @@
 namespace mmreg {
 namespace {
 
-// Detectors registered at run time (the learned ones live in a library that links LibTorch).
+// Models registered at run time (the learned ones live in a library that links LibTorch).
 struct Registry {
   std::mutex mutex;
-  std::map<std::string, DetectorFactory> factories;
+  std::map<std::string, DetectorFactory> detectors;
+  std::map<std::string, TileMatcherFactory> matchers;
 };
 Registry& registry() {
   static Registry r;
   return r;
 }
 
+// The factory registered under `name` (null if none) and the list of every known name.
+template <class Factory>
+std::pair<Factory, std::string> lookUp(const std::map<std::string, Factory>& factories, const std::string& name,
+                                       std::string known) {
+  std::lock_guard<std::mutex> lock(registry().mutex);
+  const auto it = factories.find(name);
+  for (const auto& [n, f] : factories) known += ", " + n;
+  return {it != factories.end() ? it->second : Factory{}, known};
+}
+
+const char* const kNoTorch =
+    "this build of mmreg has no learned models: rebuild with LibTorch (cmake -DMMREG_WITH_TORCH=ON, Debian package "
+    "libtorch-dev), or ";
+
 }  // namespace
 
-std::unique_ptr<TileMatcher> makeTileMatcher(const std::string& name) {
-  if (name == "area") return std::make_unique<AreaMatcher>();
-  if (name == "sift" || name == "orb" || name == "akaze") return std::make_unique<FeatureMatcher>(name);
-  throw Error("unknown matcher '" + name + "'; use one of: area, sift, orb, akaze");
+std::unique_ptr<TileMatcher> makeTileMatcher(const std::string& name, const LearnedModelOptions& options,
+                                             std::shared_ptr<const Detector> keypoints) {
+  if (name == "area") {
+    AreaMatcherOptions o;
+    o.centres = std::move(keypoints);
+    return std::make_unique<AreaMatcher>(o);
+  }
+  if (keypoints && name != "sift" && name != "orb")
+    throw Error("the " + name + " matcher finds its own keypoints; only area, sift and orb take a detector (-detector " +
+                keypoints->name() + ")");
+  if (name == "sift" || name == "orb" || name == "akaze") return std::make_unique<FeatureMatcher>(name, 0.85, keypoints);
+  const auto [factory, known] = lookUp(registry().matchers, name, "area, sift, orb, akaze");
+  if (factory) return factory(options);
+  if (name == "learned") throw Error(std::string(kNoTorch) + "use -matcher area");
+  throw Error("unknown matcher '" + name + "'; use one of: " + known);
+}
+
+void registerTileMatcher(const std::string& name, TileMatcherFactory factory) {
+  std::lock_guard<std::mutex> lock(registry().mutex);
+  registry().matchers[name] = std::move(factory);
 }
 
 void registerDetector(const std::string& name, DetectorFactory factory) {
   std::lock_guard<std::mutex> lock(registry().mutex);
-  registry().factories[name] = std::move(factory);
+  registry().detectors[name] = std::move(factory);
 }
 
 std::unique_ptr<Detector> makeDetector(const std::string& name, const LearnedModelOptions& options) {
   if (name == "corner") return std::make_unique<CornerDetector>();
   if (name == "sift" || name == "orb" || name == "akaze") return std::make_unique<FeatureDetector>(name);
-  DetectorFactory factory;
-  std::string known = "corner, sift, orb, akaze";
-  {
-    std::lock_guard<std::mutex> lock(registry().mutex);
-    const auto it = registry().factories.find(name);
-    if (it != registry().factories.end()) factory = it->second;
-    for (const auto& [n, f] : registry().factories) known += ", " + n;
-  }
+  const auto [factory, known] = lookUp(registry().detectors, name, "corner, sift, orb, akaze");
   if (factory) return factory(options);
-  if (name == "learned")
-    throw Error("this build of mmreg has no learned models: rebuild with LibTorch (cmake -DMMREG_WITH_TORCH=ON, "
-                "Debian package libtorch-dev), or use -detector corner");
+  if (name == "learned") throw Error(std::string(kNoTorch) + "use -detector corner");
   throw Error("unknown detector '" + name + "'; use one of: " + known);
 }
 

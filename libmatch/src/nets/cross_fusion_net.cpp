@@ -91,10 +91,55 @@ std::pair<torch::Tensor, torch::Tensor> CrossFusionNetImpl::descriptors(const to
 torch::Tensor CrossFusionNetImpl::forward(const torch::Tensor& patchesA, const torch::Tensor& positionsA,
                                           const torch::Tensor& patchesB, const torch::Tensor& positionsB) {
   const auto [a, b] = descriptors(patchesA, positionsA, patchesB, positionsB);
+  return score(a, b);
+}
+
+torch::Tensor CrossFusionNetImpl::score(const torch::Tensor& a, const torch::Tensor& b) {
   const int64_t n = a.size(0), m = b.size(0);
-  const auto ea = a.unsqueeze(1).expand({n, m, options.dim}), eb = b.unsqueeze(0).expand({n, m, options.dim});
-  const auto pair = torch::cat({(ea - eb).abs(), ea * eb}, -1);  // (N, M, 2 dim)
-  return torch::sigmoid(head->forward(pair).squeeze(-1));
+  const int64_t rows = std::max<int64_t>(1, (int64_t{1} << 22) / std::max<int64_t>(1, m * options.dim));  // ~16 M floats a block
+  std::vector<torch::Tensor> blocks;
+  for (int64_t r0 = 0; r0 < n; r0 += rows) {
+    const auto ar = a.slice(0, r0, std::min(n, r0 + rows));
+    const auto ea = ar.unsqueeze(1).expand({ar.size(0), m, options.dim}), eb = b.unsqueeze(0).expand({ar.size(0), m, options.dim});
+    const auto pair = torch::cat({(ea - eb).abs(), ea * eb}, -1);  // (rows, M, 2 dim)
+    blocks.push_back(torch::sigmoid(head->forward(pair).squeeze(-1)));
+  }
+  return blocks.empty() ? torch::zeros({0, m}, a.options()) : torch::cat(blocks, 0);
+}
+
+void saveMatcher(CrossFusionNet& net, const std::string& path) {
+  torch::serialize::OutputArchive archive;
+  net->save(archive);
+  const auto& o = net->options;
+  archive.write("options", torch::tensor({static_cast<double>(o.patchSize), static_cast<double>(o.dim),
+                                          static_cast<double>(o.layers), o.widthMultiplier}, torch::kDouble));
+  try {
+    archive.save_to(path);
+  } catch (const c10::Error& e) {
+    throw Error("cannot write the matcher weights to '" + path + "': " + e.what_without_backtrace());
+  }
+}
+
+CrossFusionNet loadMatcher(const std::string& path, const torch::Device& device) {
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path, device);
+    torch::Tensor saved;
+    archive.read("options", saved);
+    const auto v = saved.to(torch::kCPU).contiguous();
+    const auto a = v.accessor<double, 1>();
+    CrossFusionOptions o;
+    o.patchSize = static_cast<int64_t>(a[0]), o.dim = static_cast<int64_t>(a[1]), o.layers = static_cast<int64_t>(a[2]);
+    o.widthMultiplier = a[3];
+    CrossFusionNet net(o);
+    net->load(archive);
+    net->to(device);
+    net->eval();
+    return net;
+  } catch (const c10::Error& e) {
+    throw Error("cannot load matcher weights from '" + path + "' (" + e.what_without_backtrace() +
+                "); pass the .pt file that mmreg_train_matcher wrote, or the shipped models/matcher.pt");
+  }
 }
 
 torch::Tensor mutualMatches(const torch::Tensor& matrix, double threshold) {

@@ -41,6 +41,9 @@ struct CrossFusionNetImpl : torch::nn::Module {
   // pixels: the matching matrix (N, M), scores in [0, 1].
   torch::Tensor forward(const torch::Tensor& patchesA, const torch::Tensor& positionsA, const torch::Tensor& patchesB,
                         const torch::Tensor& positionsB);
+  // The matching matrix (N, M) of fused descriptors (N, dim) and (M, dim), built a block of rows
+  // at a time so that the pair features stay small for thousands of keypoints.
+  torch::Tensor score(const torch::Tensor& a, const torch::Tensor& b);
   // The 256-d descriptors after the cross-fusion layers, (N, dim) and (M, dim).
   std::pair<torch::Tensor, torch::Tensor> descriptors(const torch::Tensor& patchesA, const torch::Tensor& positionsA,
                                                       const torch::Tensor& patchesB, const torch::Tensor& positionsB);
@@ -51,6 +54,10 @@ struct CrossFusionNetImpl : torch::nn::Module {
   torch::nn::Sequential head{nullptr};
 };
 TORCH_MODULE(CrossFusionNet);
+
+// Weights with the options they were built with, so that loading needs no settings.
+void saveMatcher(CrossFusionNet& net, const std::string& path);
+CrossFusionNet loadMatcher(const std::string& path, const torch::Device& device);
 
 // Mutual best matches of a matching matrix (N, M) with score at least `threshold`: (K, 3)
 // rows of (index in A, index in B, score), strongest first.

@@ -10,9 +10,7 @@
 
 namespace mmreg::nets {
 
-namespace {
-
-torch::Device deviceOf(const std::string& name) {
+torch::Device torchDevice(const std::string& name) {
   if (name == "cpu") return torch::kCPU;
   if (name == "cuda") {
     if (!torch::cuda::is_available())
@@ -22,24 +20,33 @@ torch::Device deviceOf(const std::string& name) {
   throw Error("unknown device '" + name + "'; use cpu or cuda");
 }
 
-}  // namespace
-
-LearnedDetector::LearnedDetector(const LearnedModelOptions& o) : device_(deviceOf(o.device)) {
-  const std::string path = o.weights.empty() ? shippedModelPath("detector.pt") : o.weights;
+std::string weightsPath(const std::string& given, const std::string& shippedFile, const std::string& what,
+                        const std::string& flag, const std::string& trainer) {
+  const std::string path = given.empty() ? shippedModelPath(shippedFile) : given;
   VSIStatBufL st;
   if (VSIStatL(path.c_str(), &st) != 0)
-    throw Error("learned detector weights '" + path + "' not found; pass the .pt file (-weights FILE), set MMREG_MODEL_DIR "
-                "to the folder of the shipped detector.pt, or train one with mmreg_train_detector");
-  net_ = loadDetector(path, device_);
-  // Debian's LibTorch starts with one intra-op thread; the count is global to the process.
-  torch::set_num_threads(o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+    throw Error(what + " weights '" + path + "' not found; pass the .pt file (" + flag + " FILE), set MMREG_MODEL_DIR to the folder of the shipped " +
+                shippedFile + ", or train one with " + trainer);
+  return path;
+}
+
+void setTorchThreads(int threads) {
+  torch::set_num_threads(threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+}
+
+torch::Tensor imageTensor(const Image& image) {
+  return torch::from_blob(const_cast<float*>(image.pixels.data()), {1, 1, image.height, image.width}, torch::kFloat);
+}
+
+LearnedDetector::LearnedDetector(const LearnedModelOptions& o) : device_(torchDevice(o.device)) {
+  net_ = loadDetector(weightsPath(o.weights, "detector.pt", "learned detector", "-weights", "mmreg_train_detector"), device_);
+  setTorchThreads(o.threads);
 }
 
 std::vector<Keypoint> LearnedDetector::detect(const Image& image, int maxPoints) const {
   if (image.empty() || maxPoints <= 0) return {};
   torch::NoGradGuard noGrad;
-  const auto input = torch::from_blob(const_cast<float*>(image.pixels.data()), {1, 1, image.height, image.width}, torch::kFloat);
-  auto score = net_->forward(input.to(device_)).score.to(torch::kCPU);
+  auto score = net_->forward(imageTensor(image).to(device_)).score.to(torch::kCPU);
   if (!image.valid.empty()) {
     const auto valid = torch::from_blob(const_cast<std::uint8_t*>(image.valid.data()), {1, 1, image.height, image.width}, torch::kUInt8);
     score = score * valid.to(torch::kFloat);

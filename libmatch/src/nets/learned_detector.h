@@ -7,6 +7,20 @@
 
 namespace mmreg::nets {
 
+// "cpu" or "cuda" as a LibTorch device; throws mmreg::Error for CUDA without a GPU, or another name.
+torch::Device torchDevice(const std::string& name);
+
+// Where a model's weights are: `given`, or the shipped `shippedFile`; throws mmreg::Error
+// saying how to get them when the file is missing.
+std::string weightsPath(const std::string& given, const std::string& shippedFile, const std::string& what,
+                        const std::string& flag, const std::string& trainer);
+
+// Debian's LibTorch starts with one intra-op thread; the count is global to the process.
+void setTorchThreads(int threads);
+
+// An image (values in [0, 1]) as a (1, 1, H, W) tensor sharing its pixels.
+torch::Tensor imageTensor(const Image& image);
+
 class LearnedDetector : public Detector {
  public:
   // Loads options.weights (empty: the shipped models/detector.pt); throws mmreg::Error.

@@ -1,11 +1,13 @@
 // registerLearnedModels() of a build with LibTorch.
 #include "mmreg/learned_models.h"
 #include "nets/learned_detector.h"
+#include "nets/learned_matcher.h"
 
 namespace mmreg {
 
 void registerLearnedModels() {
   registerDetector("learned", [](const LearnedModelOptions& o) { return std::make_unique<nets::LearnedDetector>(o); });
+  registerTileMatcher("learned", [](const LearnedModelOptions& o) { return std::make_unique<nets::LearnedMatcher>(o); });
 }
 
 }  // namespace mmreg

@@ -23,9 +23,15 @@ void writeReportJson(const CoregisterOptions& o, const CoregisterResult& r, cons
   root.Add("sensed", o.sensed);
   root.Add("output", o.out.output);
   root.Add("matcher", o.match.matcher);
-  if (o.match.matcher == "area") root.Add("detector", o.match.detector);
-  if (o.match.matcher == "area" && o.match.detector == "learned")
+  const bool learnedMatcher = o.match.matcher == "learned";
+  std::string detector = learnedMatcher ? "learned" : o.match.detector;
+  if (o.match.matcher != "area" && detector == "corner") detector = o.match.matcher;  // a keypoint matcher's own
+  root.Add("detector", detector);
+  if (detector == "learned")
     root.Add("detector_weights", o.match.learned.weights.empty() ? shippedModelPath("detector.pt") : o.match.learned.weights);
+  if (learnedMatcher)
+    root.Add("matcher_weights", o.match.learned.matcherWeights.empty() ? shippedModelPath("matcher.pt") : o.match.learned.matcherWeights);
+  if (o.match.matcher != "area") root.Add("refined", o.match.refine);
   root.Add("sensed_modality", r.match.sensedModality);
   root.Add("coarse_pass_used", r.match.coarseUsed);
   root.Add("processing_scale", r.match.processingScale);

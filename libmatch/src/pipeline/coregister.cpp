@@ -70,13 +70,8 @@ void validateOptions(const CoregisterOptions& o) {
     throw Error("search margin " + std::to_string(m.searchMargin) + " is out of range; use 4 up to the tile size");
   if (m.maxTiles < 1) throw Error("the tile cap (-max_tiles) must be at least 1");
   if (m.threads < 0) throw Error("the thread count must be 0 (all cores) or more");
-  makeTileMatcher(m.matcher);  // throws with the list of known matchers
-  if (m.detector != "corner") {
-    if (m.matcher != "area")
-      throw Error("a detector (-detector " + m.detector + ") places the area matcher's templates; the " + m.matcher +
-                  " matcher detects its own keypoints: drop -detector or use -matcher area");
-    makeDetector(m.detector, m.learned);  // throws for unknown names and missing weights
-  }
+  // Throw for unknown names, missing weights, and a detector the matcher cannot use.
+  makeTileMatcher(m.matcher, m.learned, m.detector != "corner" ? makeDetector(m.detector, m.learned) : nullptr);
   if (!(o.fit.checkShare >= 0 && o.fit.checkShare < 0.9))
     throw Error("the check-point share must be in [0, 0.9); 0.2 holds out a fifth of the inliers");
   if (!(o.fit.inlierThreshold > 0)) throw Error("the inlier threshold must be a positive number of pixels");

@@ -8,6 +8,7 @@
 #include "mmreg/error.h"
 #include "mmreg/features.h"
 #include "features/area_matcher.h"
+#include "features/area_refinement.h"
 #include "pipeline/coarse_alignment.h"
 #include "pipeline/pixel_mapping.h"
 #include "pipeline/tile_reader.h"
@@ -28,7 +29,8 @@ struct Context {
   const GeoRaster& sen;
   const MatchOptions& opt;
   BandChoice refBands, senBands;
-  std::shared_ptr<const Detector> centres;  // the area matcher's template centres; null: corners
+  std::shared_ptr<const Detector> centres;  // the area matcher's template centres (null: corners), or sift/orb's keypoints
+  std::shared_ptr<const TileMatcher> keypointMatcher;  // every pass's matcher, unless it is the area matcher
 };
 
 // Overlap of the sensed footprint with the reference, in reference pixels.
@@ -93,14 +95,14 @@ std::unique_ptr<PixelMapping> runCoarse(const Context& c, double nominalSenPerRe
 
 // The first pass of the area matcher uses few large templates: robust to the full offset. Later
 // passes use the dense default templates, which are precise once the frames nearly agree.
-std::unique_ptr<TileMatcher> passMatcher(const Context& c, int pass, int tileSide) {
-  if (c.opt.matcher != "area") return makeTileMatcher(c.opt.matcher);
+std::shared_ptr<const TileMatcher> passMatcher(const Context& c, int pass, int tileSide) {
+  if (c.keypointMatcher) return c.keypointMatcher;
   AreaMatcherOptions o;
   o.centres = c.centres;
-  if (pass > 1) return std::make_unique<AreaMatcher>(o);
+  if (pass > 1) return std::make_shared<AreaMatcher>(o);
   o.templateSize = std::clamp(tileSide / 2 / 2 * 2, 48, 192);
   o.gridStep = std::max(o.templateSize / 4, (tileSide - o.templateSize) / 4);  // up to 5 x 5, overlapping
-  return std::make_unique<AreaMatcher>(o);
+  return std::make_shared<AreaMatcher>(o);
 }
 
 struct PassOutput {
@@ -154,6 +156,7 @@ PassOutput runPass(const Context& c, const PixelMapping& mapping, double scale, 
         const auto t0 = Clock::now();
         const Image& s = sens[i - b];
         if (s.validFraction() >= 0.25) found[i - b] = matcher->match(refs[i - b], s, margin);
+        if (c.keypointMatcher && c.opt.refine) found[i - b] = refineMatches(refs[i - b], s, margin, found[i - b]);
         secs[i - b] = since(t0);
       });
     for (auto& t : pool) t.join();
@@ -213,8 +216,9 @@ void checkReference(const GeoRaster& ref) {
 MatchResult matchOpenRasters(const GeoRaster& ref, const GeoRaster& sen, const MatchOptions& opt, const FitOptions& fitOpt,
                              const ProgressSpan& progress) {
   checkReference(ref);
-  Context c{ref, sen, opt, {}, {}, nullptr};
-  if (opt.matcher == "area" && opt.detector != "corner") c.centres = makeDetector(opt.detector, opt.learned);
+  Context c{ref, sen, opt, {}, {}, nullptr, nullptr};
+  if (opt.detector != "corner") c.centres = makeDetector(opt.detector, opt.learned);
+  if (opt.matcher != "area") c.keypointMatcher = makeTileMatcher(opt.matcher, opt.learned, c.centres);
   c.refBands.bands = resolveBands(ref, opt.referenceBands, "reference band (-refb)");
   c.senBands.bands = resolveBands(sen, opt.sensedBands, "sensed band (-b)");
   c.refBands.modality = resolveModality(ref, c.refBands, opt.referenceModality);

@@ -1,0 +1,23 @@
+#pragma once
+// Area-based sub-pixel refinement of keypoint matches (not in Li, Han & Ye 2022; meant to beat
+// the pixel quantisation of keypoints): each match's template of structural features is
+// correlated in a small window around where the match put it.
+#include <vector>
+
+#include "mmreg/features.h"
+
+namespace mmreg {
+
+struct AreaRefinementOptions {
+  int templateSize = 32;  // pixels, square, centred on the reference keypoint
+  int radius = 3;         // pixels searched around the matched position
+};
+
+// Matches as a TileMatcher returns them (sensedPadded padded by `margin`). Each match moves to
+// the sub-pixel NCC peak of its template; a match whose peak lies on the search border, or that
+// does not correlate, is dropped (it was off by more than the radius). Matches too near the
+// tile's edge for a template keep their positions.
+std::vector<TileMatch> refineMatches(const Image& ref, const Image& sensedPadded, int margin, const std::vector<TileMatch>& matches,
+                                     const AreaRefinementOptions& options = {});
+
+}  // namespace mmreg
