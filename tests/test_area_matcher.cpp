@@ -132,18 +132,18 @@ TEST(AreaRefinement, MovesRoughMatchesToTheSubPixelTruthAndDropsFarOnes) {
   const Image sen = imageFromMat(moved);
   std::vector<TileMatch> rough, far;
   std::mt19937 rng(4);
-  std::uniform_real_distribution<double> pos(40, ref.width - 40), off(-2, 2);
+  std::uniform_real_distribution<double> pos(40, ref.width - 40), off(-4, 4);
   for (int i = 0; i < 40; ++i) {
     const Point2 p{pos(rng), pos(rng)};
     rough.push_back({p, {p.x + sx + off(rng), p.y + sy + off(rng)}, 1});
-    far.push_back({p, {p.x + sx + 6, p.y + sy}, 1});
+    far.push_back({p, {p.x + sx + 8, p.y + sy}, 1});
   }
   const auto refined = refineMatches(ref, sen, margin, rough);
   ASSERT_GE(refined.size(), 20u);  // a few templates fall on flat ground
   std::vector<double> err;
   for (const auto& m : refined) err.push_back(std::hypot(m.sensed.x - m.ref.x - sx, m.sensed.y - m.ref.y - sy));
   std::sort(err.begin(), err.end());
-  EXPECT_LT(err[err.size() / 2], 0.35);  // the input was off by 1.6 px on average
+  EXPECT_LT(err[err.size() / 2], 0.35);  // the input was off by 3 px on average
   EXPECT_LT(refineMatches(ref, sen, margin, far).size(), 4u);
 }
 

@@ -1,17 +1,26 @@
 // Training of the cross-fusion matcher (Li, Han & Ye 2022, sections 3.4-3.5): a pixel-aligned
 // pair of the training split, one crop of each side warped by its own random homography (with
-// synthetic modality changes), patches at positive and negative centres
-// (mmreg::sampleMatchPairs), the matching matrix of A's patches against every B patch, and
-// binary cross-entropy with the positives on its diagonal. The same code on CPU and CUDA.
+// synthetic modality changes), patches at the centres of both sides, the matching matrix of A's
+// patches against every B patch, and balanced binary cross-entropy. Centres (--centres):
+// "detector" (default) takes the learned detector's keypoints of each warped crop, as the
+// pipeline does, a B keypoint being A's match when it lies within --positive-jitter px of A's
+// true position (the detector keeps to 8 px cells, so exact repeats are rare); "samples" takes
+// the paper's positives and hard/easy negatives (mmreg::sampleMatchPairs). The same code on CPU
+// and CUDA.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <random>
 #include <string>
 
 #include "mmreg/error.h"
 #include "mmreg/match_samples.h"
+#include "mmreg/homography.h"
 #include "nets/cross_fusion_net.h"
+#include "nets/learned_detector.h"
+#include "nets/learned_matcher.h"
 #include "training/trainer_setup.h"
 
 namespace {
@@ -22,18 +31,24 @@ using namespace mmreg::training;
 struct Args : TrainerOptions {
   int crop = 256, patch = 96, positives = 16, dim = 256, layers = 4;
   double positionShift = 64;  // pixels: B's positions move by up to this much, the same for all of a batch
+  int positiveJitter = 4;     // pixels: a positive B patch is off its true centre by up to this much on each axis
+  std::string centres = "detector", detectorWeights, init;
+  int positional = -1;  // 1: add the positional encoding, 0: not; -1: the paper's (on), or --init's
 };
 
 const char* kUsage =
     "    [--crop PX] [--patch PX] [--positives N] [--dim N] [--layers N] [--position-shift PX]\n"
+    "    [--positive-jitter PX] [--centres detector|samples] [--detector-weights FILE.pt] [--init FILE.pt]\n"
+    "    [--positional on|off]\n"
+    "--iterations 0 with --init rewrites that file in the current format (16-bit weights) to --out.\n"
     "Trains on the pixel-aligned pairs of the training split; logs the loss and, on a fixed validation set,\n"
     "the share of A patches whose best-scoring B patch is their true match; writes the weights with their options on every log line: FILE.pt the best so far by that\n"
     "precision, FILE.pt.last the latest.\n";
 
 struct Batch {
   torch::Tensor patchesA, positionsA;  // (K, 1, P, P), (K, 2)
-  torch::Tensor patchesB, positionsB;  // (2K, 1, P, P): K true matches, then K negatives
-  torch::Tensor labels;                // (K, 2K): 1 on the diagonal of the first K columns
+  torch::Tensor patchesB, positionsB;  // (M, 1, P, P)
+  torch::Tensor labels;                // (K, M): 1 where the B patch is the A patch's match
   Batch to(const torch::Device& d) const {
     return {patchesA.to(d), positionsA.to(d), patchesB.to(d), positionsB.to(d), labels.to(d)};
   }
@@ -50,7 +65,52 @@ torch::Tensor patchAt(const torch::Tensor& image, mmreg::Point2 c, int p) {
   return image.slice(2, y0, y0 + p).slice(3, x0, x0 + p);
 }
 
-Batch makeBatch(const std::vector<LoadedPair>& pairs, const Args& a, std::mt19937& rng, bool augment) {
+// Choice: one random shift of all B positions, so the network learns from the layout of each
+// side and not from equal absolute positions; at inference the tiles are off by up to the
+// search margin, and a bias to equal positions would pull matches to the initial guess.
+void shiftPositions(torch::Tensor& positions, const Args& a, std::mt19937& rng) {
+  std::uniform_real_distribution<float> shift(-a.positionShift, a.positionShift);
+  positions = positions + torch::tensor({shift(rng), shift(rng)}).view({1, 2});
+}
+
+// The detector's keypoints of both warped crops (pixel-corner coordinates), A's at one per
+// 32 x 32 px and B's denser, as LearnedMatcher takes them; labels from the two warps.
+std::optional<Batch> keypointBatch(const torch::Tensor& warpedA, const torch::Tensor& validA, const torch::Tensor& warpedB,
+                                   const torch::Tensor& validB, const torch::Tensor& ha, const torch::Tensor& hb,
+                                   mmreg::nets::DetectionNet& detector, const Args& a, std::mt19937& rng) {
+  using mmreg::nets::LearnedMatcher;
+  const int nA = a.crop * a.crop / LearnedMatcher::kPixelsPerKeypoint, nB = nA * LearnedMatcher::kSensedDensity;
+  const auto device = detector->parameters().front().device();
+  auto keypoints = [&](const torch::Tensor& image, const torch::Tensor& valid, int n) {
+    torch::NoGradGuard g;
+    const auto score = (detector->forward(image.to(device)).score * valid.to(device)).cpu();
+    return mmreg::nets::relocateToCorners(image, mmreg::nets::selectKeypoints(score, 1e-6, 4, n), 4).slice(1, 0, 2) + 0.5;
+  };
+  const auto ka = keypoints(warpedA, validA, nA), kb = keypoints(warpedB, validB, nB);
+  if (ka.size(0) < 2 || kb.size(0) < 2) return std::nullopt;
+  // A's crop pixel x shows the input at ha^-1 x; B's at hb^-1 x (pixel-index coordinates).
+  const auto aToB = mmreg::multiply(toHomography(hb), mmreg::inverse(toHomography(ha)));
+  auto labels = torch::zeros({ka.size(0), kb.size(0)});
+  const auto pa = ka.accessor<float, 2>(), pb = kb.accessor<float, 2>();
+  int positives = 0;
+  for (int64_t i = 0; i < ka.size(0); ++i) {
+    const auto t = mmreg::applyH(aToB, {pa[i][0] - 0.5, pa[i][1] - 0.5});
+    int64_t best = -1;
+    double bestD = a.positiveJitter + 0.5;
+    for (int64_t j = 0; j < kb.size(0); ++j) {
+      const double d = std::max(std::abs(pb[j][0] - 0.5 - t.x), std::abs(pb[j][1] - 0.5 - t.y));
+      if (d <= bestD) bestD = d, best = j;
+    }
+    if (best >= 0) labels[i][best] = 1, ++positives;
+  }
+  if (positives < 2) return std::nullopt;
+  auto positionsB = kb.clone();
+  shiftPositions(positionsB, a, rng);
+  return Batch{mmreg::nets::patchesAt(warpedA, ka, a.patch), ka, mmreg::nets::patchesAt(warpedB, kb, a.patch), positionsB, labels};
+}
+
+Batch makeBatch(const std::vector<LoadedPair>& pairs, const Args& a, std::mt19937& rng, bool augment,
+                mmreg::nets::DetectionNet* detector) {
   std::uniform_int_distribution<size_t> pick(0, pairs.size() - 1);
   for (;;) {
     const auto& pair = pairs[pick(rng)];
@@ -61,8 +121,14 @@ Batch makeBatch(const std::vector<LoadedPair>& pairs, const Args& a, std::mt1993
     if (augment) ref = modalityChange(ref, rng), sen = modalityChange(sen, rng);
     // Milder warps than the detector's: whole patches must stay in frame.
     const auto ha = randomHomography(rng, a.crop, 2e-4, 0.26, 0.1, 0.08), hb = randomHomography(rng, a.crop, 2e-4, 0.26, 0.1, 0.08);
-    const auto warpedA = F::grid_sample(ref, gridFor(torch::inverse(ha), a.crop).first, F::GridSampleFuncOptions().align_corners(true));
-    const auto warpedB = F::grid_sample(sen, gridFor(torch::inverse(hb), a.crop).first, F::GridSampleFuncOptions().align_corners(true));
+    const auto [gridA, validA] = gridFor(torch::inverse(ha), a.crop);
+    const auto [gridB, validB] = gridFor(torch::inverse(hb), a.crop);
+    const auto warpedA = F::grid_sample(ref, gridA, F::GridSampleFuncOptions().align_corners(true));
+    const auto warpedB = F::grid_sample(sen, gridB, F::GridSampleFuncOptions().align_corners(true));
+    if (detector) {
+      if (auto b = keypointBatch(warpedA, validA, warpedB, validB, ha, hb, *detector, a, rng)) return *b;
+      continue;  // too few keypoints or matches in this draw
+    }
     mmreg::MatchSampleOptions so;
     so.patchSize = a.patch;
     so.positives = a.positives;
@@ -71,11 +137,17 @@ Batch makeBatch(const std::vector<LoadedPair>& pairs, const Args& a, std::mt1993
     if (k < 2) continue;  // the warps left too little in frame: draw again
     std::vector<torch::Tensor> pa, pb, nb;
     std::vector<float> xa, xb, xn;
+    // Choice: a positive's B centre is off by a few pixels, as at inference, where keypoints of
+    // the two tiles rarely fall on the same ground point (the detector's keypoints keep to its
+    // 8 px cells); hard negatives start at 8 px.
+    std::uniform_int_distribution<int> jitter(-a.positiveJitter, a.positiveJitter);
+    const double lo = a.patch / 2.0, hi = a.crop - a.patch / 2.0;
     for (const auto& s : samples) {
       if (s.positive) {
-        pa.push_back(patchAt(warpedA, s.centreA, a.patch)), pb.push_back(patchAt(warpedB, s.centreB, a.patch));
+        const mmreg::Point2 cb{std::clamp(s.centreB.x + jitter(rng), lo, hi), std::clamp(s.centreB.y + jitter(rng), lo, hi)};
+        pa.push_back(patchAt(warpedA, s.centreA, a.patch)), pb.push_back(patchAt(warpedB, cb, a.patch));
         xa.insert(xa.end(), {static_cast<float>(s.centreA.x), static_cast<float>(s.centreA.y)});
-        xb.insert(xb.end(), {static_cast<float>(s.centreB.x), static_cast<float>(s.centreB.y)});
+        xb.insert(xb.end(), {static_cast<float>(cb.x), static_cast<float>(cb.y)});
       } else {
         nb.push_back(patchAt(warpedB, s.centreB, a.patch));
         xn.insert(xn.end(), {static_cast<float>(s.centreB.x), static_cast<float>(s.centreB.y)});
@@ -83,37 +155,33 @@ Batch makeBatch(const std::vector<LoadedPair>& pairs, const Args& a, std::mt1993
     }
     pb.insert(pb.end(), nb.begin(), nb.end());
     xb.insert(xb.end(), xn.begin(), xn.end());
-    // Choice: one random shift of all B positions, so the network learns from the layout of
-    // each side and not from equal absolute positions; at inference the tiles are off by up to
-    // the search margin, and a bias to equal positions would pull matches to the initial guess.
-    std::uniform_real_distribution<float> shift(-a.positionShift, a.positionShift);
-    const float sx = shift(rng), sy = shift(rng);
-    for (size_t i = 0; i < xb.size(); i += 2) xb[i] += sx, xb[i + 1] += sy;
-    const auto labels = torch::cat({torch::eye(k), torch::zeros({k, k})}, 1);
-    return {torch::cat(pa), torch::tensor(xa).view({k, 2}), torch::cat(pb), torch::tensor(xb).view({2 * k, 2}), labels};
+    auto positionsB = torch::tensor(xb).view({2 * k, 2});
+    shiftPositions(positionsB, a, rng);
+    const auto labels = torch::cat({torch::eye(k), torch::zeros({k, k})}, 1);  // K true matches, then K negatives
+    return {torch::cat(pa), torch::tensor(xa).view({k, 2}), torch::cat(pb), positionsB, labels};
   }
 }
 
-// Binary cross-entropy over the matching matrix, the K positives weighted as much as the
-// 2K^2 - K negatives together (choice: unweighted, predicting "no match" everywhere is cheap).
+// Binary cross-entropy over the matching matrix, the positives weighted as much as all the
+// negatives together (choice: unweighted, predicting "no match" everywhere is cheap).
 torch::Tensor lossOf(mmreg::nets::CrossFusionNet& net, const Batch& b) {
   const auto m = net->forward(b.patchesA, b.positionsA, b.patchesB, b.positionsB);
-  const double k = static_cast<double>(b.labels.size(0)), n = static_cast<double>(b.labels.numel());
+  const double k = b.labels.sum().item<double>(), n = static_cast<double>(b.labels.numel());
   const auto weight = b.labels * ((n - k) / k - 1) + 1;
   return (F::binary_cross_entropy(m, b.labels, F::BinaryCrossEntropyFuncOptions().weight(weight).reduction(torch::kSum))) /
          weight.sum();
 }
 
-// Share of A patches whose highest score is their true match.
+// Share of the A patches that have a match whose highest score is that match.
 double precisionAt1(mmreg::nets::CrossFusionNet& net, const std::vector<Batch>& val) {
   torch::NoGradGuard g;
   net->eval();
   double hits = 0, total = 0;
   for (const auto& b : val) {
     const auto m = net->forward(b.patchesA, b.positionsA, b.patchesB, b.positionsB);
-    const auto best = std::get<1>(m.max(1)).cpu();
-    for (int64_t i = 0; i < best.size(0); ++i) hits += best[i].item<int64_t>() == i;
-    total += static_cast<double>(best.size(0));
+    const auto best = std::get<1>(m.max(1)).cpu(), truth = std::get<1>(b.labels.max(1)).cpu(), has = b.labels.sum(1).cpu();
+    for (int64_t i = 0; i < best.size(0); ++i)
+      if (has[i].item<float>() > 0) hits += best[i].item<int64_t>() == truth[i].item<int64_t>(), ++total;
   }
   net->train();
   return total > 0 ? hits / total : 0;
@@ -138,10 +206,17 @@ int main(int argc, char** argv) {
     else if (k == "--dim") a.dim = std::stoi(next());
     else if (k == "--layers") a.layers = std::stoi(next());
     else if (k == "--position-shift") a.positionShift = std::stod(next());
+    else if (k == "--positive-jitter") a.positiveJitter = std::stoi(next());
+    else if (k == "--centres") a.centres = next();
+    else if (k == "--detector-weights") a.detectorWeights = next();
+    else if (k == "--init") a.init = next();
+    else if (k == "--positional") a.positional = next() == "off" ? 0 : 1;
     else if (k == "--help" || k == "-h") return std::printf("mmreg_train_matcher %s\n%s", kTrainerUsage, kUsage), 0;
     else return std::fprintf(stderr, "unknown option %s\nmmreg_train_matcher %s\n%s", k.c_str(), kTrainerUsage, kUsage), 2;
   }
   if (a.crop < a.patch + 16) return std::fprintf(stderr, "mmreg_train_matcher: --crop must exceed --patch by 16 px or more\n"), 2;
+  if (a.centres != "detector" && a.centres != "samples")
+    return std::fprintf(stderr, "mmreg_train_matcher: --centres is detector or samples, not '%s'\n", a.centres.c_str()), 2;
   TrainingSetup setup;
   try {
     setup = setUpTraining(a, a.crop);
@@ -153,16 +228,31 @@ int main(int argc, char** argv) {
   mmreg::nets::CrossFusionOptions o;
   o.patchSize = a.patch, o.dim = a.dim, o.layers = a.layers, o.widthMultiplier = a.width;
   mmreg::nets::CrossFusionNet net(o);
+  mmreg::nets::DetectionNet detector{nullptr};
+  try {
+    if (!a.init.empty()) net = mmreg::nets::loadMatcher(a.init, device), net->train();  // its options win, but --positional
+    if (a.positional >= 0) net->options.positional = a.positional == 1;
+    if (a.centres == "detector")
+      detector = mmreg::nets::loadDetector(
+          mmreg::nets::weightsPath(a.detectorWeights, "detector.pt", "learned detector", "--detector-weights", "mmreg_train_detector"), device);
+  } catch (const mmreg::Error& e) {
+    return std::fprintf(stderr, "mmreg_train_matcher: %s\n", e.what()), 1;
+  }
   net->to(device);
+  if (a.iterations == 0) {  // rewrite --init in the current file format
+    mmreg::nets::saveMatcher(net, a.out);
+    return std::printf("wrote %s\n", a.out.c_str()), 0;
+  }
+  auto* det = a.centres == "detector" ? &detector : nullptr;
   torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(a.lr));
   std::mt19937 rng(a.seed), valRng(a.seed + 1);
   std::vector<Batch> valSet;
-  for (int i = 0; i < 8; ++i) valSet.push_back(makeBatch(val, a, valRng, false).to(device));
-  const Batch fixed = a.fixedBatch ? makeBatch(train, a, rng, false).to(device) : Batch{};
+  for (int i = 0; i < 8; ++i) valSet.push_back(makeBatch(val, a, valRng, false, det).to(device));
+  const Batch fixed = a.fixedBatch ? makeBatch(train, a, rng, false, det).to(device) : Batch{};
   const auto t0 = std::chrono::steady_clock::now();
   double running = 0, best = -1;
   for (int it = 1; it <= a.iterations; ++it) {
-    const Batch b = a.fixedBatch ? fixed : makeBatch(train, a, rng, true).to(device);
+    const Batch b = a.fixedBatch ? fixed : makeBatch(train, a, rng, true, det).to(device);
     opt.zero_grad();
     const auto loss = lossOf(net, b);
     loss.backward();

@@ -74,10 +74,22 @@ double mean(const std::vector<double>& v) {
 
 std::string num(double v, int digits = 2) { return std::isfinite(v) ? CPLSPrintf("%.*f", digits, v) : "–"; }
 
+constexpr int kMmaThresholds[] = {1, 2, 3, 5, 10};  // px, the table's MMA columns
+
 struct Acc {
   int cases = 0, success = 0;
-  std::vector<double> err, mma3, nnMap, rep3, secs, rss;
+  std::vector<double> err, mma[11], nnMap, rep3, secs, rss;
 };
+
+// One table row: group, pipeline and the accumulated metrics.
+void printRow(const std::string& group, const std::string& pipeline, const Acc& ac) {
+  const double med = median(ac.err);
+  std::printf("| %s | %s | %d | %d (%.0f%%) | %s |", group.c_str(), pipeline.c_str(), ac.cases, ac.success, 100.0 * ac.success / ac.cases,
+              std::isfinite(med) ? num(med).c_str() : "failed");
+  for (int t : kMmaThresholds) std::printf(" %s |", num(mean(ac.mma[t])).c_str());
+  std::printf(" %s | %s | %s | %s |\n", num(mean(ac.nnMap)).c_str(), num(mean(ac.rep3)).c_str(), num(median(ac.secs)).c_str(),
+              num(*std::max_element(ac.rss.begin(), ac.rss.end()), 0).c_str());
+}
 
 }  // namespace
 
@@ -191,7 +203,7 @@ int main(int argc, char** argv) {
         ac->cases++;
         ac->success += ok;
         ac->err.push_back(run.ok && std::isfinite(met.trueCheckRmse) ? met.trueCheckRmse : INFINITY);
-        ac->mma3.push_back(met.mma[3]);
+        for (int t = 0; t <= 10; ++t) ac->mma[t].push_back(met.mma[t]);
         ac->nnMap.push_back(met.nnMap);
         ac->rep3.push_back(rep);
         ac->secs.push_back(run.seconds);
@@ -216,27 +228,17 @@ int main(int argc, char** argv) {
   std::printf("\nsplit: %s; misregistration: shift %.0f px, rotation %.1f deg, scale %.0f%%, perspective %g/px (%s); seed %u\n",
               a.split.c_str(), a.maxShift, a.maxRotation, 100 * a.maxScale, a.pixels ? a.maxPerspective : 0.0,
               a.pixels ? "pixels, no georeferencing" : "georeferencing", a.seed);
-  std::printf("\n| group | pipeline | cases | success (< %.1f px) | median check err (px) | MMA@3px | NN mAP | repeatability@3px | median s/pair | peak RSS (MB) |\n",
-              a.successPx);
-  std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
-  for (auto& [key, ac] : acc) {
-    if (key.first == "all") continue;
-    const double med = median(ac.err);
-    std::printf("| %s | %s | %d | %d (%.0f%%) | %s | %s | %s | %s | %s | %s |\n", key.first.c_str(), key.second.c_str(), ac.cases,
-                ac.success, 100.0 * ac.success / ac.cases, std::isfinite(med) ? num(med).c_str() : "failed",
-                num(mean(ac.mma3)).c_str(), num(mean(ac.nnMap)).c_str(), num(mean(ac.rep3)).c_str(), num(median(ac.secs)).c_str(),
-                num(*std::max_element(ac.rss.begin(), ac.rss.end()), 0).c_str());
-  }
-  for (auto& [key, ac] : acc) {
-    if (key.first != "all") continue;
-    const double med = median(ac.err);
-    std::printf("| **all** | %s | %d | %d (%.0f%%) | %s | %s | %s | %s | %s | %s |\n", key.second.c_str(), ac.cases, ac.success,
-                100.0 * ac.success / ac.cases, std::isfinite(med) ? num(med).c_str() : "failed", num(mean(ac.mma3)).c_str(),
-                num(mean(ac.nnMap)).c_str(), num(mean(ac.rep3)).c_str(), num(median(ac.secs)).c_str(),
-                num(*std::max_element(ac.rss.begin(), ac.rss.end()), 0).c_str());
-  }
+  std::printf("\n| group | pipeline | cases | success (< %.1f px) | median check err (px) |", a.successPx);
+  for (int t : kMmaThresholds) std::printf(" MMA@%dpx |", t);
+  std::printf(" NN mAP | repeatability@3px | median s/pair | peak RSS (MB) |\n|---|---|---|---|---|");
+  for (size_t i = 0; i < std::size(kMmaThresholds); ++i) std::printf("---|");
+  std::printf("---|---|---|---|\n");
+  for (auto& [key, ac] : acc)
+    if (key.first != "all") printRow(key.first, key.second, ac);
+  for (auto& [key, ac] : acc)
+    if (key.first == "all") printRow("**all**", key.second, ac);
   for (const auto& pl : pipelines)
-    if (!pl->unavailableReason().empty()) std::printf("| all | %s | – | %s | | | | | | |\n", pl->name().c_str(), pl->unavailableReason().c_str());
+    if (!pl->unavailableReason().empty()) std::printf("| all | %s | – | %s |\n", pl->name().c_str(), pl->unavailableReason().c_str());
   std::printf("\nMMA, NN mAP: over each pipeline's final tie-point candidates; repeatability: the pipeline's keypoint\n"
               "detector (area: corner) on the whole preprocessed pair, its strongest keypoints at one per 32 x 32 px\n"
               "(chance alone repeats %.3f at 3 px; – where the pipeline has no detector); peak RSS: of this process\n"

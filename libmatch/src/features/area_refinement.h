@@ -10,7 +10,8 @@ namespace mmreg {
 
 struct AreaRefinementOptions {
   int templateSize = 32;  // pixels, square, centred on the reference keypoint
-  int radius = 3;         // pixels searched around the matched position
+  int radius = 5;         // pixels searched around the matched position: the learned detector's keypoints
+                          // keep to 8 px cells, so a learned match can be 4 px off on each axis
 };
 
 // Matches as a TileMatcher returns them (sensedPadded padded by `margin`). Each match moves to

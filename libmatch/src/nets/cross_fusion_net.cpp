@@ -82,20 +82,32 @@ CrossFusionNetImpl::CrossFusionNetImpl(const CrossFusionOptions& o) : options(o)
 
 std::pair<torch::Tensor, torch::Tensor> CrossFusionNetImpl::descriptors(const torch::Tensor& patchesA, const torch::Tensor& positionsA,
                                                                         const torch::Tensor& patchesB, const torch::Tensor& positionsB) {
-  auto a = encoder->forward(patchesA) + positionalEncoding(positionsA, options.dim);
-  auto b = encoder->forward(patchesB) + positionalEncoding(positionsB, options.dim);
+  auto a = encoder->forward(patchesA), b = encoder->forward(patchesB);
+  if (options.positional) a = a + positionalEncoding(positionsA, options.dim), b = b + positionalEncoding(positionsB, options.dim);
   for (const auto& layer : *fusion) std::tie(a, b) = layer->as<CrossAttention>()->forward(a, b);
   return {a, b};
 }
 
 torch::Tensor CrossFusionNetImpl::forward(const torch::Tensor& patchesA, const torch::Tensor& positionsA,
-                                          const torch::Tensor& patchesB, const torch::Tensor& positionsB) {
+                                          const torch::Tensor& patchesB, const torch::Tensor& positionsB, const torch::Tensor& candidates) {
   const auto [a, b] = descriptors(patchesA, positionsA, patchesB, positionsB);
-  return score(a, b);
+  return score(a, b, candidates);
 }
 
-torch::Tensor CrossFusionNetImpl::score(const torch::Tensor& a, const torch::Tensor& b) {
+torch::Tensor CrossFusionNetImpl::score(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& candidates) {
   const int64_t n = a.size(0), m = b.size(0);
+  if (candidates.defined()) {
+    const auto idx = candidates.nonzero();  // (K, 2): row, column
+    auto out = torch::zeros({n * m}, a.options());
+    const int64_t block = int64_t{1} << 14;
+    for (int64_t k0 = 0; k0 < idx.size(0); k0 += block) {
+      const auto part = idx.slice(0, k0, std::min(idx.size(0), k0 + block));
+      const auto ea = a.index_select(0, part.select(1, 0)), eb = b.index_select(0, part.select(1, 1));
+      const auto s = torch::sigmoid(head->forward(torch::cat({(ea - eb).abs(), ea * eb}, -1)).squeeze(-1));
+      out.index_put_({part.select(1, 0) * m + part.select(1, 1)}, s);
+    }
+    return out.view({n, m});
+  }
   const int64_t rows = std::max<int64_t>(1, (int64_t{1} << 22) / std::max<int64_t>(1, m * options.dim));  // ~16 M floats a block
   std::vector<torch::Tensor> blocks;
   for (int64_t r0 = 0; r0 < n; r0 += rows) {
@@ -107,12 +119,29 @@ torch::Tensor CrossFusionNetImpl::score(const torch::Tensor& a, const torch::Ten
   return blocks.empty() ? torch::zeros({0, m}, a.options()) : torch::cat(blocks, 0);
 }
 
+torch::Tensor patchesAt(const torch::Tensor& image, const torch::Tensor& centres, int64_t p) {
+  const auto padded = F::pad(image, F::PadFuncOptions({p / 2, p / 2, p / 2, p / 2}));
+  const auto c = centres.to(torch::kCPU).to(torch::kFloat).contiguous();
+  const auto a = c.accessor<float, 2>();
+  std::vector<torch::Tensor> out;
+  for (int64_t i = 0; i < c.size(0); ++i) {
+    // Top-left at round(centre - p/2), shifted by the padding.
+    const int64_t x0 = std::lround(a[i][0] - p / 2.0) + p / 2, y0 = std::lround(a[i][1] - p / 2.0) + p / 2;
+    out.push_back(padded.slice(2, y0, y0 + p).slice(3, x0, x0 + p));
+  }
+  return out.empty() ? torch::zeros({0, 1, p, p}, image.options()) : torch::cat(out);
+}
+
 void saveMatcher(CrossFusionNet& net, const std::string& path) {
   torch::serialize::OutputArchive archive;
-  net->save(archive);
+  // Floating-point tensors as 16-bit floats: the shipped file stays a few MB (3.3 M parameters).
+  for (const auto& t : net->named_parameters()) archive.write(t.key(), t.value().detach().to(torch::kHalf));
+  for (const auto& t : net->named_buffers())
+    archive.write(t.key(), t.value().is_floating_point() ? t.value().to(torch::kHalf) : t.value(), /*is_buffer=*/true);
   const auto& o = net->options;
-  archive.write("options", torch::tensor({static_cast<double>(o.patchSize), static_cast<double>(o.dim),
-                                          static_cast<double>(o.layers), o.widthMultiplier}, torch::kDouble));
+  archive.write("options", torch::tensor({static_cast<double>(o.patchSize), static_cast<double>(o.dim), static_cast<double>(o.layers),
+                                          o.widthMultiplier, o.positional ? 1.0 : 0.0},
+                                         torch::kDouble));
   try {
     archive.save_to(path);
   } catch (const c10::Error& e) {
@@ -131,8 +160,26 @@ CrossFusionNet loadMatcher(const std::string& path, const torch::Device& device)
     CrossFusionOptions o;
     o.patchSize = static_cast<int64_t>(a[0]), o.dim = static_cast<int64_t>(a[1]), o.layers = static_cast<int64_t>(a[2]);
     o.widthMultiplier = a[3];
+    o.positional = v.size(0) < 5 || a[4] != 0;  // files from before the flag used the encoding
     CrossFusionNet net(o);
-    net->load(archive);
+    torch::NoGradGuard noGrad;
+    torch::Tensor probe;
+    if (!archive.try_read(net->named_parameters().begin()->key(), probe)) {
+      net->load(archive);  // the nested 32-bit layout of Module::save (files written before 2026-11-23)
+      net->to(device);
+      net->eval();
+      return net;
+    }
+    for (auto& t : net->named_parameters()) {
+      torch::Tensor saved;
+      archive.read(t.key(), saved);
+      t.value().copy_(saved);  // back to 32-bit floats
+    }
+    for (auto& t : net->named_buffers()) {
+      torch::Tensor saved;
+      archive.read(t.key(), saved, /*is_buffer=*/true);
+      t.value().copy_(saved);
+    }
     net->to(device);
     net->eval();
     return net;

@@ -15,6 +15,9 @@ struct CrossFusionOptions {
   int64_t dim = 256;           // descriptor size (paper: 256)
   int64_t layers = 4;          // cross-fusion layers ("InteF" ablation: 4 beat 6 and 8)
   double widthMultiplier = 0.25;  // of the patch encoder's channels 32-64-128-256 (choice, for CPU)
+  // Add the encoding of each patch's position to its token (paper: yes). Measured: it lets an
+  // under-trained network match periodic keypoint layouts instead of content (models/README.md).
+  bool positional = true;
 };
 
 // Sinusoidal encoding of 2-D positions (Vaswani et al. 2017), for (N, 2) pixel positions x, y:
@@ -40,10 +43,11 @@ struct CrossFusionNetImpl : torch::nn::Module {
   // Patches (N, 1, P, P) and (M, 1, P, P) with their centres in their tiles (N, 2), (M, 2),
   // pixels: the matching matrix (N, M), scores in [0, 1].
   torch::Tensor forward(const torch::Tensor& patchesA, const torch::Tensor& positionsA, const torch::Tensor& patchesB,
-                        const torch::Tensor& positionsB);
+                        const torch::Tensor& positionsB, const torch::Tensor& candidates = {});
   // The matching matrix (N, M) of fused descriptors (N, dim) and (M, dim), built a block of rows
-  // at a time so that the pair features stay small for thousands of keypoints.
-  torch::Tensor score(const torch::Tensor& a, const torch::Tensor& b);
+  // at a time so that the pair features stay small for thousands of keypoints. With `candidates`
+  // (N, M, bool), only those pairs are scored and the others are 0: the head costs the most.
+  torch::Tensor score(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& candidates = {});
   // The 256-d descriptors after the cross-fusion layers, (N, dim) and (M, dim).
   std::pair<torch::Tensor, torch::Tensor> descriptors(const torch::Tensor& patchesA, const torch::Tensor& positionsA,
                                                       const torch::Tensor& patchesB, const torch::Tensor& positionsB);
@@ -54,6 +58,10 @@ struct CrossFusionNetImpl : torch::nn::Module {
   torch::nn::Sequential head{nullptr};
 };
 TORCH_MODULE(CrossFusionNet);
+
+// Square patches of side p centred on `centres` (N, 2; pixel-corner coordinates, x then y) of
+// an image (1, 1, H, W), zero outside it: (N, 1, p, p). Training and inference share it.
+torch::Tensor patchesAt(const torch::Tensor& image, const torch::Tensor& centres, int64_t p);
 
 // Weights with the options they were built with, so that loading needs no settings.
 void saveMatcher(CrossFusionNet& net, const std::string& path);

@@ -129,6 +129,35 @@ torch::Tensor selectKeypoints(const torch::Tensor& score, double threshold, int 
   return torch::tensor(out).view({-1, 3});
 }
 
+torch::Tensor cornerResponse(const torch::Tensor& image) {
+  const auto x = image.to(torch::kFloat);
+  const auto kx = torch::tensor({-1.f, 0.f, 1.f, -2.f, 0.f, 2.f, -1.f, 0.f, 1.f}, x.options()).view({1, 1, 3, 3}) / 8;
+  const auto padded = F::pad(x, F::PadFuncOptions({1, 1, 1, 1}).mode(torch::kReplicate));
+  const auto gx = F::conv2d(padded, kx), gy = F::conv2d(padded, kx.transpose(2, 3));
+  const auto box = [](const torch::Tensor& t) {
+    return F::avg_pool2d(t, F::AvgPool2dFuncOptions(7).stride(1).padding(3).count_include_pad(false));
+  };
+  const auto a = box(gx * gx), b = box(gx * gy), c = box(gy * gy);
+  return ((a + c) / 2 - torch::sqrt(((a - c) / 2).pow(2) + b.pow(2))).squeeze(0).squeeze(0);
+}
+
+torch::Tensor relocateToCorners(const torch::Tensor& image, const torch::Tensor& keypoints, int radius) {
+  if (keypoints.size(0) == 0) return keypoints;
+  const auto response = cornerResponse(image.cpu()).contiguous();
+  const auto r = response.accessor<float, 2>();
+  const int64_t h = response.size(0), w = response.size(1);
+  auto out = keypoints.to(torch::kCPU).clone();
+  auto k = out.accessor<float, 2>();
+  for (int64_t i = 0; i < out.size(0); ++i) {
+    const int64_t cx = std::lround(k[i][0]), cy = std::lround(k[i][1]);
+    float best = -1;
+    for (int64_t y = std::max<int64_t>(0, cy - radius); y <= std::min(h - 1, cy + radius); ++y)
+      for (int64_t x = std::max<int64_t>(0, cx - radius); x <= std::min(w - 1, cx + radius); ++x)
+        if (r[y][x] > best) best = r[y][x], k[i][0] = static_cast<float>(x), k[i][1] = static_cast<float>(y);
+  }
+  return out;
+}
+
 void saveDetector(DetectionNet& net, const std::string& path) {
   torch::serialize::OutputArchive archive;
   net->save(archive);

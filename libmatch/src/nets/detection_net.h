@@ -75,6 +75,17 @@ TORCH_MODULE(DetectionNet);
 // give one point), at most maxPoints. Returns (N, 3): x, y, score.
 torch::Tensor selectKeypoints(const torch::Tensor& score, double threshold, int radius, int maxPoints);
 
+// Minimum-eigenvalue corner response (Shi-Tomasi) of an image (1, 1, H, W): Sobel gradients,
+// structure tensor averaged over 7 x 7 px. Returns (H, W).
+torch::Tensor cornerResponse(const torch::Tensor& image);
+
+// Moves each keypoint (N, 3: x, y, score, pixel indices) to the strongest corner response
+// within `radius` px (Chebyshev). Choice, not in the paper: the shipped network's score maps
+// peak at one fixed place in each 8 px cell, so its raw keypoints sit on an 8 px lattice and
+// cannot repeat under shifts that are not whole cells; the network picks the cell, the image
+// the point in it.
+torch::Tensor relocateToCorners(const torch::Tensor& image, const torch::Tensor& keypoints, int radius);
+
 // Weights with the width multiplier they were built with, so that loading needs no settings.
 // Throws mmreg::Error when the file is missing, unreadable or not a detector.
 void saveDetector(DetectionNet& net, const std::string& path);

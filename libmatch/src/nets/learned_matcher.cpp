@@ -6,20 +6,6 @@ namespace mmreg::nets {
 
 namespace {
 
-namespace F = torch::nn::functional;
-
-// Square patches of side p centred on the keypoints (zero outside the image): (N, 1, p, p).
-torch::Tensor patchesAround(const Image& image, const std::vector<Keypoint>& keypoints, int64_t p) {
-  const auto padded = F::pad(imageTensor(image), F::PadFuncOptions({p / 2, p / 2, p / 2, p / 2}));
-  std::vector<torch::Tensor> out;
-  for (const auto& k : keypoints) {
-    // Same placement as in training: top-left at round(centre - p/2), shifted by the padding.
-    const int64_t x0 = std::lround(k.pos.x - p / 2.0) + p / 2, y0 = std::lround(k.pos.y - p / 2.0) + p / 2;
-    out.push_back(padded.slice(2, y0, y0 + p).slice(3, x0, x0 + p));
-  }
-  return torch::cat(out);
-}
-
 // Keypoint positions (N, 2), shifted by `offset` pixels on both axes.
 torch::Tensor positionsOf(const std::vector<Keypoint>& keypoints, double offset) {
   std::vector<float> xy;
@@ -27,7 +13,9 @@ torch::Tensor positionsOf(const std::vector<Keypoint>& keypoints, double offset)
   return torch::tensor(xy).view({-1, 2});
 }
 
-int keypointBudget(const Image& image) { return std::max(16, image.width * image.height / LearnedMatcher::kPixelsPerKeypoint); }
+int keypointBudget(const Image& image, int density) {
+  return std::max(16, density * image.width * image.height / LearnedMatcher::kPixelsPerKeypoint);
+}
 
 }  // namespace
 
@@ -37,21 +25,20 @@ LearnedMatcher::LearnedMatcher(const LearnedModelOptions& o) : device_(torchDevi
 }
 
 std::vector<TileMatch> LearnedMatcher::match(const Image& ref, const Image& sen, int margin) const {
-  const auto kr = detector_.detect(ref, keypointBudget(ref));
-  const auto ks = detector_.detect(sen, keypointBudget(sen));
+  const auto kr = detector_.detect(ref, keypointBudget(ref, 1));
+  const auto ks = detector_.detect(sen, keypointBudget(sen, kSensedDensity));
   if (kr.size() < 2 || ks.size() < 2) return {};
   torch::NoGradGuard noGrad;
   const int64_t p = net_->options.patchSize;
   // Positions in the reference tile's frame for both sides, so the encodings agree where the
   // tiles do.
   const auto posR = positionsOf(kr, 0), posS = positionsOf(ks, -margin);
-  auto m = net_->forward(patchesAround(ref, kr, p).to(device_), posR.to(device_), patchesAround(sen, ks, p).to(device_),
-                         posS.to(device_))
-               .to(torch::kCPU);
-  // Only pairs within the search margin can be true: others may not win a mutual match.
+  const auto patchesR = patchesAt(imageTensor(ref), posR, p), patchesS = patchesAt(imageTensor(sen), positionsOf(ks, 0), p);
+  // Only pairs within the search margin can be true: the others are not scored (score 0).
   const double gate = margin * std::sqrt(2.0) + 2;
-  const auto distance = (posR.unsqueeze(1) - posS.unsqueeze(0)).norm(2, -1);
-  m = m.masked_fill(distance > gate, 0);
+  const auto candidates = (posR.unsqueeze(1) - posS.unsqueeze(0)).norm(2, -1) <= gate;
+  const auto m = net_->forward(patchesR.to(device_), posR.to(device_), patchesS.to(device_), posS.to(device_), candidates.to(device_))
+                     .to(torch::kCPU);
   const auto found = mutualMatches(m, kMinScore);
   std::vector<TileMatch> out;
   const auto a = found.accessor<float, 2>();

@@ -16,7 +16,10 @@ class LearnedMatcher : public TileMatcher {
   std::string name() const override { return "learned"; }
   std::vector<TileMatch> match(const Image& ref, const Image& sensedPadded, int margin) const override;
 
-  static constexpr int kPixelsPerKeypoint = 32 * 32;  // keypoint budget: one per 32 x 32 px
+  static constexpr int kPixelsPerKeypoint = 32 * 32;  // reference keypoint budget: one per 32 x 32 px
+  // Sensed keypoints are kept this many times denser: the detector repeats poorly across
+  // modalities, and a true match needs its cell among the sensed keypoints.
+  static constexpr int kSensedDensity = 4;
   static constexpr double kMinScore = 0.5;            // the balanced loss's decision boundary
 
  private:
