@@ -84,7 +84,7 @@ std::optional<Batch> keypointBatch(const torch::Tensor& warpedA, const torch::Te
   auto keypoints = [&](const torch::Tensor& image, const torch::Tensor& valid, int n) {
     torch::NoGradGuard g;
     const auto score = (detector->forward(image.to(device)).score * valid.to(device)).cpu();
-    return mmreg::nets::relocateToCorners(image, mmreg::nets::selectKeypoints(score, 1e-6, 4, n), 4).slice(1, 0, 2) + 0.5;
+    return mmreg::nets::relocateToCorners(image, mmreg::nets::selectKeypoints(score, 1e-6, 4, n), 4, valid).slice(1, 0, 2) + 0.5;
   };
   const auto ka = keypoints(warpedA, validA, nA), kb = keypoints(warpedB, validB, nB);
   if (ka.size(0) < 2 || kb.size(0) < 2) return std::nullopt;

@@ -141,21 +141,27 @@ torch::Tensor cornerResponse(const torch::Tensor& image) {
   return ((a + c) / 2 - torch::sqrt(((a - c) / 2).pow(2) + b.pow(2))).squeeze(0).squeeze(0);
 }
 
-torch::Tensor relocateToCorners(const torch::Tensor& image, const torch::Tensor& keypoints, int radius) {
+torch::Tensor relocateToCorners(const torch::Tensor& image, const torch::Tensor& keypoints, int radius, const torch::Tensor& valid) {
   if (keypoints.size(0) == 0) return keypoints;
-  const auto response = cornerResponse(image.cpu()).contiguous();
+  auto response = cornerResponse(image.cpu());
+  if (valid.defined()) response = response.masked_fill(valid.cpu().view(response.sizes()) <= 0, -1);  // never onto invalid pixels
+  response = response.contiguous();
   const auto r = response.accessor<float, 2>();
   const int64_t h = response.size(0), w = response.size(1);
-  auto out = keypoints.to(torch::kCPU).clone();
-  auto k = out.accessor<float, 2>();
-  for (int64_t i = 0; i < out.size(0); ++i) {
+  const auto in = keypoints.to(torch::kCPU).contiguous();
+  const auto k = in.accessor<float, 2>();
+  std::vector<float> kept;  // x, y, score of the keypoints kept so far, strongest first
+  for (int64_t i = 0; i < in.size(0); ++i) {
     const int64_t cx = std::lround(k[i][0]), cy = std::lround(k[i][1]);
-    float best = -1;
+    float best = -1, bx = k[i][0], by = k[i][1];
     for (int64_t y = std::max<int64_t>(0, cy - radius); y <= std::min(h - 1, cy + radius); ++y)
       for (int64_t x = std::max<int64_t>(0, cx - radius); x <= std::min(w - 1, cx + radius); ++x)
-        if (r[y][x] > best) best = r[y][x], k[i][0] = static_cast<float>(x), k[i][1] = static_cast<float>(y);
+        if (r[y][x] > best) best = r[y][x], bx = static_cast<float>(x), by = static_cast<float>(y);
+    bool free = true;
+    for (size_t j = 0; j < kept.size() && free; j += 3) free = std::hypot(kept[j] - bx, kept[j + 1] - by) > radius;
+    if (free) kept.insert(kept.end(), {bx, by, k[i][2]});
   }
-  return out;
+  return torch::tensor(kept).view({-1, 3});
 }
 
 void saveDetector(DetectionNet& net, const std::string& path) {

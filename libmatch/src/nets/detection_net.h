@@ -79,12 +79,15 @@ torch::Tensor selectKeypoints(const torch::Tensor& score, double threshold, int 
 // structure tensor averaged over 7 x 7 px. Returns (H, W).
 torch::Tensor cornerResponse(const torch::Tensor& image);
 
-// Moves each keypoint (N, 3: x, y, score, pixel indices) to the strongest corner response
-// within `radius` px (Chebyshev). Choice, not in the paper: the shipped network's score maps
+// Moves each keypoint (N, 3: x, y, score, pixel indices; strongest first) to the strongest
+// corner response within `radius` px (Chebyshev) on a valid pixel (`valid`: (1, 1, H, W), or
+// undefined for all), and drops those that land within `radius` px (Euclidean) of a stronger
+// one, so the result stays sorted and separated. Choice, not in the paper: the shipped network's score maps
 // peak at one fixed place in each 8 px cell, so its raw keypoints sit on an 8 px lattice and
 // cannot repeat under shifts that are not whole cells; the network picks the cell, the image
 // the point in it.
-torch::Tensor relocateToCorners(const torch::Tensor& image, const torch::Tensor& keypoints, int radius);
+torch::Tensor relocateToCorners(const torch::Tensor& image, const torch::Tensor& keypoints, int radius,
+                                const torch::Tensor& valid = {});
 
 // Weights with the width multiplier they were built with, so that loading needs no settings.
 // Throws mmreg::Error when the file is missing, unreadable or not a detector.

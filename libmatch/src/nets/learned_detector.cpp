@@ -47,11 +47,13 @@ std::vector<Keypoint> LearnedDetector::detect(const Image& image, int maxPoints)
   if (image.empty() || maxPoints <= 0) return {};
   torch::NoGradGuard noGrad;
   auto score = net_->forward(imageTensor(image).to(device_)).score.to(torch::kCPU);
+  torch::Tensor valid;
   if (!image.valid.empty()) {
-    const auto valid = torch::from_blob(const_cast<std::uint8_t*>(image.valid.data()), {1, 1, image.height, image.width}, torch::kUInt8);
-    score = score * valid.to(torch::kFloat);
+    valid = torch::from_blob(const_cast<std::uint8_t*>(image.valid.data()), {1, 1, image.height, image.width}, torch::kUInt8)
+                .to(torch::kFloat);
+    score = score * valid;
   }
-  const auto k = relocateToCorners(imageTensor(image), selectKeypoints(score, 1e-6, 4, maxPoints), 4);  // (N, 3): x, y, score
+  const auto k = relocateToCorners(imageTensor(image), selectKeypoints(score, 1e-6, 4, maxPoints), 4, valid);  // (N, 3): x, y, score
   std::vector<Keypoint> out;
   const auto a = k.accessor<float, 2>();
   for (int64_t i = 0; i < k.size(0); ++i) out.push_back({{a[i][0] + 0.5, a[i][1] + 0.5}, a[i][2]});
