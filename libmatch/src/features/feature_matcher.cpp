@@ -34,8 +34,7 @@ cv::Ptr<cv::Feature2D> makeFeature2D(const std::string& name) {
   throw Error("unknown OpenCV feature '" + name + "'; use sift, orb or akaze");
 }
 
-void FeatureMatcher::describe(const cv::Feature2D& f2d, const Image& img, std::vector<cv::KeyPoint>& kp, cv::Mat& desc) const {
-  auto& f = const_cast<cv::Feature2D&>(f2d);  // OpenCV's compute is not const
+void FeatureMatcher::describe(cv::Feature2D& f, const Image& img, std::vector<cv::KeyPoint>& kp, cv::Mat& desc) const {
   if (!keypoints_) return f.detectAndCompute(to8bit(img), validMask(img), kp, desc);
   // One keypoint per 32 x 32 px, described at a fixed size: 16 px is a 96 px SIFT window, the
   // patch of the cross-fusion matcher.

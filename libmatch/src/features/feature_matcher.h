@@ -22,7 +22,7 @@ class FeatureMatcher : public TileMatcher {
 
  private:
   // Keypoints and descriptors of one tile: the feature's own, or keypoints_'s described by it.
-  void describe(const cv::Feature2D& f2d, const Image& img, std::vector<cv::KeyPoint>& kp, cv::Mat& desc) const;
+  void describe(cv::Feature2D& f2d, const Image& img, std::vector<cv::KeyPoint>& kp, cv::Mat& desc) const;
 
   std::string name_;
   double ratio_;
