@@ -2,7 +2,6 @@
 // pixel-aligned pair from the training split, one side warped by a random homography, both
 // through the shared network; Huber loss between the score maps at corresponding pixels,
 // out-of-frame pixels ignored. The same code runs on CPU and CUDA (--device).
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <random>
@@ -166,30 +165,11 @@ int main(int argc, char** argv) {
   Args valArgs = a;
   valArgs.batch = 32;  // a fixed validation set, larger than a training batch
   const Batch valBatch = toDevice(makeBatch(val, valArgs, valRng, false), device);
-  const auto t0 = std::chrono::steady_clock::now();
-  double running = 0, best = -1;
   Batch fixed;
-  if (a.fixedBatch) {
-    fixed = toDevice(makeBatch(train, a, rng, false), device);
-  }
-  for (int it = 1; it <= a.iterations; ++it) {
-    const Batch b = a.fixedBatch ? fixed : toDevice(makeBatch(train, a, rng, true), device);
-    opt.zero_grad();
-    const auto loss = lossOf(net, b, a);
-    loss.backward();
-    opt.step();
-    running += loss.item<double>();
-    if (it % a.logEvery == 0 || it == a.iterations) {
-      const int n = it % a.logEvery == 0 ? a.logEvery : it % a.logEvery;
-      const double rep = repeatability3(net, valBatch);
-      std::printf("iteration %d loss %.5f val_repeatability3 %.3f elapsed %.0fs\n", it, running / n, rep,
-                  std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-      std::fflush(stdout);
-      running = 0;
-      mmreg::nets::saveDetector(net, a.out + ".last");
-      if (rep > best) best = rep, mmreg::nets::saveDetector(net, a.out);
-    }
-  }
-  std::printf("wrote %s (validation repeatability at 3 px %.3f) and %s.last\n", a.out.c_str(), best, a.out.c_str());
+  if (a.fixedBatch) fixed = toDevice(makeBatch(train, a, rng, false), device);
+  runTraining(a, opt,
+              {[&] { return lossOf(net, a.fixedBatch ? fixed : toDevice(makeBatch(train, a, rng, true), device), a); },
+               [&] { return repeatability3(net, valBatch); }, [&](const std::string& path) { mmreg::nets::saveDetector(net, path); },
+               "val_repeatability3", "validation repeatability at 3 px"});
   return 0;
 }

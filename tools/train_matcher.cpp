@@ -8,7 +8,6 @@
 // the paper's positives and hard/easy negatives (mmreg::sampleMatchPairs). The same code on CPU
 // and CUDA.
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <optional>
@@ -249,26 +248,9 @@ int main(int argc, char** argv) {
   std::vector<Batch> valSet;
   for (int i = 0; i < 8; ++i) valSet.push_back(makeBatch(val, a, valRng, false, det).to(device));
   const Batch fixed = a.fixedBatch ? makeBatch(train, a, rng, false, det).to(device) : Batch{};
-  const auto t0 = std::chrono::steady_clock::now();
-  double running = 0, best = -1;
-  for (int it = 1; it <= a.iterations; ++it) {
-    const Batch b = a.fixedBatch ? fixed : makeBatch(train, a, rng, true, det).to(device);
-    opt.zero_grad();
-    const auto loss = lossOf(net, b);
-    loss.backward();
-    opt.step();
-    running += loss.item<double>();
-    if (it % a.logEvery == 0 || it == a.iterations) {
-      const int n = it % a.logEvery == 0 ? a.logEvery : it % a.logEvery;
-      const double p1 = precisionAt1(net, valSet);
-      std::printf("iteration %d loss %.5f val_precision_at_1 %.3f elapsed %.0fs\n", it, running / n, p1,
-                  std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-      std::fflush(stdout);
-      running = 0;
-      mmreg::nets::saveMatcher(net, a.out + ".last");
-      if (p1 > best) best = p1, mmreg::nets::saveMatcher(net, a.out);
-    }
-  }
-  std::printf("wrote %s (validation precision@1 %.3f) and %s.last\n", a.out.c_str(), best, a.out.c_str());
+  runTraining(a, opt,
+              {[&] { return lossOf(net, a.fixedBatch ? fixed : makeBatch(train, a, rng, true, det).to(device)); },
+               [&] { return precisionAt1(net, valSet); }, [&](const std::string& path) { mmreg::nets::saveMatcher(net, path); },
+               "val_precision_at_1", "validation precision@1"});
   return 0;
 }

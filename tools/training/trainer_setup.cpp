@@ -3,11 +3,35 @@
 #include <cpl_conv.h>
 #include <gdal.h>
 
+#include <chrono>
 #include <cstdio>
 
 #include "mmreg/error.h"
 
 namespace mmreg::training {
+
+void runTraining(const TrainerOptions& o, torch::optim::Optimizer& optimizer, const TrainingSteps& steps) {
+  const auto t0 = std::chrono::steady_clock::now();
+  double running = 0, best = -1;
+  for (int it = 1; it <= o.iterations; ++it) {
+    optimizer.zero_grad();
+    const auto loss = steps.loss();
+    loss.backward();
+    optimizer.step();
+    running += loss.item<double>();
+    if (it % o.logEvery == 0 || it == o.iterations) {
+      const int n = it % o.logEvery == 0 ? o.logEvery : it % o.logEvery;
+      const double metric = steps.validate();
+      std::printf("iteration %d loss %.5f %s %.3f elapsed %.0fs\n", it, running / n, steps.metricKey.c_str(), metric,
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      std::fflush(stdout);
+      running = 0;
+      steps.save(o.out + ".last");
+      if (metric > best) best = metric, steps.save(o.out);
+    }
+  }
+  std::printf("wrote %s (%s %.3f) and %s.last\n", o.out.c_str(), steps.metricName.c_str(), best, o.out.c_str());
+}
 
 const char* const kTrainerUsage =
     "[--data DIR] [--splits FILE] [--out FILE.pt] [--device cpu|cuda] [--iterations N] [--lr F] [--width F]\n"

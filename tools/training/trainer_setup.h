@@ -1,6 +1,6 @@
 #pragma once
-// What every trainer shares before its first iteration: the common options, and the set-up
-// (GDAL, seed, LibTorch threads, device, the training and validation pairs).
+// What every trainer shares: the common options, the set-up
+// (GDAL, seed, LibTorch threads, device, the training and validation pairs), and the loop.
 #include <functional>
 #include <string>
 #include <vector>
@@ -31,5 +31,18 @@ struct TrainingSetup {
 // Registers GDAL, seeds LibTorch, sets its thread count (Debian's starts with one), picks the
 // device, loads both sets and prints their sizes. Throws mmreg::Error, also when a set is empty.
 TrainingSetup setUpTraining(const TrainerOptions& o, int minSide);
+
+// What a trainer plugs into the shared loop.
+struct TrainingSteps {
+  std::function<torch::Tensor()> loss;         // the next batch's loss (a graph to back-propagate)
+  std::function<double()> validate;            // the validation metric; higher is better
+  std::function<void(const std::string&)> save;  // writes the weights to a path
+  std::string metricKey, metricName;           // for the log line and the final message
+};
+
+// Adam steps for o.iterations; every o.logEvery iterations (and at the end) logs the mean loss,
+// the validation metric and the elapsed time, writes o.out.last, and o.out when the metric is
+// the best so far.
+void runTraining(const TrainerOptions& o, torch::optim::Optimizer& optimizer, const TrainingSteps& steps);
 
 }  // namespace mmreg::training
