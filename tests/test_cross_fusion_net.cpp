@@ -117,6 +117,8 @@ TEST(CrossFusionNet, WeightsSurviveSaveAndLoadAndInferenceIsDeterministic) {
   torch::manual_seed(13);
   auto options = small();
   options.positional = false;
+  options.keepLayout = false;
+  options.standardizePatches = false;
   CrossFusionNet a(options);
   const std::string path = ::testing::TempDir() + "/crossfusion_roundtrip.pt";
   saveMatcher(a, path);
@@ -126,6 +128,8 @@ TEST(CrossFusionNet, WeightsSurviveSaveAndLoadAndInferenceIsDeterministic) {
   EXPECT_EQ(b->options.layers, a->options.layers);
   EXPECT_EQ(b->options.widthMultiplier, a->options.widthMultiplier);
   EXPECT_FALSE(b->options.positional);
+  EXPECT_FALSE(b->options.keepLayout);
+  EXPECT_FALSE(b->options.standardizePatches);
   a->eval();
   torch::NoGradGuard g;
   const auto pa = torch::rand({3, 1, 32, 32}), pb = torch::rand({4, 1, 32, 32});
@@ -144,7 +148,7 @@ TEST(MatcherTrainer, SmokeTrainingLowersTheLoss) {
   const std::string out = ::testing::TempDir() + "/matcher_smoke.pt";
   const auto r = mmreg_test::runProgram(MMREG_MATCHER_TRAINER, "--data " + mmreg_test::sharedData() +
                                                                    " --iterations 30 --crop 96 --patch 32 --positives 6 --dim 32"
-                                                                   " --layers 2 --log-every 10 --max-pairs 4 --fixed-batch --lr 1e-3"
+                                                                   " --layers 2 --log-every 10 --max-pairs 4 --fixed-batch --lr 1e-3 --encoder-loss 1"
                                                                    " --threads 2 --seed 3 --out " + out);
   ASSERT_EQ(r.exitCode, 0) << r.output;
   const auto losses = mmreg_test::trainingLosses(r.output);

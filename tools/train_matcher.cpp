@@ -31,14 +31,20 @@ struct Args : TrainerOptions {
   int crop = 256, patch = 96, positives = 16, dim = 256, layers = 4;
   double positionShift = 64;  // pixels: B's positions move by up to this much, the same for all of a batch
   int positiveJitter = 4;     // pixels: a positive B patch is off its true centre by up to this much on each axis
+  double encoderLoss = 0;      // weight of the InfoNCE loss on the encoder's outputs
+  double sameSourceShare = 0;  // share of batches whose B side is A's own (optical) crop, through its own modality change
   std::string centres = "detector", detectorWeights, init;
   int positional = -1;  // 1: add the positional encoding, 0: not; -1: the paper's (on), or --init's
+  int layout = -1;      // 1: flatten the encoder's 6 x 6 map, 0: average it; -1: on, or --init's
+  int standardize = -1;  // 1: scale each patch to zero mean, unit variance; 0: not; -1: on, or --init's
 };
 
 const char* kUsage =
     "    [--crop PX] [--patch PX] [--positives N] [--dim N] [--layers N] [--position-shift PX]\n"
     "    [--positive-jitter PX] [--centres detector|samples] [--detector-weights FILE.pt] [--init FILE.pt]\n"
-    "    [--positional on|off]\n"
+    "    [--positional on|off] [--layout on|off] [--standardize on|off] [--same-source-share P]\n"
+    "    [--encoder-loss W]\n"
+    "--layout or --standardize different from --init's rebuilds the network and keeps the tensors whose shapes agree.\n"
     "--iterations 0 with --init rewrites that file in the current format (16-bit weights) to --out.\n"
     "Trains on the pixel-aligned pairs of the training split; logs the loss and, on a fixed validation set,\n"
     "the share of A patches whose best-scoring B patch is their true match; writes the weights with their options on every log line: FILE.pt the best so far by that\n"
@@ -116,7 +122,12 @@ Batch makeBatch(const std::vector<LoadedPair>& pairs, const Args& a, std::mt1993
     std::uniform_int_distribution<int64_t> ux(0, pair.reference.size(3) - a.crop), uy(0, pair.reference.size(2) - a.crop);
     const int64_t x = ux(rng), y = uy(rng);
     auto ref = pair.reference.slice(2, y, y + a.crop).slice(3, x, x + a.crop).clone();
-    auto sen = pair.sensed.slice(2, y, y + a.crop).slice(3, x, x + a.crop).clone();
+    // Choice (after MIFNet: modality invariance learned from one modality): some B crops are A's
+    // own image, told apart from A only by the synthetic modality change and the warp, so the
+    // network learns to match content before it must see through SAR.
+    const bool sameSource = augment && std::uniform_real_distribution<double>(0, 1)(rng) < a.sameSourceShare;
+    const auto& senSource = sameSource ? pair.reference : pair.sensed;
+    auto sen = senSource.slice(2, y, y + a.crop).slice(3, x, x + a.crop).clone();
     if (augment) ref = modalityChange(ref, rng), sen = modalityChange(sen, rng);
     // Milder warps than the detector's: whole patches must stay in frame.
     const auto ha = randomHomography(rng, a.crop, 2e-4, 0.26, 0.1, 0.08), hb = randomHomography(rng, a.crop, 2e-4, 0.26, 0.1, 0.08);
@@ -161,14 +172,43 @@ Batch makeBatch(const std::vector<LoadedPair>& pairs, const Args& a, std::mt1993
   }
 }
 
+// A network with options `o`, taking over those of `net`'s tensors whose shapes agree.
+mmreg::nets::CrossFusionNet rebuilt(mmreg::nets::CrossFusionNet& net, const mmreg::nets::CrossFusionOptions& o) {
+  mmreg::nets::CrossFusionNet out(o);
+  out->to(net->parameters().front().device());
+  torch::NoGradGuard g;
+  const auto from = net->named_parameters(), fromBuffers = net->named_buffers();
+  int kept = 0, fresh = 0;
+  for (auto& t : out->named_parameters()) {
+    const auto* s = from.find(t.key());
+    if (s && s->sizes() == t.value().sizes()) t.value().copy_(*s), ++kept;
+    else ++fresh;
+  }
+  for (auto& t : out->named_buffers())
+    if (const auto* s = fromBuffers.find(t.key()); s && s->sizes() == t.value().sizes()) t.value().copy_(*s);
+  std::printf("rebuilt the --init network (layout %s, standardize %s): %d tensors taken over, %d start afresh\n",
+              o.keepLayout ? "on" : "off", o.standardizePatches ? "on" : "off", kept, fresh);
+  return out;
+}
+
 // Binary cross-entropy over the matching matrix, the positives weighted as much as all the
-// negatives together (choice: unweighted, predicting "no match" everywhere is cheap).
-torch::Tensor lossOf(mmreg::nets::CrossFusionNet& net, const Batch& b) {
-  const auto m = net->forward(b.patchesA, b.positionsA, b.patchesB, b.positionsB);
+// negatives together (choice: unweighted, predicting "no match" everywhere is cheap); plus,
+// weighted by --encoder-loss, an InfoNCE loss on the patch encoder's outputs (choice, not in
+// the paper: measured, the matrix loss alone left the encoder's outputs of different patches
+// at cosine 0.99, so the network told keypoints apart by position only; a direct loss on the
+// encoder, as HardNet and MIFNet train descriptors, gives it a signal of its own).
+torch::Tensor lossOf(mmreg::nets::CrossFusionNet& net, const Batch& b, double encoderWeight) {
+  const auto [ea, eb] = net->encode(b.patchesA, b.patchesB);
+  const auto [da, db] = net->fuse(ea, b.positionsA, eb, b.positionsB);
+  const auto m = net->score(da, db);
   const double k = b.labels.sum().item<double>(), n = static_cast<double>(b.labels.numel());
   const auto weight = b.labels * ((n - k) / k - 1) + 1;
-  return (F::binary_cross_entropy(m, b.labels, F::BinaryCrossEntropyFuncOptions().weight(weight).reduction(torch::kSum))) /
-         weight.sum();
+  auto loss = F::binary_cross_entropy(m, b.labels, F::BinaryCrossEntropyFuncOptions().weight(weight).reduction(torch::kSum)) /
+              weight.sum();
+  if (encoderWeight <= 0) return loss;
+  const auto rows = b.labels.sum(1) > 0;
+  const auto logits = F::normalize(ea, F::NormalizeFuncOptions().dim(1)).matmul(F::normalize(eb, F::NormalizeFuncOptions().dim(1)).t()) / 0.1;
+  return loss + encoderWeight * F::cross_entropy(logits.index({rows}), b.labels.index({rows}).argmax(1));
 }
 
 // Share of the A patches that have a match whose highest score is that match.
@@ -210,6 +250,10 @@ int main(int argc, char** argv) {
     else if (k == "--detector-weights") a.detectorWeights = next();
     else if (k == "--init") a.init = next();
     else if (k == "--positional") a.positional = next() == "off" ? 0 : 1;
+    else if (k == "--layout") a.layout = next() == "off" ? 0 : 1;
+    else if (k == "--standardize") a.standardize = next() == "off" ? 0 : 1;
+    else if (k == "--encoder-loss") a.encoderLoss = std::stod(next());
+    else if (k == "--same-source-share") a.sameSourceShare = std::stod(next());
     else if (k == "--help" || k == "-h") return std::printf("mmreg_train_matcher %s\n%s", kTrainerUsage, kUsage), 0;
     else return std::fprintf(stderr, "unknown option %s\nmmreg_train_matcher %s\n%s", k.c_str(), kTrainerUsage, kUsage), 2;
   }
@@ -229,8 +273,13 @@ int main(int argc, char** argv) {
   mmreg::nets::CrossFusionNet net(o);
   mmreg::nets::DetectionNet detector{nullptr};
   try {
-    if (!a.init.empty()) net = mmreg::nets::loadMatcher(a.init, device), net->train();  // its options win, but --positional
+    if (!a.init.empty()) net = mmreg::nets::loadMatcher(a.init, device), net->train();  // its options win, but these
     if (a.positional >= 0) net->options.positional = a.positional == 1;
+    auto wanted = net->options;
+    if (a.layout >= 0) wanted.keepLayout = a.layout == 1;
+    if (a.standardize >= 0) wanted.standardizePatches = a.standardize == 1;
+    if (wanted.keepLayout != net->options.keepLayout || wanted.standardizePatches != net->options.standardizePatches)
+      net = rebuilt(net, wanted);
     if (a.centres == "detector")
       detector = mmreg::nets::loadDetector(
           mmreg::nets::weightsPath(a.detectorWeights, "detector.pt", "learned detector", "--detector-weights", "mmreg_train_detector"), device);
@@ -249,7 +298,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 8; ++i) valSet.push_back(makeBatch(val, a, valRng, false, det).to(device));
   const Batch fixed = a.fixedBatch ? makeBatch(train, a, rng, false, det).to(device) : Batch{};
   runTraining(a, opt,
-              {[&] { return lossOf(net, a.fixedBatch ? fixed : makeBatch(train, a, rng, true, det).to(device)); },
+              {[&] { return lossOf(net, a.fixedBatch ? fixed : makeBatch(train, a, rng, true, det).to(device), a.encoderLoss); },
                [&] { return precisionAt1(net, valSet); }, [&](const std::string& path) { mmreg::nets::saveMatcher(net, path); },
                "val_precision_at_1", "validation precision@1"});
   return 0;

@@ -45,6 +45,8 @@ std::pair<torch::Tensor, torch::Tensor> CrossAttentionImpl::forward(const torch:
 
 namespace {
 
+constexpr int64_t kLayoutCells = 6;
+
 int64_t channels(double base, double mult) { return std::max<int64_t>(8, static_cast<int64_t>(std::lround(base * mult))); }
 
 // 3x3 conv + BN + ReLU, then 2x2 max-pooling.
@@ -59,7 +61,8 @@ void addBlock(torch::nn::Sequential& s, int64_t in, int64_t out) {
 
 CrossFusionNetImpl::CrossFusionNetImpl(const CrossFusionOptions& o) : options(o) {
   // Patch encoder (choice: the paper gives no layers): four conv blocks halving the patch each
-  // time, global average pooling, a linear map to the descriptor size.
+  // time, then the map pooled to 6 x 6 cells (a 96 px patch's map already is) and flattened, or
+  // averaged to one cell, and a linear map to the descriptor size.
   const double m = o.widthMultiplier;
   const int64_t c1 = channels(32, m), c2 = channels(64, m), c3 = channels(128, m), c4 = channels(256, m);
   torch::nn::Sequential e;
@@ -67,9 +70,10 @@ CrossFusionNetImpl::CrossFusionNetImpl(const CrossFusionOptions& o) : options(o)
   addBlock(e, c1, c2);
   addBlock(e, c2, c3);
   addBlock(e, c3, c4);
-  e->push_back(torch::nn::AdaptiveAvgPool2d(torch::nn::AdaptiveAvgPool2dOptions(1)));
+  const int64_t cells = o.keepLayout ? kLayoutCells : 1;
+  e->push_back(torch::nn::AdaptiveAvgPool2d(torch::nn::AdaptiveAvgPool2dOptions(cells)));
   e->push_back(torch::nn::Flatten());
-  e->push_back(torch::nn::Linear(c4, o.dim));
+  e->push_back(torch::nn::Linear(c4 * cells * cells, o.dim));
   encoder = register_module("encoder", e);
   torch::nn::ModuleList layers;
   for (int64_t i = 0; i < o.layers; ++i) layers->push_back(CrossAttention(o.dim));
@@ -80,12 +84,29 @@ CrossFusionNetImpl::CrossFusionNetImpl(const CrossFusionOptions& o) : options(o)
                                                        torch::nn::Linear(o.dim, 1)));
 }
 
-std::pair<torch::Tensor, torch::Tensor> CrossFusionNetImpl::descriptors(const torch::Tensor& patchesA, const torch::Tensor& positionsA,
-                                                                        const torch::Tensor& patchesB, const torch::Tensor& positionsB) {
-  auto a = encoder->forward(patchesA), b = encoder->forward(patchesB);
+std::pair<torch::Tensor, torch::Tensor> CrossFusionNetImpl::encode(const torch::Tensor& patchesA, const torch::Tensor& patchesB) {
+  // One encoder pass over both sides, so that batch normalisation in training sees the same
+  // mix of the two tiles that its running statistics hold at inference.
+  auto both = torch::cat({patchesA, patchesB});
+  if (options.standardizePatches) {
+    const auto mean = both.mean({1, 2, 3}, true), sd = both.std({1, 2, 3}, false, true);
+    both = (both - mean) / (sd + 1e-3);
+  }
+  const auto encoded = encoder->forward(both);
+  return {encoded.slice(0, 0, patchesA.size(0)), encoded.slice(0, patchesA.size(0))};
+}
+
+std::pair<torch::Tensor, torch::Tensor> CrossFusionNetImpl::fuse(torch::Tensor a, const torch::Tensor& positionsA, torch::Tensor b,
+                                                                 const torch::Tensor& positionsB) {
   if (options.positional) a = a + positionalEncoding(positionsA, options.dim), b = b + positionalEncoding(positionsB, options.dim);
   for (const auto& layer : *fusion) std::tie(a, b) = layer->as<CrossAttention>()->forward(a, b);
   return {a, b};
+}
+
+std::pair<torch::Tensor, torch::Tensor> CrossFusionNetImpl::descriptors(const torch::Tensor& patchesA, const torch::Tensor& positionsA,
+                                                                        const torch::Tensor& patchesB, const torch::Tensor& positionsB) {
+  const auto [a, b] = encode(patchesA, patchesB);
+  return fuse(a, positionsA, b, positionsB);
 }
 
 torch::Tensor CrossFusionNetImpl::forward(const torch::Tensor& patchesA, const torch::Tensor& positionsA,
@@ -140,7 +161,8 @@ void saveMatcher(CrossFusionNet& net, const std::string& path) {
     archive.write(t.key(), t.value().is_floating_point() ? t.value().to(torch::kHalf) : t.value(), /*is_buffer=*/true);
   const auto& o = net->options;
   archive.write("options", torch::tensor({static_cast<double>(o.patchSize), static_cast<double>(o.dim), static_cast<double>(o.layers),
-                                          o.widthMultiplier, o.positional ? 1.0 : 0.0},
+                                          o.widthMultiplier, o.positional ? 1.0 : 0.0, o.keepLayout ? 1.0 : 0.0,
+                                          o.standardizePatches ? 1.0 : 0.0},
                                          torch::kDouble));
   try {
     archive.save_to(path);
@@ -161,6 +183,8 @@ CrossFusionNet loadMatcher(const std::string& path, const torch::Device& device)
     o.patchSize = static_cast<int64_t>(a[0]), o.dim = static_cast<int64_t>(a[1]), o.layers = static_cast<int64_t>(a[2]);
     o.widthMultiplier = a[3];
     o.positional = v.size(0) < 5 || a[4] != 0;  // files from before the flag used the encoding
+    o.keepLayout = v.size(0) >= 6 && a[5] != 0;  // and averaged the encoder's map
+    o.standardizePatches = v.size(0) >= 7 && a[6] != 0;
     CrossFusionNet net(o);
     torch::NoGradGuard noGrad;
     torch::Tensor probe;

@@ -18,6 +18,13 @@ struct CrossFusionOptions {
   // Add the encoding of each patch's position to its token (paper: yes). Measured: it lets an
   // under-trained network match periodic keypoint layouts instead of content (models/README.md).
   bool positional = true;
+  // End the patch encoder with its 6 x 6 map flattened (true) or averaged to one vector (false,
+  // files from before 2026-11-23). Measured: the average is nearly the same for patches a few
+  // pixels apart, so the network could not tell a keypoint's match from its neighbours.
+  bool keepLayout = true;
+  // Scale each patch to zero mean and unit variance before the encoder (as L2-Net and HardNet
+  // do; false in files from before 2026-11-23): contrast and brightness differ across sensors.
+  bool standardizePatches = true;
 };
 
 // Sinusoidal encoding of 2-D positions (Vaswani et al. 2017), for (N, 2) pixel positions x, y:
@@ -48,9 +55,14 @@ struct CrossFusionNetImpl : torch::nn::Module {
   // at a time so that the pair features stay small for thousands of keypoints. With `candidates`
   // (N, M, bool), only those pairs are scored and the others are 0: the head costs the most.
   torch::Tensor score(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& candidates = {});
-  // The 256-d descriptors after the cross-fusion layers, (N, dim) and (M, dim).
+  // The 256-d descriptors after the cross-fusion layers, (N, dim) and (M, dim): fuse(encode(...)).
   std::pair<torch::Tensor, torch::Tensor> descriptors(const torch::Tensor& patchesA, const torch::Tensor& positionsA,
                                                       const torch::Tensor& patchesB, const torch::Tensor& positionsB);
+  // The patch encoder's outputs of both sides, (N, dim) and (M, dim), before any fusion.
+  std::pair<torch::Tensor, torch::Tensor> encode(const torch::Tensor& patchesA, const torch::Tensor& patchesB);
+  // The positional encoding and the cross-fusion layers on encoder outputs.
+  std::pair<torch::Tensor, torch::Tensor> fuse(torch::Tensor a, const torch::Tensor& positionsA, torch::Tensor b,
+                                               const torch::Tensor& positionsB);
 
   CrossFusionOptions options;
   torch::nn::Sequential encoder{nullptr};
