@@ -81,11 +81,9 @@ TEST_F(EndToEnd, ShippedLearnedDetectorPlacesTheTemplates) {
 }
 
 // The learned pipeline (learned detector + cross-fusion matcher + RANSAC + area refinement) runs
-// end to end on CPU on a real VIS/SWIR pair whose georeferencing is off by a known (3, -2) px,
-// and writes its outputs and report. Its error is not asserted: the shipped matcher does not
-// yet register this pair (measured 28 px against 0.15 px for the area and SIFT matchers;
-// models/README.md, issue 5), and the benchmark measures it.
-TEST_F(EndToEnd, LearnedPipelineRunsOnCpuAndReportsItsModels) {
+// end to end on CPU on a real VIS/SWIR pair (Landsat, a held-out test group) whose
+// georeferencing is off by a known (5, -4) px, and recovers the truth to well under a pixel.
+TEST_F(EndToEnd, LearnedPipelineRegistersARealPairOnCpu) {
   const std::string ref = mmreg_test::sampleData() + "/landsat_red_swir1_ref.tif";
   const std::string sen = dir + "/swir_offset.tif";
   {
@@ -95,19 +93,19 @@ TEST_F(EndToEnd, LearnedPipelineRunsOnCpuAndReportsItsModels) {
     GDALDatasetUniquePtr out(GetGDALDriverManager()->GetDriverByName("GTiff")->CreateCopy(sen.c_str(), in.get(), false, nullptr, nullptr, nullptr));
     double gt[6];
     r->GetGeoTransform(gt);
-    gt[0] -= 3 * gt[1] + -2 * gt[2], gt[3] -= 3 * gt[4] + -2 * gt[5];  // sensed pixel (c, r) now claims reference (c - 3, r + 2)
+    gt[0] -= 5 * gt[1] + -4 * gt[2], gt[3] -= 5 * gt[4] + -4 * gt[5];  // sensed pixel (c, r) now claims reference (c - 5, r + 4)
     out->SetGeoTransform(gt);
     out->SetSpatialRef(r->GetSpatialRef());
   }
-  const auto r = mmreg_test::runCli("-q -matcher learned -margin 8 -threads 2 -georef_only -report " + dir + "/r.json " + ref + " " + sen +
+  const auto r = mmreg_test::runCli("-q -matcher learned -margin 12 -threads 2 -georef_only -report " + dir + "/r.json " + ref + " " + sen +
                                     " " + dir + "/g.tif");
   ASSERT_EQ(r.exitCode, 0) << r.output;
   SyntheticCase c;  // the truth: SWIR pixel (c, r) lies at reference pixel (c, r)
   c.reference = ref;
   c.sensedWidth = 349;
   c.sensedHeight = 352;
-  EXPECT_GT(worstGridError(sen, c), 3);
-  EXPECT_TRUE(std::isfinite(worstGridError(dir + "/g.tif", c)));  // a readable georeferenced output
+  EXPECT_GT(worstGridError(sen, c), 6);
+  EXPECT_LT(worstGridError(dir + "/g.tif", c), 0.75);
   const std::string json = slurp(dir + "/r.json");
   EXPECT_NE(json.find("matcher.pt"), std::string::npos) << json;  // the report names the weights used
   EXPECT_NE(json.find("\"refined\":true"), std::string::npos) << json;
