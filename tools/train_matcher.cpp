@@ -125,7 +125,8 @@ Batch makeBatch(const std::vector<LoadedPair>& pairs, const Args& a, std::mt1993
     // Choice (after MIFNet: modality invariance learned from one modality): some B crops are A's
     // own image, told apart from A only by the synthetic modality change and the warp, so the
     // network learns to match content before it must see through SAR.
-    const bool sameSource = augment && std::uniform_real_distribution<double>(0, 1)(rng) < a.sameSourceShare;
+    // (No draw when the share is 0, so earlier commands replay the same batches.)
+    const bool sameSource = augment && a.sameSourceShare > 0 && std::uniform_real_distribution<double>(0, 1)(rng) < a.sameSourceShare;
     const auto& senSource = sameSource ? pair.reference : pair.sensed;
     auto sen = senSource.slice(2, y, y + a.crop).slice(3, x, x + a.crop).clone();
     if (augment) ref = modalityChange(ref, rng), sen = modalityChange(sen, rng);
