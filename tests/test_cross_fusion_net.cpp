@@ -85,6 +85,29 @@ TEST(CrossFusionNet, CandidatePairsScoreAsInTheFullMatrix) {
   EXPECT_TRUE(torch::allclose(gated, full * candidates.to(torch::kFloat), 1e-5, 1e-6));
 }
 
+// Standardised patches: a change of gain and offset on one side (another sensor's radiometry)
+// leaves the encoder's outputs and the matching matrix as they were; without standardising the
+// encoder's outputs move.
+TEST(CrossFusionNet, StandardisedPatchesIgnoreGainAndOffset) {
+  torch::manual_seed(15);
+  auto options = small();
+  CrossFusionNet net(options);
+  options.standardizePatches = false;
+  CrossFusionNet raw(options);
+  net->eval(), raw->eval();
+  torch::NoGradGuard g;
+  const auto pa = torch::rand({4, 1, 32, 32}), pb = torch::rand({5, 1, 32, 32});
+  const auto xa = torch::rand({4, 2}) * 128, xb = torch::rand({5, 2}) * 128;
+  const auto rescaled = pb * 3 + 0.5;
+  EXPECT_TRUE(torch::allclose(net->forward(pa, xa, pb, xb), net->forward(pa, xa, rescaled, xb), 1e-2, 1e-3));
+  auto change = [&](CrossFusionNet& n) {  // of B's encoder outputs, relative
+    const auto before = n->encode(pa, pb).second, after = n->encode(pa, rescaled).second;
+    return ((after - before).norm() / before.norm()).item<double>();
+  };
+  EXPECT_LT(change(net), 1e-2);
+  EXPECT_GT(change(raw), 0.1);
+}
+
 TEST(CrossFusionNet, EachSideSeesTheOther) {
   // Cross-attention: A's descriptors change when B's patches change.
   torch::manual_seed(12);
