@@ -1,7 +1,7 @@
 // The cross-fusion matcher's building blocks (issue 5): the positional encoding against hand
 // values, symmetry (swapping the tiles transposes the matching matrix), shapes and range,
-// mutual matches on a hand-made matrix, save/load and determinism; the shipped learned matcher
-// on a real tile with a known shift.
+// mutual matches on a hand-made matrix, standardised patches, save/load and determinism, smoke
+// training; the shipped learned matcher on a real tile with a known shift.
 #include <gtest/gtest.h>
 
 #include <algorithm>

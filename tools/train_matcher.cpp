@@ -1,7 +1,9 @@
 // Training of the cross-fusion matcher (Li, Han & Ye 2022, sections 3.4-3.5): a pixel-aligned
 // pair of the training split, one crop of each side warped by its own random homography (with
 // synthetic modality changes), patches at the centres of both sides, the matching matrix of A's
-// patches against every B patch, and balanced binary cross-entropy. Centres (--centres):
+// patches against every B patch, and balanced binary cross-entropy (plus, with --encoder-loss,
+// InfoNCE on the patch encoder's outputs; with --same-source-share, some B crops come from A's
+// own image). Centres (--centres):
 // "detector" (default) takes the learned detector's keypoints of each warped crop, as the
 // pipeline does, a B keypoint being A's match when it lies within --positive-jitter px of A's
 // true position (the detector keeps to 8 px cells, so exact repeats are rare); "samples" takes
