@@ -81,8 +81,11 @@ const std::vector<OptionSpec>& optionTable() {
        }},
       {"-tile_size", "N", "Tile size in processing pixels. Default 512.",
        [](O& o, S v) { o.job.match.tileSize = toInt("-tile_size", v); }},
-      {"-margin", "N", "Search margin in processing pixels: the largest offset the fine pass absorbs. Default 64.",
+      {"-margin", "N", "Search margin of the first pass, in its processing pixels. Default 64.",
        [](O& o, S v) { o.job.match.searchMargin = toInt("-margin", v); }},
+      {"-max_offset", "DIST", "Largest offset of the sensed georeferencing to search, in reference CRS units (metres). "
+                              "Default: 256 reference pixels. The first pass runs on a coarser level when its margin needs it.",
+       [](O& o, S v) { o.job.match.maxOffset = toDouble("-max_offset", v); }},
       {"-max_tiles", "N", "Most tiles matched, spread over the overlap. Default 36.",
        [](O& o, S v) { o.job.match.maxTiles = toInt("-max_tiles", v); }},
       {"-threshold", "PX", "Inlier threshold of the robust fit, in reference pixels. Default 3.",
@@ -91,6 +94,16 @@ const std::vector<OptionSpec>& optionTable() {
        [](O& o, S v) { o.job.fit.checkShare = toDouble("-check_share", v); }},
       {"-seed", "N", "Seed of the check-point draw and the robust fit. Default 1.",
        [](O& o, S v) { o.job.fit.seed = static_cast<unsigned>(toInt("-seed", v)); }},
+      {"-max_scale_change", "F", "Verdict: largest scale change the model may make against the georeferencing, the pixel "
+                                 "sizes or the coarse estimate, as a fraction. Default 0.15.",
+       [](O& o, S v) { o.job.verify.maxScaleChange = toDouble("-max_scale_change", v); }},
+      {"-max_rotation", "DEG", "Verdict: largest rotation against the same prediction, degrees. Default 15.",
+       [](O& o, S v) { o.job.verify.maxRotationDeg = toDouble("-max_rotation", v); }},
+      {"-max_anisotropy", "F", "Verdict: largest ratio of the model's two axis scales (shear, unequal stretch). Default 1.15.",
+       [](O& o, S v) { o.job.verify.maxAnisotropy = toDouble("-max_anisotropy", v); }},
+      {"-keep_doubtful", nullptr, "Write a result whose verdict is doubtful (a failed one never is). By default only "
+                                  "verified results are written.",
+       [](O& o, S) { o.job.verify.keepDoubtful = true; }},
       {"-coarse", "MODE", "Coarse global pass on overviews: auto (default: when the sensed image has no georeferencing "
                           "or the fine pass fails), always (ignore the sensed georeferencing), never.",
        [](O& o, S v) {
@@ -191,6 +204,7 @@ int MmregRun(const MmregAppOptions& o, GDALProgressFunc progress, void* data) {
     mmreg::registerLearnedModels();
     const auto r = mmreg::coregister(o.job, fn);
     if (!o.quiet) {
+      std::printf("verdict: %s (search start: %s)\n", r.verdict.summary().c_str(), r.match.hypothesis.c_str());
       std::printf("model: %s, tie points: %zu candidates, %d inliers, %d check points\n",
                   mmreg::modelName(r.fit.forward->type()), r.match.tiePoints.size(), r.fit.inlierCount, r.fit.checkCount);
       std::printf("RMSE fit: %.3f px (%.2f m); check points: %.3f px (%.2f m)\n", r.fit.rmseFit,

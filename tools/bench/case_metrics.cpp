@@ -37,21 +37,26 @@ CaseMetrics evaluate(const PipelineRun& run, const mmreg::SyntheticCase& c) {
   m.ncm3 = mmreg::metrics::ncm(errors, 3);
   m.cmr3 = mmreg::metrics::cmr(errors, 3);
   if (!run.ok || !run.fit.forward) return m;
+  const ModelError e = modelError(run.fit, run.tiePoints, c);
+  m.trueCheckRmse = e.check;
+  m.trueGridRmse = e.grid;
+  return m;
+}
+
+ModelError modelError(const mmreg::FitResult& fit, const std::vector<mmreg::TiePoint>& points, const mmreg::SyntheticCase& c) {
   std::vector<mmreg::Point2> check, grid;
-  for (size_t i = 0; i < run.tiePoints.size(); ++i)
-    if (run.fit.check[i]) {
-      const auto s = run.tiePoints[i].sensed, f = run.fit.forward->apply(s), t = c.truthOf(s);
+  for (size_t i = 0; i < points.size(); ++i)
+    if (fit.check[i]) {
+      const auto s = points[i].sensed, f = fit.forward->apply(s), t = c.truthOf(s);
       check.push_back({f.x - t.x, f.y - t.y});
     }
   for (int j = 0; j <= 10; ++j)
     for (int i = 0; i <= 10; ++i) {
       const mmreg::Point2 s{c.sensedWidth * i / 10.0, c.sensedHeight * j / 10.0};
-      const auto f = run.fit.forward->apply(s), t = c.truthOf(s);
+      const auto f = fit.forward->apply(s), t = c.truthOf(s);
       grid.push_back({f.x - t.x, f.y - t.y});
     }
-  m.trueCheckRmse = mmreg::metrics::rmse(check);
-  m.trueGridRmse = mmreg::metrics::rmse(grid);
-  return m;
+  return {mmreg::metrics::rmse(check), mmreg::metrics::rmse(grid)};
 }
 
 double detectorRepeatability(const std::string& name, const mmreg::SyntheticCase& c, mmreg::Modality sensed, double eps) {

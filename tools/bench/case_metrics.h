@@ -19,6 +19,13 @@ struct CaseMetrics {
 
 CaseMetrics evaluate(const PipelineRun& run, const mmreg::SyntheticCase& c);
 
+// A fitted model against the truth: RMSE at its check points and over an 11 x 11 grid, px.
+struct ModelError {
+  double check = NAN, grid = NAN;
+  double judged() const { return std::isfinite(check) ? check : grid; }  // without check points, the grid
+};
+ModelError modelError(const mmreg::FitResult& fit, const std::vector<mmreg::TiePoint>& points, const mmreg::SyntheticCase& c);
+
 // Keypoint repeatability at `eps` px of a detector (mmreg::makeDetector) on the preprocessed
 // pair, the sensed keypoints mapped by the truth. Every detector keeps its strongest keypoints
 // at one per 32 x 32 px of each image (SuperPoint's HPatches density: 300 in 480 x 640), so

@@ -32,7 +32,9 @@ struct Args {
   std::vector<std::string> pipelines{"area", "sift", "orb", "akaze", "otb"};
   int perGroup = 10;
   double maxShift = 40, maxRotation = 3, maxScale = 0.03, maxPerspective = 0;
+  double scaleOctaves = 0;  // > 0: scale drawn log-uniformly in [2^-octaves, 2^octaves], not 1 +- maxScale
   bool pixels = false;
+  bool keep = false;  // keep each case's GeoTIFFs under --work (to rerun one with the CLI)
   unsigned seed = 7;
   double successPx = 3.0;
   std::string csv, work = "/tmp/mmreg_bench", sensedType = "auto", coarse = "auto";
@@ -50,13 +52,16 @@ const char* kUsage =
     "mmreg_bench [--data DIR] [--split test|validation|train|all] [--splits FILE]\n"
     "            [--sources 3mos,s1s2,vsff,srif,landsat] [--groups G1,G2] [--per-group N]\n"
     "            [--pipelines area,area+learned,sift,orb,akaze,otb] [--max-shift PX] [--max-rotation DEG] [--max-scale F]\n"
-    "            [--max-perspective P (per px; needs --pixels)]\n"
-    "            [--pixels] [--seed N] [--success PX] [--csv FILE] [--work DIR]\n"
+    "            [--max-perspective P (per px; needs --pixels)] [--scale-octaves N]\n"
+    "            [--pixels] [--seed N] [--success PX] [--csv FILE] [--work DIR] [--keep]\n"
     "            [--sensed-type auto|sar|optical] [--coarse auto|never|always]\n"
     "Each case is a real aligned pair with a seeded random misregistration: a shift of half to all of\n"
     "--max-shift in a random direction, rotation and scale within the maxima, in the sensed\n"
     "georeferencing (default) or, with --pixels, in its pixels with no georeferencing. At most\n"
-    "--per-group pairs per modality group, spread evenly. Success: true check-point RMSE < --success.\n";
+    "--per-group pairs per modality group, spread evenly. Success: true check-point RMSE < --success.\n"
+    "--scale-octaves N draws the scale log-uniformly in [2^-N, 2^N] (1: 0.5 to 2) instead of 1 +- --max-scale.\n"
+    "Accepted but wrong: mmreg wrote a result (exit 0) whose true error exceeds 5 px. Refused but right: mmreg\n"
+    "refused a model (its verdict) whose true error was under --success.\n";
 
 double median(std::vector<double> v) {
   if (v.empty()) return NAN;
@@ -76,16 +81,18 @@ std::string num(double v, int digits = 2) { return std::isfinite(v) ? CPLSPrintf
 
 constexpr int kMmaThresholds[] = {1, 2, 3, 5, 10};  // px, the table's MMA columns
 
+constexpr double kWrongPx = 5;  // an accepted result further off than this is "accepted but wrong"
+
 struct Acc {
-  int cases = 0, success = 0;
+  int cases = 0, success = 0, acceptedWrong = 0, refusedRight = 0;
   std::vector<double> err, mma[11], nnMap, rep3, secs, rss;
 };
 
 // One table row: group, pipeline and the accumulated metrics.
 void printRow(const std::string& group, const std::string& pipeline, const Acc& ac) {
   const double med = median(ac.err);
-  std::printf("| %s | %s | %d | %d (%.0f%%) | %s |", group.c_str(), pipeline.c_str(), ac.cases, ac.success, 100.0 * ac.success / ac.cases,
-              std::isfinite(med) ? num(med).c_str() : "failed");
+  std::printf("| %s | %s | %d | %d (%.0f%%) | %d | %d | %s |", group.c_str(), pipeline.c_str(), ac.cases, ac.success,
+              100.0 * ac.success / ac.cases, ac.acceptedWrong, ac.refusedRight, std::isfinite(med) ? num(med).c_str() : "failed");
   for (int t : kMmaThresholds) std::printf(" %s |", num(mean(ac.mma[t])).c_str());
   std::printf(" %s | %s | %s | %s |\n", num(mean(ac.nnMap)).c_str(), num(mean(ac.rep3)).c_str(), num(median(ac.secs)).c_str(),
               num(*std::max_element(ac.rss.begin(), ac.rss.end()), 0).c_str());
@@ -115,7 +122,9 @@ int main(int argc, char** argv) {
     else if (k == "--max-rotation") a.maxRotation = std::stod(next());
     else if (k == "--max-scale") a.maxScale = std::stod(next());
     else if (k == "--max-perspective") a.maxPerspective = std::stod(next());
+    else if (k == "--scale-octaves") a.scaleOctaves = std::stod(next());
     else if (k == "--pixels") a.pixels = true;
+    else if (k == "--keep") a.keep = true;
     else if (k == "--seed") a.seed = static_cast<unsigned>(std::stoul(next()));
     else if (k == "--success") a.successPx = std::stod(next());
     else if (k == "--csv") a.csv = next();
@@ -167,8 +176,10 @@ int main(int argc, char** argv) {
   std::ofstream csv;
   if (!a.csv.empty()) {
     csv.open(a.csv);
-    csv << "case,group,dx,dy,rotation_deg,scale,pipeline,ok,model,candidates,inliers,checks,reported_check_rmse_px,"
-           "true_check_rmse_px,true_grid_rmse_px,mma1,mma3,mma5,mma10,nn_map,ncm3,cmr3,repeatability3,seconds,peak_rss_mb,error\n";
+    csv << "case,group,dx,dy,rotation_deg,scale,pipeline,ok,accepted_wrong,verdict,model,candidates,inliers,checks,reported_check_rmse_px,"
+           "true_check_rmse_px,true_grid_rmse_px,refused_true_err_px,mma1,mma3,mma5,mma10,nn_map,ncm3,cmr3,repeatability3,seconds,peak_rss_mb,"
+           "start,windows,confirmed,p_value,agg_dx,agg_dy,agg_peak,agg_z,perturbation_margin,cells_confirmed,scale_change,rotation_deg,"
+           "anisotropy,extrapolation_px,min_inliers,error\n";
   }
   std::map<std::pair<std::string, std::string>, Acc> acc;  // (group, pipeline)
   for (size_t ci = 0; ci < pairs.size(); ++ci) {
@@ -178,6 +189,7 @@ int main(int argc, char** argv) {
     m.dx = r * std::cos(ang), m.dy = r * std::sin(ang);
     m.rotationDeg = a.maxRotation * u(rng);
     m.scale = 1 + a.maxScale * u(rng);
+    if (a.scaleOctaves > 0) m.scale = std::pow(2.0, a.scaleOctaves * u(rng));
     if (a.pixels) m.px = a.maxPerspective * u(rng), m.py = a.maxPerspective * u(rng);
     mmreg::SyntheticCase c, warped;
     try {
@@ -199,9 +211,17 @@ int main(int argc, char** argv) {
       const auto met = bench::evaluate(run, c);
       const double rep = bench::detectorRepeatability(pl->detector(), warped, settings.sensedModality, 3.0);
       const bool ok = run.ok && std::isfinite(met.trueCheckRmse) && met.trueCheckRmse < a.successPx;
+      // Without check points the grid error stands in: an accepted result is judged either way.
+      const double trueErr = std::isfinite(met.trueCheckRmse) ? met.trueCheckRmse : met.trueGridRmse;
+      const bool acceptedWrong = run.ok && !(trueErr <= kWrongPx);
+      // A refused model that was right after all: the price of refusing rather than guessing.
+      const double refusedErr = !run.ok && run.fit.forward ? bench::modelError(run.fit, run.tiePoints, c).judged() : NAN;
+      const bool refusedRight = refusedErr < a.successPx;
       for (auto* ac : {&acc[{group, pl->name()}], &acc[{"all", pl->name()}]}) {
         ac->cases++;
         ac->success += ok;
+        ac->acceptedWrong += acceptedWrong;
+        ac->refusedRight += refusedRight;
         ac->err.push_back(run.ok && std::isfinite(met.trueCheckRmse) ? met.trueCheckRmse : INFINITY);
         for (int t = 0; t <= 10; ++t) ac->mma[t].push_back(met.mma[t]);
         ac->nnMap.push_back(met.nnMap);
@@ -210,27 +230,37 @@ int main(int argc, char** argv) {
         ac->rss.push_back(run.peakRssMb);
       }
       std::fprintf(stderr, "%-34s %-8s %s true_check=%s mma3=%.2f nnmap=%.2f %.1fs %s\n", p.name.c_str(), pl->name().c_str(),
-                   ok ? "ok  " : "FAIL", num(met.trueCheckRmse).c_str(), met.mma[3], met.nnMap, run.seconds, run.error.substr(0, 80).c_str());
+                   acceptedWrong ? "WRONG" : ok ? "ok  " : refusedRight ? "REFUSED-RIGHT" : "FAIL", num(met.trueCheckRmse).c_str(), met.mma[3], met.nnMap, run.seconds,
+                   run.error.substr(0, 120).c_str());
       if (csv) {
         std::string err = run.error;
         std::replace(err.begin(), err.end(), '"', '\'');
         csv << p.name << ',' << group << ',' << m.dx << ',' << m.dy << ',' << m.rotationDeg << ',' << m.scale << ',' << pl->name()
-            << ',' << ok << ',' << (run.fit.forward ? mmreg::modelName(run.fit.forward->type()) : "") << ',' << run.tiePoints.size()
+            << ',' << ok << ',' << acceptedWrong << ',' << run.verdict << ',' << (run.fit.forward ? mmreg::modelName(run.fit.forward->type()) : "") << ',' << run.tiePoints.size()
             << ',' << run.fit.inlierCount << ',' << run.fit.checkCount << ',' << run.fit.rmseCheck << ',' << met.trueCheckRmse << ','
-            << met.trueGridRmse << ',' << met.mma[1] << ',' << met.mma[3] << ',' << met.mma[5] << ',' << met.mma[10] << ','
-            << met.nnMap << ',' << met.ncm3 << ',' << met.cmr3 << ',' << rep << ',' << run.seconds << ',' << run.peakRssMb << ",\""
-            << err << "\"\n";
+            << met.trueGridRmse << ',' << refusedErr << ',' << met.mma[1] << ',' << met.mma[3] << ',' << met.mma[5] << ',' << met.mma[10] << ','
+            << met.nnMap << ',' << met.ncm3 << ',' << met.cmr3 << ',' << rep << ',' << run.seconds << ',' << run.peakRssMb << ',';
+        const auto& v = run.verdictDetail;
+        const auto& k = v.confirmation;
+        csv << '"' << v.hypothesis << "\"," << k.windows << ',' << k.confirmed << ',' << k.pValue << ',' << k.aggregateOffset.x << ','
+            << k.aggregateOffset.y << ',' << k.aggregatePeak << ',' << k.aggregateZ << ',' << k.perturbationMargin << ','
+            << k.cellsConfirmed << ',' << v.geometry.worstScaleChange << ',' << v.geometry.worstRotationDeg << ','
+            << v.geometry.worstAnisotropy << ',' << v.support.extrapolationPx << ',' << v.support.minInliers << ",\"" << err << "\"\n";
       }
     }
-    for (const auto* k : {&c, &warped}) VSIUnlink(k->reference.c_str()), VSIUnlink(k->sensed.c_str());
+    if (!a.keep)
+      for (const auto* k : {&c, &warped}) VSIUnlink(k->reference.c_str()), VSIUnlink(k->sensed.c_str());
   }
 
-  std::printf("\nsplit: %s; misregistration: shift %.0f px, rotation %.1f deg, scale %.0f%%, perspective %g/px (%s); seed %u\n",
-              a.split.c_str(), a.maxShift, a.maxRotation, 100 * a.maxScale, a.pixels ? a.maxPerspective : 0.0,
+  const std::string scaleText = a.scaleOctaves > 0 ? CPLSPrintf("%.2f to %.2f (log-uniform)", std::pow(2.0, -a.scaleOctaves), std::pow(2.0, a.scaleOctaves))
+                                                   : CPLSPrintf("+-%.0f%%", 100 * a.maxScale);
+  std::printf("\nsplit: %s; misregistration: shift %.0f px, rotation %.1f deg, scale %s, perspective %g/px (%s); seed %u\n",
+              a.split.c_str(), a.maxShift, a.maxRotation, scaleText.c_str(), a.pixels ? a.maxPerspective : 0.0,
               a.pixels ? "pixels, no georeferencing" : "georeferencing", a.seed);
-  std::printf("\n| group | pipeline | cases | success (< %.1f px) | median check err (px) |", a.successPx);
+  std::printf("\n| group | pipeline | cases | success (< %.1f px) | accepted but wrong (> %.0f px) | refused but right |"
+              " median check err (px) |", a.successPx, kWrongPx);
   for (int t : kMmaThresholds) std::printf(" MMA@%dpx |", t);
-  std::printf(" NN mAP | repeatability@3px | median s/pair | peak RSS (MB) |\n|---|---|---|---|---|");
+  std::printf(" NN mAP | repeatability@3px | median s/pair | peak RSS (MB) |\n|---|---|---|---|---|---|---|");
   for (size_t i = 0; i < std::size(kMmaThresholds); ++i) std::printf("---|");
   std::printf("---|---|---|---|\n");
   for (auto& [key, ac] : acc)

@@ -60,7 +60,24 @@ class MmregPipeline : public Pipeline {
       auto res = mmreg::coregister(o, nullptr);
       r.tiePoints = std::move(res.match.tiePoints);
       r.fit = std::move(res.fit);
+      r.verdict = mmreg::verdictName(res.verdict.level);
+      r.verdictDetail = res.verdict;
       r.ok = true;
+    } catch (const mmreg::Refused& e) {
+      // Kept for the table: a refused model is judged against the truth too (refused but right).
+      const auto& res = *e.result;
+      r.verdict = mmreg::verdictName(e.level());
+      r.verdictDetail = res.verdict;
+      r.tiePoints = res.match.tiePoints;
+      r.fit.forward = res.fit.forward->clone();
+      r.fit.inverse = res.fit.inverse->clone();
+      r.fit.inlier = res.fit.inlier;
+      r.fit.check = res.fit.check;
+      r.fit.inlierCount = res.fit.inlierCount;
+      r.fit.checkCount = res.fit.checkCount;
+      r.fit.rmseFit = res.fit.rmseFit;
+      r.fit.rmseCheck = res.fit.rmseCheck;
+      r.error = e.what();
     } catch (const mmreg::Error& e) {
       r.error = e.what();
     }

@@ -11,10 +11,12 @@
 namespace bench {
 
 struct PipelineRun {
-  bool ok = false;
+  bool ok = false;        // a result was accepted (mmreg: verified, or doubtful and kept)
+  std::string verdict;    // mmreg's verdict on its model (verified, doubtful, failed); empty for peers
+  mmreg::Verdict verdictDetail;
   std::string error;
   std::vector<mmreg::TiePoint> tiePoints;  // all candidates of the final stage
-  mmreg::FitResult fit;                    // model, inliers, check points
+  mmreg::FitResult fit;                    // model, inliers, check points; when refused (!ok), the refused model
   double seconds = 0;
   double peakRssMb = 0;
 };

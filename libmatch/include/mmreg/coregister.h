@@ -1,13 +1,16 @@
 #pragma once
 // The whole job: match a sensed raster onto a reference, fit one model, write the outputs.
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "mmreg/error.h"
 #include "mmreg/features.h"
 #include "mmreg/global_fit.h"
 #include "mmreg/preprocess.h"
 #include "mmreg/progress.h"
+#include "mmreg/verdict.h"
 
 namespace mmreg {
 
@@ -26,7 +29,10 @@ struct MatchOptions {
   // akaze); the area matcher is sub-pixel already.
   bool refine = true;
   int tileSize = 512;      // processing pixels
-  int searchMargin = 64;   // processing pixels, the largest offset the fine pass can absorb
+  int searchMargin = 64;   // processing pixels of the first pass: the largest offset it absorbs
+  // Largest offset of the starting estimate to search, in reference CRS units (metres); 0: 256
+  // reference pixels. The first pass runs on a coarser pyramid level when its margin needs it.
+  double maxOffset = 0;
   int maxTiles = 36;
   CoarseMode coarse = CoarseMode::Auto;
   std::string sensedSrs;   // CRS assumed for a sensed raster that has none
@@ -53,7 +59,10 @@ struct MatchResult {
   std::vector<TileStats> tiles;     // every pass
   int finalPass = 0;
   double processingScale = 1;  // reference pixels per processing pixel
+  PixelWindow overlap;         // of the final pass, reference pixels
+  double templateSizePx = 0;   // the final pass's templates, reference pixels
   bool coarseUsed = false;
+  std::string hypothesis;      // the start that produced the result: georeferencing, or coarse hypothesis k of n
   std::string sensedModality;
   std::vector<StageTime> stages;
 };
@@ -75,22 +84,37 @@ struct CoregisterOptions {
   std::string sensed;
   MatchOptions match;
   FitOptions fit;
+  VerifyOptions verify;
   OutputOptions out;
 };
 
 struct CoregisterResult {
   MatchResult match;
   FitResult fit;
+  Verdict verdict;
   double referencePixelSize = 1;  // metres (CRS units) per reference pixel
   std::vector<StageTime> stages;
 };
 
+// Thrown when the verdict refuses the model (failed, or doubtful without keepDoubtful): the
+// message is the verdict's summary, `result` the refused result. Only the report, when one was
+// asked for, is written.
+class Refused : public Error {
+ public:
+  explicit Refused(std::shared_ptr<const CoregisterResult> r);
+  VerdictLevel level() const;
+  std::shared_ptr<const CoregisterResult> result;
+};
+
 // Everything. Validates outputs before any work; writes them under temporary names and renames
-// them together on success, so a failure or cancel leaves no partial file.
+// them together on success, so a failure or cancel leaves no partial file. Throws Refused when
+// the model is not verified.
 CoregisterResult coregister(const CoregisterOptions& options, const ProgressFn& progress);
 
-// Fits the model to given tie points (hand-edited, say) and writes the outputs of `options.out`
-// like coregister; options.match is not used. The reference gives the grid and the CRS.
+// Fits the model to given tie points (hand-edited, say), judges it like coregister (the
+// georeferencing, when the sensed raster has one, is the geometry prior) and writes the outputs
+// of `options.out`; options.match gives the bands and modalities. The reference gives the grid
+// and the CRS.
 CoregisterResult applyTiePoints(const CoregisterOptions& options, const std::vector<TiePoint>& points,
                                 const ProgressFn& progress);
 

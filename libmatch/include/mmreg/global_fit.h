@@ -13,6 +13,12 @@ struct FitOptions {
   ModelType model = ModelType::Auto;
   double inlierThreshold = 3.0;  // reference pixels
   double checkShare = 0.2;       // share of inliers held out, never fitted
+  // Side of the square blocks (reference pixels) that check points are held out in, whole, so
+  // that no fitted point shares a block with a check point; 0: check points drawn one by one.
+  double checkBlockPx = 0;
+  // Where the model will be used (reference pixels; width 0: the inliers' bounding box). The
+  // automatic choice skips a model whose predicted error reaches the inlier threshold there.
+  PixelWindow extent;
   unsigned seed = 1;             // makes the check-point draw repeatable
 };
 

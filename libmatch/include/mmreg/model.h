@@ -14,6 +14,9 @@ const char* modelName(ModelType t);
 bool parseModelType(const std::string& text, ModelType* out);
 // Points a least-squares fit needs at the very least (the minimal sample).
 int minimalSampleSize(ModelType t);
+// Inliers a model needs before it can be trusted: two per parameter and four more (TPS counts
+// as affine, its gate).
+int minimumInliers(ModelType t);
 
 class Transform2D {
  public:

@@ -32,7 +32,8 @@ struct SyntheticCase {
 
 enum class MisregistrationMode {
   Georeferencing,  // pixels untouched, the sensed geotransform is wrong by the misregistration
-  Pixels           // the sensed image is resampled by the misregistration and has no georeferencing
+  Pixels           // the sensed image is resampled by the misregistration and has no georeferencing;
+                   // pixels the warp brings in from outside are no data (a per-dataset mask band)
 };
 
 // Writes <dir>/<stem>_ref.tif and <dir>/<stem>_sensed.tif. Pairs without real georeferencing get

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <numeric>
 #include <opencv2/calib3d.hpp>
 #include <random>
 
+#include "estimation/extrapolation.h"
 #include "mmreg/error.h"
 
 namespace mmreg {
@@ -127,6 +129,41 @@ double crossValidatedRmse(ModelType t, const Points& from, const Points& to, uns
 
 int parameterCount(ModelType t) { return 2 * minimalSampleSize(t); }
 
+PixelWindow boundingBox(const Points& p) {
+  double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+  for (const auto& q : p) x0 = std::min(x0, q.x), y0 = std::min(y0, q.y), x1 = std::max(x1, q.x), y1 = std::max(y1, q.y);
+  return {static_cast<int>(std::floor(x0)), static_cast<int>(std::floor(y0)), static_cast<int>(std::ceil(x1 - x0)) + 1,
+          static_cast<int>(std::ceil(y1 - y0)) + 1};
+}
+
+// Check points among the inliers `inIdx`: about `target` of them, never more than `most`. With
+// blocks, whole square blocks of the reference grid are held out in a seeded order, so a check
+// point's neighbours are not fitted either and its error measures the model away from the fit.
+std::vector<std::uint8_t> drawCheckPoints(const std::vector<TiePoint>& points, std::vector<size_t> inIdx, size_t target,
+                                          size_t most, double block, unsigned seed) {
+  std::vector<std::uint8_t> check(points.size(), 0);
+  std::mt19937 rng(seed);
+  if (block <= 0) {
+    std::shuffle(inIdx.begin(), inIdx.end(), rng);
+    for (size_t k = 0; k < target; ++k) check[inIdx[k]] = 1;
+    return check;
+  }
+  std::map<std::pair<long, long>, std::vector<size_t>> blocks;
+  for (size_t i : inIdx)
+    blocks[{static_cast<long>(std::floor(points[i].ref.x / block)), static_cast<long>(std::floor(points[i].ref.y / block))}].push_back(i);
+  std::vector<const std::vector<size_t>*> order;
+  for (const auto& [key, members] : blocks) order.push_back(&members);
+  std::shuffle(order.begin(), order.end(), rng);
+  size_t taken = 0;
+  for (const auto* members : order) {
+    if (taken >= target) break;
+    if (taken + members->size() > most || members->size() > 2 * (target - taken) + 1) continue;  // a block far too big for what is left
+    for (size_t i : *members) check[i] = 1;
+    taken += members->size();
+  }
+  return check;
+}
+
 }  // namespace
 
 FitResult fitGlobalModel(const std::vector<TiePoint>& points, const FitOptions& opt) {
@@ -153,29 +190,36 @@ FitResult fitGlobalModel(const std::vector<TiePoint>& points, const FitOptions& 
   std::vector<size_t> inIdx;
   for (size_t i = 0; i < points.size(); ++i)
     if (r.inlier[i]) inIdx.push_back(i);
-  std::shuffle(inIdx.begin(), inIdx.end(), std::mt19937(opt.seed));
-  size_t nCheck = static_cast<size_t>(std::round(opt.checkShare * nIn));
-  nCheck = std::min(nCheck, nIn - need);
-  r.check.assign(points.size(), 0);
-  for (size_t k = 0; k < nCheck; ++k) r.check[inIdx[k]] = 1;
-  std::vector<size_t> fitIdx(inIdx.begin() + nCheck, inIdx.end());
+  const size_t target = std::min(static_cast<size_t>(std::round(opt.checkShare * nIn)), nIn - need);
+  r.check = drawCheckPoints(points, inIdx, target, nIn - need, opt.checkBlockPx, opt.seed);
+  std::vector<size_t> fitIdx;
+  for (size_t i : inIdx)
+    if (!r.check[i]) fitIdx.push_back(i);
+  const size_t nCheck = inIdx.size() - fitIdx.size();
   Points ff, ft;
   select(from, fitIdx, ff);
   select(to, fitIdx, ft);
 
   ModelType chosen = opt.model;
   if (chosen == ModelType::Auto) {
+    PixelWindow extent = opt.extent;
+    if (extent.width <= 0 || extent.height <= 0) extent = boundingBox(ft);
     // Fewest parameters whose cross-validated error is within 5% (or 0.05 px) of the best.
     double best = std::numeric_limits<double>::infinity();
     for (auto t : {ModelType::Translation, ModelType::Similarity, ModelType::Affine, ModelType::Projective,
                    ModelType::Poly2, ModelType::Poly3}) {
-      // Cross-validation needs a few points beyond the parameter count; the gate model is
-      // always a candidate so a simpler one can only win on the evidence.
-      if (ff.size() < static_cast<size_t>(parameterCount(t) + 3) && t != gateModel) continue;
-      r.candidates.push_back({t, crossValidatedRmse(t, ff, ft, opt.seed)});
-      best = std::min(best, r.candidates.back().cvRmse);
+      // A candidate needs the inliers the verdict asks of it (translation always competes),
+      // and cross-validation a few points beyond the parameter count.
+      if (t != ModelType::Translation && (nIn < static_cast<size_t>(minimumInliers(t)) ||
+                                          ff.size() < static_cast<size_t>(parameterCount(t) + 3)))
+        continue;
+      const double cv = crossValidatedRmse(t, ff, ft, opt.seed);
+      // A model that bends where it has no points is no candidate either.
+      if (t != ModelType::Translation && predictedErrorOver(ft, t, cv, extent) > opt.inlierThreshold) continue;
+      r.candidates.push_back({t, cv});
+      best = std::min(best, cv);
     }
-    chosen = ModelType::Affine;
+    chosen = ModelType::Translation;
     for (auto& c : r.candidates)
       if (c.cvRmse <= best * 1.05 + 0.05) {
         chosen = c.type;

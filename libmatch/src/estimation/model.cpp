@@ -43,6 +43,8 @@ int minimalSampleSize(ModelType t) {
   }
 }
 
+int minimumInliers(ModelType t) { return 4 * minimalSampleSize(t == ModelType::Tps ? ModelType::Affine : t) + 4; }
+
 bool Transform2D::isAffine() const {
   return type() == ModelType::Translation || type() == ModelType::Similarity || type() == ModelType::Affine;
 }

@@ -59,7 +59,9 @@ Raster readWindow(const ImageWindowRef& ref) {
   return r;
 }
 
-void writeTiff(const std::string& path, const Raster& r, const GeoTransform* gt, const std::string& crs) {
+// mask (CV_8U, optional): where the raster has data, written as GDAL's per-dataset mask band.
+void writeTiff(const std::string& path, const Raster& r, const GeoTransform* gt, const std::string& crs,
+               const cv::Mat& mask = cv::Mat()) {
   GDALDriver* drv = GetGDALDriverManager()->GetDriverByName("GTiff");
   const char* co[] = {"COMPRESS=DEFLATE", "PREDICTOR=2", nullptr};
   GDALDatasetUniquePtr ds(drv->Create(path.c_str(), r.width, r.height, static_cast<int>(r.bands.size()), r.type,
@@ -72,6 +74,12 @@ void writeTiff(const std::string& path, const Raster& r, const GeoTransform* gt,
   if (r.bands.size() == 3)
     for (int b = 0; b < 3; ++b)
       ds->GetRasterBand(b + 1)->SetColorInterpretation(static_cast<GDALColorInterp>(GCI_RedBand + b));
+  if (!mask.empty()) {
+    if (ds->CreateMaskBand(GMF_PER_DATASET) != CE_None ||
+        ds->GetRasterBand(1)->GetMaskBand()->RasterIO(GF_Write, 0, 0, r.width, r.height, mask.data, r.width, r.height, GDT_Byte, 0,
+                                                      0) != CE_None)
+      throw Error("cannot write the mask of '" + path + "'");
+  }
   if (gt) {
     GeoTransform g = *gt;
     ds->SetGeoTransform(g.data());
@@ -120,7 +128,10 @@ SyntheticCase buildCase(const AlignedPair& pair, const Misregistration& m, Misre
     const Homography hcv = multiply({1, 0, -0.5, 0, 1, -0.5, 0, 0, 1}, multiply(h, {1, 0, 0.5, 0, 1, 0.5, 0, 0, 1}));
     const cv::Mat M(3, 3, CV_64F, const_cast<double*>(hcv.data()));
     for (auto& b : sen.bands) cv::warpPerspective(b.clone(), b, M, b.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
-    writeTiff(c.sensed, sen, nullptr, "");
+    // Pixels the warp brought in from outside the image are no data, as gdalwarp marks them.
+    cv::Mat mask(sen.height, sen.width, CV_8U, cv::Scalar(255));
+    cv::warpPerspective(mask.clone(), mask, M, mask.size(), cv::INTER_NEAREST, cv::BORDER_CONSTANT, 0);
+    writeTiff(c.sensed, sen, nullptr, "", mask);
     c.truth = multiply(toHomography(s2r), inverse(h));
   }
   return c;

@@ -14,6 +14,60 @@ namespace {
 
 double finiteOr(double v, double fallback) { return std::isfinite(v) ? v : fallback; }
 
+CPLJSONArray strings(const std::vector<std::string>& v) {
+  CPLJSONArray a;
+  for (const auto& s : v) a.Add(s);
+  return a;
+}
+
+// The verdict and the numbers behind it (docs/ALGORITHM.md, "Verdict").
+CPLJSONObject verdictJson(const Verdict& v, const VerifyOptions& o) {
+  CPLJSONObject j;
+  j.Add("level", verdictName(v.level));
+  j.Add("reasons", strings(v.reasons));
+  if (!v.advice.empty()) j.Add("advice", v.advice);
+  j.Add("search_start", v.hypothesis);
+  if (!v.otherStarts.empty()) j.Add("other_starts", strings(v.otherStarts));
+  CPLJSONObject s;
+  s.Add("inliers", v.support.inliers);
+  s.Add("min_inliers", v.support.minInliers);
+  s.Add("cells_occupied_of_9", v.support.cellsOccupied);
+  s.Add("hull_share", v.support.hullShare);
+  s.Add("extrapolation_px", finiteOr(v.support.extrapolationPx, -1));
+  s.Add("check_min_distance_px", v.support.checkMinDistancePx);
+  s.Add("check_median_distance_px", v.support.checkMedianDistancePx);
+  j.Add("support", s);
+  CPLJSONObject g;
+  g.Add("prior", v.geometry.prior);
+  g.Add("worst_scale_change", finiteOr(v.geometry.worstScaleChange, -1));
+  g.Add("worst_rotation_deg", v.geometry.worstRotationDeg);
+  g.Add("worst_anisotropy", finiteOr(v.geometry.worstAnisotropy, -1));
+  g.Add("mirrored", v.geometry.mirrored);
+  g.Add("max_scale_change", o.maxScaleChange);
+  g.Add("max_rotation_deg", o.maxRotationDeg);
+  g.Add("max_anisotropy", o.maxAnisotropy);
+  j.Add("geometry", g);
+  CPLJSONObject c;
+  const auto& k = v.confirmation;
+  c.Add("window_px", k.windowSize);
+  c.Add("search_radius_px", k.margin);
+  c.Add("windows", k.windows);
+  c.Add("confirmed", k.confirmed);
+  c.Add("tolerance_px", k.tolerancePx);
+  c.Add("chance_share", k.chance);
+  c.Add("p_value", k.pValue);
+  c.Add("cells_confirmed_of_9", k.cellsConfirmed);
+  CPLJSONArray off;
+  off.Add(finiteOr(k.aggregateOffset.x, -999));
+  off.Add(finiteOr(k.aggregateOffset.y, -999));
+  c.Add("mean_correlation_peak_offset_px", off);
+  c.Add("mean_correlation_peak", k.aggregatePeak);
+  c.Add("mean_correlation_z_at_model", k.aggregateZ);
+  c.Add("perturbation_margin", finiteOr(k.perturbationMargin, -1));
+  j.Add("confirmation", c);
+  return j;
+}
+
 }  // namespace
 
 void writeReportJson(const CoregisterOptions& o, const CoregisterResult& r, const std::string& path) {
@@ -34,6 +88,7 @@ void writeReportJson(const CoregisterOptions& o, const CoregisterResult& r, cons
   if (o.match.matcher != "area") root.Add("refined", o.match.refine);
   root.Add("sensed_modality", r.match.sensedModality);
   root.Add("coarse_pass_used", r.match.coarseUsed);
+  root.Add("search_start", r.match.hypothesis);
   root.Add("processing_scale", r.match.processingScale);
 
   CPLJSONObject model;
@@ -70,6 +125,8 @@ void writeReportJson(const CoregisterOptions& o, const CoregisterResult& r, cons
   acc.Add("rmse_check_m", finiteOr(r.fit.rmseCheck * r.referencePixelSize, -1));
   acc.Add("reference_pixel_size_m", r.referencePixelSize);
   root.Add("accuracy", acc);
+
+  root.Add("verdict", verdictJson(r.verdict, o.verify));
 
   CPLJSONArray tiles;
   for (auto& t : r.match.tiles) {

@@ -1,5 +1,7 @@
 #include "pipeline/coarse_alignment.h"
 
+#include <cpl_error.h>
+
 #include <algorithm>
 #include <cmath>
 #include <opencv2/imgproc.hpp>
@@ -14,7 +16,18 @@ namespace {
 
 struct Candidate {
   double angle = 0, scale = 1, ncc = -1;
+  double score = -INFINITY;  // the peak in standard deviations of its correlation map: comparable across template sizes
   cv::Point2d shift;  // template origin in reference overview pixel indices
+  size_t level = 0;   // the scale level whose search found it
+};
+
+// One template size per scale, so that a template never reaches the sensed image's corners
+// (rotated inputs have no data there), and a search of the reference features padded by a
+// quarter template: further out, the zero padding itself would correlate.
+struct ScaleLevel {
+  double scale;
+  int size, pad;
+  std::unique_ptr<FftNccSearch> search;
 };
 
 // The sensed overview rotated and scaled about its centre into a c x c template.
@@ -26,84 +39,125 @@ cv::Mat templateTransform(const Image& sen, double angle, double scale, int c) {
   return m;
 }
 
-Candidate evaluate(const Image& sen, const FftNccSearch& search, double angle, double scale, int c, int pad) {
+Candidate evaluate(const Image& sen, const ScaleLevel& level, size_t index, double angle, double scale) {
+  const int c = level.size;
   const cv::Mat m = templateTransform(sen, angle, scale, c);
   cv::Mat warped, mask;
   cv::warpAffine(asMat(sen), warped, m, {c, c}, cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
   cv::warpAffine(validMask(sen), mask, m, {c, c}, cv::INTER_NEAREST, cv::BORDER_CONSTANT, 0);
-  Candidate out{angle, scale, -1, {}};
-  if (cv::countNonZero(mask) < 0.8 * c * c) return out;
+  Candidate out{angle, scale, -1, -INFINITY, {}, index};
+  // Masked pixels have zero features, which would correlate with masked or padded reference.
+  if (cv::countNonZero(mask) < 0.97 * c * c) return out;
   const auto feats = structuralFeatures(imageFromMat(warped, mask));
-  const cv::Mat ncc = search.ncc(feats);
+  const cv::Mat ncc = level.search->ncc(feats);
   cv::Point p;
   cv::minMaxLoc(ncc, nullptr, &out.ncc, nullptr, &p);
+  cv::Scalar mean, sd;
+  cv::meanStdDev(ncc, mean, sd);
+  out.score = sd[0] > 0 ? (out.ncc - mean[0]) / sd[0] : -INFINITY;
   double dx = 0, dy = 0;
   if (p.x > 0 && p.x + 1 < ncc.cols) dx = parabolaPeak(ncc.at<double>(p.y, p.x - 1), out.ncc, ncc.at<double>(p.y, p.x + 1));
   if (p.y > 0 && p.y + 1 < ncc.rows) dy = parabolaPeak(ncc.at<double>(p.y - 1, p.x), out.ncc, ncc.at<double>(p.y + 1, p.x));
-  out.shift = {p.x + dx - pad, p.y + dy - pad};
+  out.shift = {p.x + dx - level.pad, p.y + dy - level.pad};
   return out;
 }
 
 }  // namespace
 
-CoarseAlignment coarseAlign(const Image& ref, double refScale, const Image& sen, double senScale,
-                            const CoarseOptions& opt, const ProgressSpan& progress) {
-  const int c = static_cast<int>(std::min(0.35 * std::min(sen.width, sen.height), 0.6 * std::min(ref.width, ref.height)));
-  if (c < 24)
-    throw Error("the images are too small for the coarse alignment pass (template of " + std::to_string(c) +
+std::vector<CoarseAlignment> coarseAlign(const Image& ref, double refScale, const Image& sen, double senScale,
+                                         const CoarseOptions& opt, const ProgressSpan& progress) {
+  const int cMax = static_cast<int>(std::min(0.35 * std::min(sen.width, sen.height), 0.6 * std::min(ref.width, ref.height)));
+  if (cMax < 24)
+    throw Error("the images are too small for the coarse alignment pass (template of " + std::to_string(cMax) +
                 " px); give larger images or georeference the sensed image roughly");
-  const int pad = c / 2;
-  std::vector<cv::Mat> padded;
-  for (auto& f : structuralFeatures(ref)) {
-    cv::Mat p;
-    cv::copyMakeBorder(f, p, pad, pad, pad, pad, cv::BORDER_CONSTANT, 0);
-    padded.push_back(p);
-  }
-  const FftNccSearch search(padded, {c, c});
-
-  std::vector<double> scales;
+  const auto refFeatures = structuralFeatures(ref);
+  std::vector<ScaleLevel> levels;
   const int lo = static_cast<int>(std::floor(std::log2(opt.minScale) * opt.scaleStepsPerOctave + 1e-9));
   const int hi = static_cast<int>(std::ceil(std::log2(opt.maxScale) * opt.scaleStepsPerOctave - 1e-9));
-  for (int i = lo; i <= hi; ++i) scales.push_back(std::pow(2.0, static_cast<double>(i) / opt.scaleStepsPerOctave));
+  for (int i = lo; i <= hi; ++i) {
+    ScaleLevel l;
+    l.scale = std::pow(2.0, static_cast<double>(i) / opt.scaleStepsPerOctave);
+    // The template covers size / scale sensed pixels: at most half the sensed image.
+    l.size = std::min(cMax, static_cast<int>(0.5 * l.scale * std::min(sen.width, sen.height)));
+    if (l.size < 24) continue;
+    l.pad = l.size / 4;
+    std::vector<cv::Mat> padded;
+    for (const auto& f : refFeatures) {
+      cv::Mat p;
+      cv::copyMakeBorder(f, p, l.pad, l.pad, l.pad, l.pad, cv::BORDER_CONSTANT, 0);
+      padded.push_back(p);
+    }
+    l.search = std::make_unique<FftNccSearch>(padded, cv::Size(l.size, l.size));
+    levels.push_back(std::move(l));
+  }
+  if (levels.empty())
+    throw Error("the sensed image is too small for the coarse alignment pass; give a larger image or georeference it roughly");
   const int nAngles = static_cast<int>(std::round(360.0 / opt.angleStepDeg));
-  Candidate best;
-  const double total = static_cast<double>(nAngles) * scales.size();
+  std::vector<Candidate> cells;
   for (int a = 0; a < nAngles; ++a) {
-    progress.update(a * scales.size() / total, "coarse alignment");
-    for (double s : scales) {
-      const Candidate cand = evaluate(sen, search, a * opt.angleStepDeg, s, c, pad);
-      if (cand.ncc > best.ncc) best = cand;
-    }
+    progress.update(0.8 * a / nAngles, "coarse alignment");
+    for (size_t k = 0; k < levels.size(); ++k) cells.push_back(evaluate(sen, levels[k], k, a * opt.angleStepDeg, levels[k].scale));
   }
-  // Local refinement of angle and scale around the best cell.
-  const Candidate start = best;
-  const double sStep = std::pow(2.0, 1.0 / (3 * opt.scaleStepsPerOctave));
-  for (double da = -opt.angleStepDeg / 2; da <= opt.angleStepDeg / 2 + 1e-9; da += 1.0)
-    for (int k = -1; k <= 1; ++k) {
-      const Candidate cand = evaluate(sen, search, start.angle + da, start.scale * std::pow(sStep, k), c, pad);
-      if (cand.ncc > best.ncc) best = cand;
-    }
-  progress.update(1.0, "coarse alignment");
-  if (best.ncc < opt.minNcc)
-    throw Error("the coarse alignment found no credible match between the images (best correlation " +
-                std::to_string(best.ncc) + "); check that they show the same area, or georeference the sensed image roughly");
+  std::sort(cells.begin(), cells.end(), [](const Candidate& x, const Candidate& y) { return x.score > y.score; });
+  for (size_t k = 0; k < levels.size(); ++k)
+    for (const auto& cc : cells)
+      if (cc.level == k) {
+        CPLDebug("MMREG", "coarse: best at scale %.3f (template %d): rotation %.0f, correlation %.3f, z %.1f", levels[k].scale,
+                 levels[k].size, cc.angle, cc.ncc, cc.score);
+        break;
+      }
 
-  // Sensed overview pixel index p -> template index M p -> reference overview index M p + shift.
-  const cv::Mat m = templateTransform(sen, best.angle, best.scale, c);
-  std::vector<Point2> from, to;
-  for (auto corner : {cv::Point2d(0, 0), cv::Point2d(sen.width, 0), cv::Point2d(0, sen.height), cv::Point2d(sen.width, sen.height)}) {
-    const cv::Point2d p = corner - cv::Point2d(0.5, 0.5);
-    const cv::Point2d t(m.at<double>(0, 0) * p.x + m.at<double>(0, 1) * p.y + m.at<double>(0, 2) + best.shift.x + 0.5,
-                        m.at<double>(1, 0) * p.x + m.at<double>(1, 1) * p.y + m.at<double>(1, 2) + best.shift.y + 0.5);
-    from.push_back({corner.x * senScale, corner.y * senScale});
-    to.push_back({t.x * refScale, t.y * refScale});
+  // Distinct peaks: a cell next to a stronger one (in rotation and scale) is the same peak.
+  const double sameScale = std::pow(2.0, 1.5 / opt.scaleStepsPerOctave);
+  std::vector<Candidate> peaks;
+  for (const auto& cand : cells) {
+    if (static_cast<int>(peaks.size()) >= opt.maxHypotheses) break;
+    if (cand.ncc < opt.minNcc || cand.score < opt.minScore) continue;
+    const bool seen = std::any_of(peaks.begin(), peaks.end(), [&](const Candidate& p) {
+      const double da = std::abs(std::remainder(cand.angle - p.angle, 360.0));
+      const double ds = std::max(cand.scale / p.scale, p.scale / cand.scale);
+      return da <= 1.5 * opt.angleStepDeg && ds <= sameScale;
+    });
+    if (!seen) peaks.push_back(cand);
   }
-  CoarseAlignment out;
-  out.forward = fitTransform(ModelType::Similarity, from, to);
-  out.inverse = fitTransform(ModelType::Similarity, to, from);
-  out.rotationDeg = best.angle;
-  out.scale = best.scale;
-  out.ncc = best.ncc;
+  if (peaks.empty())
+    throw Error("the coarse alignment found no credible match between the images (best correlation " +
+                std::to_string(cells.empty() ? 0.0 : cells[0].ncc) +
+                "); check that they show the same area, or georeference the sensed image roughly");
+
+  std::vector<CoarseAlignment> out;
+  const double sStep = std::pow(2.0, 1.0 / (3 * opt.scaleStepsPerOctave));
+  for (size_t k = 0; k < peaks.size(); ++k) {
+    progress.update(0.8 + 0.2 * k / peaks.size(), "coarse alignment");
+    // Local refinement of angle and scale around the peak's cell.
+    Candidate best = peaks[k];
+    const Candidate start = best;
+    for (double da = -opt.angleStepDeg / 2; da <= opt.angleStepDeg / 2 + 1e-9; da += 1.0)
+      for (int i = -1; i <= 1; ++i) {
+        const Candidate cand = evaluate(sen, levels[start.level], start.level, start.angle + da, start.scale * std::pow(sStep, i));
+        if (cand.score > best.score) best = cand;
+      }
+    // Sensed overview pixel index p -> template index M p -> reference overview index M p + shift.
+    const cv::Mat m = templateTransform(sen, best.angle, best.scale, levels[best.level].size);
+    std::vector<Point2> from, to;
+    for (auto corner : {cv::Point2d(0, 0), cv::Point2d(sen.width, 0), cv::Point2d(0, sen.height), cv::Point2d(sen.width, sen.height)}) {
+      const cv::Point2d p = corner - cv::Point2d(0.5, 0.5);
+      const cv::Point2d t(m.at<double>(0, 0) * p.x + m.at<double>(0, 1) * p.y + m.at<double>(0, 2) + best.shift.x + 0.5,
+                          m.at<double>(1, 0) * p.x + m.at<double>(1, 1) * p.y + m.at<double>(1, 2) + best.shift.y + 0.5);
+      from.push_back({corner.x * senScale, corner.y * senScale});
+      to.push_back({t.x * refScale, t.y * refScale});
+    }
+    CoarseAlignment a;
+    a.forward = fitTransform(ModelType::Similarity, from, to);
+    a.inverse = fitTransform(ModelType::Similarity, to, from);
+    a.rotationDeg = best.angle;
+    a.scale = best.scale;
+    a.ncc = best.ncc;
+    a.score = best.score;
+    out.push_back(std::move(a));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const CoarseAlignment& x, const CoarseAlignment& y) { return x.score > y.score; });
+  progress.update(1.0, "coarse alignment");
   return out;
 }
 

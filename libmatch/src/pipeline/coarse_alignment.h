@@ -3,6 +3,7 @@
 // search margin: an exhaustive search over rotation and scale on overviews, with translation
 // found by FFT correlation of structural features for each (rotation, scale) pair.
 #include <memory>
+#include <vector>
 
 #include "mmreg/image.h"
 #include "mmreg/model.h"
@@ -12,21 +13,29 @@ namespace mmreg {
 
 struct CoarseOptions {
   double angleStepDeg = 5;  // full circle
-  double minScale = 0.5, maxScale = 2.0;
+  double minScale = 0.5, maxScale = 2.0;  // about the nominal scale given by the overviews
   int scaleStepsPerOctave = 3;
-  double minNcc = 0.12;  // a weaker best peak means no credible alignment
+  double minNcc = 0.12;   // a weaker peak is no credible alignment
+  // Nor is one less than this many standard deviations above its correlation map: the best of
+  // some 60 000 placements of noise reaches about 4.7.
+  double minScore = 5;
+  int maxHypotheses = 4;  // distinct (rotation, scale) peaks kept, best first
 };
 
 struct CoarseAlignment {
   std::unique_ptr<Transform2D> forward;  // sensed full-res pixel -> reference full-res pixel
   std::unique_ptr<Transform2D> inverse;
   double rotationDeg = 0, scale = 1, ncc = 0;
+  double score = 0;  // the peak in standard deviations of its correlation map
 };
 
 // ref: preprocessed reference overview, refScale reference pixels per overview pixel.
 // sen: preprocessed sensed overview at about the same ground resolution, senScale sensed
-// pixels per overview pixel. Throws mmreg::Error when no credible alignment exists.
-CoarseAlignment coarseAlign(const Image& ref, double refScale, const Image& sen, double senScale,
-                            const CoarseOptions& options, const ProgressSpan& progress);
+// pixels per overview pixel. Returns up to options.maxHypotheses alignments whose rotation or
+// scale differ, strongest first (by score: the raw correlation favours small templates), each
+// refined locally. Throws mmreg::Error when
+// no credible alignment exists.
+std::vector<CoarseAlignment> coarseAlign(const Image& ref, double refScale, const Image& sen, double senScale,
+                                         const CoarseOptions& options, const ProgressSpan& progress);
 
 }  // namespace mmreg

@@ -13,7 +13,8 @@
 #include "mmreg/error.h"
 #include "mmreg/features.h"
 #include "mmreg/outputs.h"
-#include "pipeline/match_rasters.h"
+#include "pipeline/match_context.h"
+#include "pipeline/register_rasters.h"
 
 namespace mmreg {
 namespace {
@@ -61,6 +62,10 @@ double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::
 
 const char* versionString() { return "0.1.0"; }
 
+Refused::Refused(std::shared_ptr<const CoregisterResult> r)
+    : Error("the registration is not verified, so no result was written: " + r->verdict.summary()), result(std::move(r)) {}
+VerdictLevel Refused::level() const { return result->verdict.level; }
+
 void validateOptions(const CoregisterOptions& o) {
   GDALAllRegister();
   const auto& m = o.match;
@@ -69,12 +74,16 @@ void validateOptions(const CoregisterOptions& o) {
   if (m.searchMargin < 4 || m.searchMargin > m.tileSize)
     throw Error("search margin " + std::to_string(m.searchMargin) + " is out of range; use 4 up to the tile size");
   if (m.maxTiles < 1) throw Error("the tile cap (-max_tiles) must be at least 1");
+  if (!(m.maxOffset >= 0)) throw Error("-max_offset must be a distance of 0 or more in the reference CRS units (0: 256 reference pixels)");
   if (m.threads < 0) throw Error("the thread count must be 0 (all cores) or more");
   // Throw for unknown names, missing weights, and a detector the matcher cannot use.
   makeTileMatcher(m.matcher, m.learned, m.detector != "corner" ? makeDetector(m.detector, m.learned) : nullptr);
   if (!(o.fit.checkShare >= 0 && o.fit.checkShare < 0.9))
     throw Error("the check-point share must be in [0, 0.9); 0.2 holds out a fifth of the inliers");
   if (!(o.fit.inlierThreshold > 0)) throw Error("the inlier threshold must be a positive number of pixels");
+  if (!(o.verify.maxScaleChange > 0)) throw Error("-max_scale_change must be a positive fraction (0.15: 15 %)");
+  if (!(o.verify.maxRotationDeg > 0 && o.verify.maxRotationDeg <= 180)) throw Error("-max_rotation must be in (0, 180] degrees");
+  if (!(o.verify.maxAnisotropy >= 1)) throw Error("-max_anisotropy must be at least 1 (1: no shear or unequal stretch allowed)");
   if (!o.out.output.empty()) {
     GDALDriver* drv = GetGDALDriverManager()->GetDriverByName(o.out.format.c_str());
     if (!drv || (!drv->GetMetadataItem(GDAL_DCAP_CREATE) && !drv->GetMetadataItem(GDAL_DCAP_CREATECOPY)) ||
@@ -118,6 +127,20 @@ void writeOutputs(const GeoRaster& ref, const GeoRaster& sen, const CoregisterOp
   progress.update(1.0, "done");
 }
 
+// A verified result goes on to be written; a doubtful one only when asked. A refused result
+// writes the report alone (it records why), then throws Refused.
+void acceptOrRefuse(const CoregisterOptions& o, CoregisterResult& r) {
+  const bool keep = r.verdict.level == VerdictLevel::Verified ||
+                    (r.verdict.level == VerdictLevel::Doubtful && o.verify.keepDoubtful);
+  if (keep) return;
+  if (!o.out.reportPath.empty()) {
+    OutputTransaction tx;
+    writeReportJson(o, r, tx.stage(o.out.reportPath));
+    tx.commit(o.out.overwrite);
+  }
+  throw Refused(std::make_shared<CoregisterResult>(std::move(r)));
+}
+
 }  // namespace
 
 CoregisterResult coregister(const CoregisterOptions& o, const ProgressFn& progressFn) {
@@ -128,16 +151,12 @@ CoregisterResult coregister(const CoregisterOptions& o, const ProgressFn& progre
   CoregisterResult r;
   r.referencePixelSize = ref.pixelSize();
   const double matchShare = o.out.output.empty() ? 0.95 : 0.7;
-  r.match = matchOpenRasters(ref, sen, o.match, o.fit, progress.sub(0, matchShare));
+  Registration reg = registerRasters(ref, sen, o.match, o.fit, o.verify, progress.sub(0, matchShare));
+  r.match = std::move(reg.match);
+  r.fit = std::move(reg.fit);
+  r.verdict = std::move(reg.verdict);
   r.stages = r.match.stages;
-
-  const auto t0 = Clock::now();
-  r.fit = fitGlobalModel(r.match.tiePoints, o.fit);
-  for (size_t i = 0; i < r.match.tiePoints.size(); ++i)
-    if (r.fit.inlier[i])
-      for (auto& t : r.match.tiles)
-        if (t.pass == r.match.finalPass && t.index == r.match.tiePoints[i].tile) ++t.inliers;
-  r.stages.push_back({"global fit", since(t0)});
+  acceptOrRefuse(o, r);
   writeOutputs(ref, sen, o, r, progress.sub(matchShare, 1.0));
   return r;
 }
@@ -156,7 +175,11 @@ CoregisterResult applyTiePoints(const CoregisterOptions& o, const std::vector<Ti
   r.fit = fitGlobalModel(points, o.fit);
   r.stages.push_back({"global fit", since(t0)});
   progress.update(0.05, "model fitted");
-  writeOutputs(ref, sen, o, r, progress.sub(0.05, 1.0));
+  const auto t1 = Clock::now();
+  r.verdict = verifyGivenTiePoints(ref, sen, o.match, o.fit, o.verify, points, r.fit, progress.sub(0.05, 0.15));
+  r.stages.push_back({"verdict", since(t1)});
+  acceptOrRefuse(o, r);
+  writeOutputs(ref, sen, o, r, progress.sub(0.15, 1.0));
   return r;
 }
 

@@ -1,14 +1,13 @@
 #pragma once
 #include "mmreg/coregister.h"
-#include "mmreg/raster.h"
+#include "pipeline/match_context.h"
 
 namespace mmreg {
 
-// Tie points between two open rasters: three matching passes (docs/ALGORITHM.md).
-MatchResult matchOpenRasters(const GeoRaster& reference, const GeoRaster& sensed, const MatchOptions& options,
-                             const FitOptions& fit, const ProgressSpan& progress);
-
-// Throws mmreg::Error with advice when the reference cannot serve as one.
-void checkReference(const GeoRaster& reference);
+// Tie points from a starting estimate of the mapping: a wide first pass, then refinement
+// passes through each pass's fit (docs/ALGORITHM.md). Throws mmreg::Error when a pass finds
+// too few matches for its fit.
+MatchResult matchFrom(const MatchContext& context, const PixelMapping& start, const FitOptions& fit,
+                      const ProgressSpan& progress);
 
 }  // namespace mmreg

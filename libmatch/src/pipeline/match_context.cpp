@@ -1,0 +1,78 @@
+#include "pipeline/match_context.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "mmreg/error.h"
+#include "mmreg/features.h"
+
+namespace mmreg {
+namespace {
+
+Modality resolveModality(const GeoRaster& r, const BandChoice& b, Modality requested) {
+  if (requested != Modality::Auto) return requested;
+  if (r.isComplex(b.bands[0])) return Modality::Sar;
+  if (b.bands.size() > 1) return Modality::Optical;
+  const PixelWindow all{0, 0, r.width(), r.height()};
+  int h = 0;
+  const int w = overviewSide(all, 512, &h);
+  return guessModality(r.readWindow(b.bands[0], all, w, h));
+}
+
+}  // namespace
+
+MatchContext makeMatchContext(const GeoRaster& ref, const GeoRaster& sen, const MatchOptions& opt) {
+  MatchContext c{ref, sen, opt, {}, {}, nullptr, nullptr};
+  if (opt.detector != "corner") c.centres = makeDetector(opt.detector, opt.learned);
+  if (opt.matcher != "area") c.keypointMatcher = makeTileMatcher(opt.matcher, opt.learned, c.centres);
+  c.refBands.bands = resolveBands(ref, opt.referenceBands, "reference band (-refb)");
+  c.senBands.bands = resolveBands(sen, opt.sensedBands, "sensed band (-b)");
+  c.refBands.modality = resolveModality(ref, c.refBands, opt.referenceModality);
+  c.senBands.modality = resolveModality(sen, c.senBands, opt.sensedModality);
+  return c;
+}
+
+PixelWindow overlapWindow(const MatchContext& c, const PixelMapping& m) {
+  std::vector<Point2> border;
+  const int n = 64;
+  for (int i = 0; i <= n; ++i) {
+    const double fx = c.sen.width() * static_cast<double>(i) / n, fy = c.sen.height() * static_cast<double>(i) / n;
+    border.push_back({fx, 0});
+    border.push_back({fx, static_cast<double>(c.sen.height())});
+    border.push_back({0, fy});
+    border.push_back({static_cast<double>(c.sen.width()), fy});
+  }
+  m.sensedToRef(border);
+  double x0 = 1e300, y0 = 1e300, x1 = -1e300, y1 = -1e300;
+  for (auto& p : border)
+    if (std::isfinite(p.x) && std::isfinite(p.y))
+      x0 = std::min(x0, p.x), y0 = std::min(y0, p.y), x1 = std::max(x1, p.x), y1 = std::max(y1, p.y);
+  x0 = std::max(0.0, x0), y0 = std::max(0.0, y0);
+  x1 = std::min<double>(c.ref.width(), x1), y1 = std::min<double>(c.ref.height(), y1);
+  if (!(x1 - x0 >= 16 && y1 - y0 >= 16))
+    throw Error("the footprints of '" + c.ref.path() + "' and '" + c.sen.path() +
+                "' do not overlap under the sensed image's georeferencing; check both CRSs and extents with gdalinfo, "
+                "or use -coarse always if the georeferencing is far off");
+  return {static_cast<int>(std::floor(x0)), static_cast<int>(std::floor(y0)), static_cast<int>(std::ceil(x1 - x0)),
+          static_cast<int>(std::ceil(y1 - y0))};
+}
+
+double processingScale(const PixelMapping& m, const PixelWindow& overlap) {
+  const Point2 centre{overlap.x + overlap.width / 2.0, overlap.y + overlap.height / 2.0};
+  return std::max(1.0, std::floor(1.0 / sensedPixelsPerRefPixel(m, centre) + 1e-6));
+}
+
+int overviewSide(const PixelWindow& w, int longest, int* h) {
+  const double s = std::min(1.0, static_cast<double>(longest) / std::max(w.width, w.height));
+  *h = std::max(1, static_cast<int>(w.height * s));
+  return std::max(1, static_cast<int>(w.width * s));
+}
+
+void checkReference(const GeoRaster& ref) {
+  if (!ref.hasGeoTransform())
+    throw Error("the reference '" + ref.path() +
+                "' has no geotransform; mmreg aligns onto a georeferenced reference: georeference it first "
+                "(gdal_translate -a_ullr/-a_srs, or gdalwarp if it has GCPs)");
+}
+
+}  // namespace mmreg

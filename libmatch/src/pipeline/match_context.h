@@ -1,0 +1,39 @@
+#pragma once
+// What every matching pass of one job shares: the rasters, the resolved bands and modalities,
+// and the matchers; and the geometry helpers that depend only on the current estimate.
+#include <memory>
+
+#include "mmreg/coregister.h"
+#include "mmreg/raster.h"
+#include "pipeline/pixel_mapping.h"
+#include "pipeline/tile_reader.h"
+
+namespace mmreg {
+
+struct MatchContext {
+  const GeoRaster& ref;
+  const GeoRaster& sen;
+  const MatchOptions& opt;
+  BandChoice refBands, senBands;
+  std::shared_ptr<const Detector> centres;             // the area matcher's template centres (null: corners), or sift/orb's keypoints
+  std::shared_ptr<const TileMatcher> keypointMatcher;  // every pass's matcher, unless it is the area matcher
+};
+
+// Resolves bands, modalities (guessing SAR from speckle when asked) and matchers.
+MatchContext makeMatchContext(const GeoRaster& reference, const GeoRaster& sensed, const MatchOptions& options);
+
+// Overlap of the sensed footprint with the reference under `m`, in reference pixels. Throws
+// mmreg::Error when they do not overlap.
+PixelWindow overlapWindow(const MatchContext& c, const PixelMapping& m);
+
+// Reference pixels per processing pixel: the sensed ground resolution, rounded down to a whole
+// number so that every tile window is a whole number of reference pixels.
+double processingScale(const PixelMapping& m, const PixelWindow& overlap);
+
+// Longest side `longest` (at most the window's own): the width, and the height in *h.
+int overviewSide(const PixelWindow& w, int longest, int* h);
+
+// Throws mmreg::Error with advice when the reference cannot serve as one.
+void checkReference(const GeoRaster& reference);
+
+}  // namespace mmreg

@@ -1,0 +1,208 @@
+#include "pipeline/register_rasters.h"
+
+#include <cpl_error.h>
+
+#include <chrono>
+#include <cmath>
+#include <optional>
+
+#include "mmreg/error.h"
+#include "pipeline/coarse_alignment.h"
+#include "pipeline/match_context.h"
+#include "pipeline/match_rasters.h"
+#include "verify/verify_model.h"
+
+namespace mmreg {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+constexpr int kCoarseSize = 256;  // longest side of the coarse-pass overviews
+
+struct Start {
+  std::unique_ptr<PixelMapping> mapping;
+  LinearPrior prior;
+  std::string name;
+};
+
+// The linear part of sensed -> reference pixels that `m` predicts around reference point p.
+LinearPrior priorOf(const PixelMapping& m, Point2 p, const std::string& source) {
+  std::vector<Point2> q{p, {p.x + 1, p.y}, {p.x, p.y + 1}};
+  m.refToSensed(q);
+  const double a = q[1].x - q[0].x, b = q[2].x - q[0].x, c = q[1].y - q[0].y, d = q[2].y - q[0].y;
+  const double det = a * d - b * c;
+  LinearPrior out;
+  out.source = source;
+  if (std::isfinite(det) && std::abs(det) > 1e-12) out.a = d / det, out.b = -b / det, out.c = -c / det, out.d = a / det;
+  return out;
+}
+
+// The coarse pass's hypotheses as starts. nominal: sensed pixels per reference pixel that the
+// pixel sizes give (0 when the files carry none: then scales from 0.5 to 2 are searched).
+std::vector<Start> coarseStarts(const MatchContext& c, double nominal, const ProgressSpan& progress) {
+  const PixelWindow rw{0, 0, c.ref.width(), c.ref.height()};
+  int rh = 0;
+  const int rwid = overviewSide(rw, kCoarseSize, &rh);
+  const double refScale = static_cast<double>(c.ref.width()) / rwid;
+  const Image refOv = readProcessed(c.ref, c.refBands, rw, rwid, rh);
+  // Sensed overview at the same nominal ground resolution as the reference overview.
+  const double senScale = refScale * (nominal > 0 ? nominal : 1.0);
+  const int sw = std::max(1, static_cast<int>(std::lround(c.sen.width() / senScale)));
+  const int sh = std::max(1, static_cast<int>(std::lround(c.sen.height() / senScale)));
+  const PixelWindow sWin{0, 0, static_cast<int>(std::lround(sw * senScale)), static_cast<int>(std::lround(sh * senScale))};
+  const Image senOv = readProcessed(c.sen, c.senBands, sWin, sw, sh);
+  CoarseOptions co;
+  if (nominal > 0) co.minScale = 0.8, co.maxScale = 1.25;  // the pixel sizes are known: a narrow search
+  const auto found = coarseAlign(refOv, refScale, senOv, senScale, co, progress);
+  std::vector<Start> out;
+  for (size_t k = 0; k < found.size(); ++k) {
+    const auto& a = found[k];
+    const auto m = a.forward->affineMatrix();
+    CPLDebug("MMREG", "coarse hypothesis %zu: rotation %.1f deg, scale %.3f, correlation %.3f, sensed (0,0) -> (%.1f, %.1f)", k + 1,
+             a.rotationDeg, a.scale, a.ncc, m[2], m[5]);
+    LinearPrior prior;
+    prior.source = "coarse alignment";
+    prior.a = m[0], prior.b = m[1], prior.c = m[3], prior.d = m[4];
+    out.push_back({modelMapping(*a.forward, *a.inverse), prior,
+                   "coarse hypothesis " + std::to_string(k + 1) + " of " + std::to_string(found.size())});
+  }
+  return out;
+}
+
+// Doubtful beats failed; then the stronger independent confirmation.
+bool better(const Registration& a, const Registration& b) {
+  if (a.verdict.level != b.verdict.level) return a.verdict.level < b.verdict.level;
+  return a.verdict.confirmation.pValue < b.verdict.confirmation.pValue;
+}
+
+}  // namespace
+
+Registration registerRasters(const GeoRaster& ref, const GeoRaster& sen, const MatchOptions& opt, const FitOptions& fitOpt,
+                             const VerifyOptions& verifyOpt, const ProgressSpan& progress) {
+  checkReference(ref);
+  const MatchContext c = makeMatchContext(ref, sen, opt);
+  const bool senGeoref = sen.georefKind() != GeorefKind::None;
+  const bool refCrs = !ref.crsWkt().empty(), senCrs = !sen.crsWkt().empty() || !opt.sensedSrs.empty();
+  std::vector<Start> starts;
+  if (senGeoref && opt.coarse != CoarseMode::Always) {
+    if (refCrs && !senCrs)
+      throw Error("the reference has a CRS but the sensed raster '" + sen.path() +
+                  "' has none; say which CRS its coordinates are in with -s_srs (e.g. -s_srs EPSG:32633), "
+                  "or ignore its georeferencing with -coarse always");
+    if (!refCrs && senCrs)
+      throw Error("the sensed raster has a CRS but the reference '" + ref.path() +
+                  "' has none; assign the reference's CRS first (gdal_edit.py -a_srs EPSG:n)");
+    auto m = georefMapping(ref, sen, opt.sensedSrs);
+    LinearPrior prior = priorOf(*m, {ref.width() / 2.0, ref.height() / 2.0}, "georeferencing");
+    starts.push_back({std::move(m), prior, "georeferencing"});
+  } else if (!senGeoref && opt.coarse == CoarseMode::Never) {
+    throw Error("the sensed raster '" + sen.path() +
+                "' has no georeferencing and -coarse never was given; allow the coarse pass (-coarse auto)");
+  }
+  // The pixel sizes, when the sensed raster carries them, bound the coarse pass's scale.
+  double nominal = 0;
+  if (senGeoref) {
+    try {
+      nominal = sensedPixelsPerRefPixel(*georefMapping(ref, sen, opt.sensedSrs), {ref.width() / 2.0, ref.height() / 2.0});
+    } catch (const Error&) {
+      nominal = 0;
+    }
+  }
+
+  std::vector<StageTime> searchStages;
+  std::optional<Registration> best;
+  std::vector<std::string> failures;
+  bool coarseTried = false;
+  double done = 0;  // share of the progress used so far
+  for (size_t k = 0;; ++k) {
+    if (k == starts.size()) {
+      const bool wanted = starts.empty() || opt.coarse == CoarseMode::Auto;
+      if (coarseTried || !wanted || opt.coarse == CoarseMode::Never) break;
+      coarseTried = true;
+      const auto t0 = Clock::now();
+      try {
+        auto more = coarseStarts(c, nominal, progress.sub(done, done + 0.15));
+        for (auto& s : more) starts.push_back(std::move(s));
+      } catch (const Error& e) {
+        if (dynamic_cast<const Cancelled*>(&e)) throw;
+        failures.push_back(std::string("coarse alignment: ") + e.what());
+      }
+      searchStages.push_back({"coarse", since(t0)});
+      done += 0.15;
+      if (k == starts.size()) break;
+    }
+    const double span = (1 - done) / 2;  // each later start gets half of what is left
+    const ProgressSpan p = progress.sub(done, done + span);
+    done += span;
+    Registration r;
+    try {
+      r.match = matchFrom(c, *starts[k].mapping, fitOpt, p.sub(0, 0.85));
+      const auto t0 = Clock::now();
+      FitOptions finalFit = fitOpt;
+      finalFit.checkBlockPx = r.match.templateSizePx;  // check points lie apart from the fitted ones
+      finalFit.extent = r.match.overlap;
+      r.fit = fitGlobalModel(r.match.tiePoints, finalFit);
+      r.match.stages.push_back({"global fit", since(t0)});
+      const auto t1 = Clock::now();
+      const TileReader reader(ref, c.refBands, sen, c.senBands, r.match.processingScale);
+      r.verdict = verifyModel(r.match.tiePoints, r.fit,
+                              {reader, r.match.processingScale, r.match.overlap, starts[k].prior, fitOpt.inlierThreshold},
+                              verifyOpt, p.sub(0.85, 1));
+      r.match.stages.push_back({"verdict", since(t1)});
+    } catch (const Cancelled&) {
+      throw;
+    } catch (const Error& e) {
+      failures.push_back(starts[k].name + ": " + e.what());
+      continue;
+    }
+    r.match.hypothesis = r.verdict.hypothesis = starts[k].name;
+    r.match.coarseUsed = starts[k].name != "georeferencing";
+    if (r.verdict.level != VerdictLevel::Verified) failures.push_back(starts[k].name + ": " + r.verdict.summary());
+    const bool verified = r.verdict.level == VerdictLevel::Verified;
+    if (!best || better(r, *best)) best = std::move(r);
+    if (verified) break;
+  }
+  if (!best) {
+    std::string msg = failures.empty() ? "nothing to start the search from" : failures[0];
+    if (failures.size() > 1) msg += ". Also tried (" + std::to_string(failures.size() - 1) + "):";
+    for (size_t i = 1; i < failures.size(); ++i) msg += (i > 1 ? "; " : " ") + failures[i];
+    throw Error(msg);
+  }
+  best->match.stages.insert(best->match.stages.begin(), searchStages.begin(), searchStages.end());
+  for (size_t i = 0; i < best->match.tiePoints.size(); ++i)
+    if (best->fit.inlier[i])
+      for (auto& t : best->match.tiles)
+        if (t.pass == best->match.finalPass && t.index == best->match.tiePoints[i].tile) ++t.inliers;
+  if (best->verdict.level != VerdictLevel::Verified)
+    for (const auto& f : failures)  // the analyst sees every start that was tried
+      if (f.rfind(best->verdict.hypothesis + ":", 0) != 0) best->verdict.otherStarts.push_back(f);
+  return std::move(*best);
+}
+
+Verdict verifyGivenTiePoints(const GeoRaster& ref, const GeoRaster& sen, const MatchOptions& opt, const FitOptions& fitOpt,
+                             const VerifyOptions& verifyOpt, const std::vector<TiePoint>& points, const FitResult& fit,
+                             const ProgressSpan& progress) {
+  const MatchContext c = makeMatchContext(ref, sen, opt);
+  const auto model = modelMapping(*fit.forward, *fit.inverse);
+  const PixelWindow overlap = overlapWindow(c, *model);
+  const double scale = processingScale(*model, overlap);
+  const Point2 centre{overlap.x + overlap.width / 2.0, overlap.y + overlap.height / 2.0};
+  LinearPrior prior;
+  try {
+    if (sen.georefKind() == GeorefKind::None) throw Error("no georeferencing");
+    prior = priorOf(*georefMapping(ref, sen, opt.sensedSrs), centre, "georeferencing");
+  } catch (const Error&) {
+    const LinearPrior own = priorOf(*model, centre, "");
+    // The closest similarity: rotation and scale are the model's own, anisotropy is judged.
+    prior.source = "tie points' own similarity";
+    prior.a = prior.d = 0.5 * (own.a + own.d);
+    prior.c = 0.5 * (own.c - own.b), prior.b = -prior.c;
+  }
+  const TileReader reader(ref, c.refBands, sen, c.senBands, scale);
+  Verdict v = verifyModel(points, fit, {reader, scale, overlap, prior, fitOpt.inlierThreshold}, verifyOpt, progress);
+  v.hypothesis = "given tie points";
+  return v;
+}
+
+}  // namespace mmreg

@@ -1,0 +1,152 @@
+#include "verify/confirmation.h"
+
+#include <algorithm>
+#include <cmath>
+#include <opencv2/imgproc.hpp>
+
+#include "cv_image.h"
+#include "features/fft_ncc.h"
+#include "features/structural_features.h"
+
+namespace mmreg {
+namespace {
+
+struct WindowResult {
+  cv::Point2d centre;  // processing pixels
+  cv::Mat ncc;         // (2M+1)^2, offset (dx, dy) at (M + dx, M + dy)
+  bool confirmed = false;
+};
+
+// Bilinear sample of a correlation map at offset d from its centre; -1 outside.
+double sampleAt(const cv::Mat& ncc, int m, cv::Point2d d) {
+  const double x = m + d.x, y = m + d.y;
+  const int x0 = static_cast<int>(std::floor(x)), y0 = static_cast<int>(std::floor(y));
+  if (x0 < 0 || y0 < 0 || x0 + 1 >= ncc.cols || y0 + 1 >= ncc.rows) return -1;
+  const double fx = x - x0, fy = y - y0;
+  return (1 - fy) * ((1 - fx) * ncc.at<double>(y0, x0) + fx * ncc.at<double>(y0, x0 + 1)) +
+         fy * ((1 - fx) * ncc.at<double>(y0 + 1, x0) + fx * ncc.at<double>(y0 + 1, x0 + 1));
+}
+
+// Sub-pixel peak of a correlation map, as an offset from its centre.
+cv::Point2d peakOffset(const cv::Mat& ncc, int m, double* value) {
+  cv::Point p;
+  cv::minMaxLoc(ncc, nullptr, value, nullptr, &p);
+  double dx = 0, dy = 0;
+  if (p.x > 0 && p.x + 1 < ncc.cols) dx = parabolaPeak(ncc.at<double>(p.y, p.x - 1), *value, ncc.at<double>(p.y, p.x + 1));
+  if (p.y > 0 && p.y + 1 < ncc.rows) dy = parabolaPeak(ncc.at<double>(p.y - 1, p.x), *value, ncc.at<double>(p.y + 1, p.x));
+  const bool border = p.x == 0 || p.y == 0 || p.x + 1 == ncc.cols || p.y + 1 == ncc.rows;
+  return border ? cv::Point2d(INFINITY, INFINITY) : cv::Point2d(p.x - m + dx, p.y - m + dy);
+}
+
+}  // namespace
+
+double binomialTail(int k, int n, double p) {
+  if (k <= 0) return 1;
+  if (k > n) return 0;
+  double tail = 0;
+  for (int i = k; i <= n; ++i)
+    tail += std::exp(std::lgamma(n + 1.0) - std::lgamma(i + 1.0) - std::lgamma(n - i + 1.0) + i * std::log(p) +
+                     (n - i) * std::log1p(-p));
+  return std::min(1.0, tail);
+}
+
+ConfirmationCheck confirmModel(const TileReader& reader, const PixelMapping& model, const PixelWindow& o,
+                               const ConfirmationOptions& opt, const ProgressSpan& progress) {
+  const int m = opt.margin;
+  const int w = opt.window > 0 ? opt.window : std::clamp(std::min(o.width, o.height) / 4 / 2 * 2, 48, 96);
+  ConfirmationCheck out;
+  out.windowSize = w, out.margin = m, out.tolerancePx = opt.tolerance;
+  // A wrong model puts the peak anywhere inside the search border; rounding widens the target.
+  out.chance = std::min(1.0, M_PI * std::pow(opt.tolerance + 0.5, 2) / std::pow(2.0 * m - 1, 2));
+  const int nx = std::clamp(o.width / w, 1, opt.perSide), ny = std::clamp(o.height / w, 1, opt.perSide);
+  const double cw = static_cast<double>(o.width) / nx, ch = static_cast<double>(o.height) / ny;
+  // Each template stays inside its own cell, so no two windows share pixels.
+  const int slackX = std::clamp(static_cast<int>(cw - w) / 2, 0, w / 2), slackY = std::clamp(static_cast<int>(ch - w) / 2, 0, w / 2);
+
+  std::vector<WindowResult> windows;
+  bool cellConfirmed[9] = {};
+  for (int j = 0; j < ny; ++j)
+    for (int i = 0; i < nx; ++i) {
+      progress.update(static_cast<double>(j * nx + i) / (nx * ny), "verifying the model");
+      const int cx = static_cast<int>(o.x + (i + 0.5) * cw), cy = static_cast<int>(o.y + (j + 0.5) * ch);
+      // The strongest corner near the cell centre places the window, so it holds structure.
+      const PixelWindow region{cx - slackX - w / 2, cy - slackY - w / 2, w + 2 * slackX, w + 2 * slackY};
+      const Image ref = reader.reference(region);
+      cv::Mat response;
+      cv::cornerMinEigenVal(asMat(ref), response, 7, 3);
+      response.setTo(-1, validMask(ref) == 0);
+      cv::Point best(w / 2 + slackX, w / 2 + slackY);
+      double bestValue = -INFINITY;
+      for (int y = w / 2; y <= w / 2 + 2 * slackY; ++y)
+        for (int x = w / 2; x <= w / 2 + 2 * slackX; ++x)
+          if (response.at<float>(y, x) > bestValue) bestValue = response.at<float>(y, x), best = {x, y};
+      const cv::Rect tbox(best.x - w / 2, best.y - w / 2, w, w);
+      if (cv::countNonZero(validMask(ref)(tbox)) < 0.9 * w * w) continue;
+      const PixelWindow twin{region.x + tbox.x, region.y + tbox.y, w, w};
+      const Image sen = reader.sensedInReferenceFrame(twin, m, model);
+      if (sen.validFraction() < 0.5) continue;
+      const auto fr = structuralFeatures(ref), fs = structuralFeatures(sen);
+      std::vector<cv::Mat> tk;
+      for (const auto& f : fr) tk.push_back(f(tbox));
+      WindowResult r;
+      r.ncc = multiChannelNcc(tk, fs);
+      double peak = 0;
+      const cv::Point2d off = peakOffset(r.ncc, m, &peak);
+      if (peak == 0) continue;  // flat template or search window: no evidence either way
+      r.centre = {twin.x + w / 2.0, twin.y + w / 2.0};
+      r.confirmed = peak > 0 && std::hypot(off.x, off.y) <= opt.tolerance;
+      if (r.confirmed) {
+        const int gx = std::clamp(static_cast<int>(3 * (r.centre.x - o.x) / o.width), 0, 2);
+        const int gy = std::clamp(static_cast<int>(3 * (r.centre.y - o.y) / o.height), 0, 2);
+        cellConfirmed[gy * 3 + gx] = true;
+        ++out.confirmed;
+      }
+      windows.push_back(r);
+    }
+  progress.update(1.0, "verifying the model");
+  out.windows = static_cast<int>(windows.size());
+  out.cellsConfirmed = static_cast<int>(std::count(std::begin(cellConfirmed), std::end(cellConfirmed), true));
+  out.pValue = binomialTail(out.confirmed, out.windows, out.chance);
+  if (windows.empty()) return out;
+
+  // The mean correlation surface: where all windows together put the model.
+  cv::Mat mean = cv::Mat::zeros(2 * m + 1, 2 * m + 1, CV_64F);
+  for (const auto& r : windows) mean += r.ncc / static_cast<double>(windows.size());
+  const cv::Point2d aggregate = peakOffset(mean, m, &out.aggregatePeak);
+  out.aggregateOffset = {aggregate.x, aggregate.y};
+  double sum = 0, sum2 = 0;
+  int n = 0;
+  for (int y = 0; y < mean.rows; ++y)
+    for (int x = 0; x < mean.cols; ++x)
+      if (std::hypot(x - m, y - m) >= 3) sum += mean.at<double>(y, x), sum2 += std::pow(mean.at<double>(y, x), 2), ++n;
+  const double mu = sum / n, sd = std::sqrt(std::max(1e-12, sum2 / n - mu * mu));
+  out.aggregateZ = (mean.at<double>(m, m) - mu) / sd;
+
+  // Slightly perturbed models: shifts of 2 px, and linear changes (rotation, scale, the two
+  // shears) that move the farthest window by 2 px about the windows' centre.
+  cv::Point2d c(0, 0);
+  for (const auto& r : windows) c += r.centre / static_cast<double>(windows.size());
+  double reach = 0;
+  for (const auto& r : windows) reach = std::max(reach, cv::norm(r.centre - c));
+  auto score = [&](double a, double b, double cc, double d, cv::Point2d t) {
+    double s = 0;
+    for (const auto& r : windows) {
+      const cv::Point2d q = r.centre - c;
+      s += sampleAt(r.ncc, m, {a * q.x + b * q.y + t.x, cc * q.x + d * q.y + t.y});
+    }
+    return s / windows.size();
+  };
+  const double atModel = score(0, 0, 0, 0, {0, 0});
+  double bestPerturbed = -INFINITY;
+  for (double sgn : {-1.0, 1.0}) {
+    bestPerturbed = std::max({bestPerturbed, score(0, 0, 0, 0, {2 * sgn, 0}), score(0, 0, 0, 0, {0, 2 * sgn})});
+    if (reach < 16) continue;  // windows too close together to tell a rotation from a shift
+    const double e = sgn * 2 / reach;
+    bestPerturbed = std::max({bestPerturbed, score(0, -e, e, 0, {0, 0}), score(e, 0, 0, e, {0, 0}),
+                              score(e, 0, 0, -e, {0, 0}), score(0, e, e, 0, {0, 0})});
+  }
+  out.perturbationMargin = atModel - bestPerturbed;
+  return out;
+}
+
+}  // namespace mmreg

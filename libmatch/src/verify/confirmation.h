@@ -1,0 +1,26 @@
+#pragma once
+// Independent confirmation of a fitted model: windows on a fresh grid, not the matcher's
+// templates, correlated with the sensed image resampled through the model. Under a right
+// model their correlation peaks sit at zero offset far more often than chance allows, and the
+// mean correlation is higher at the model than under slightly perturbed models.
+#include "mmreg/progress.h"
+#include "mmreg/verdict.h"
+#include "pipeline/tile_reader.h"
+
+namespace mmreg {
+
+struct ConfirmationOptions {
+  int window = 0;          // processing pixels; 0: a quarter of the overlap's shorter side, 48 to 96
+  int margin = 8;          // search radius around the model, processing pixels
+  int perSide = 8;         // at most perSide x perSide windows, one per cell of a grid over the overlap
+  double tolerance = 1.5;  // a peak this close to zero offset (processing pixels) confirms the model
+};
+
+// overlap: in processing pixels of `reader`; model: the fitted mapping between the full grids.
+ConfirmationCheck confirmModel(const TileReader& reader, const PixelMapping& model, const PixelWindow& overlap,
+                               const ConfirmationOptions& options, const ProgressSpan& progress);
+
+// P(X >= k) for X ~ Binomial(n, p).
+double binomialTail(int k, int n, double p);
+
+}  // namespace mmreg

@@ -1,0 +1,25 @@
+#pragma once
+// Is the model's geometry plausible? Its local linear part, anywhere over the overlap, against
+// the one the georeferencing or the coarse estimate predicted: scale, rotation, anisotropy.
+#include <string>
+
+#include "mmreg/model.h"
+#include "mmreg/verdict.h"
+
+namespace mmreg {
+
+// What the start of the search predicted for the linear part of sensed pixel -> reference
+// pixel: [a b; c d] (x' = a x + b y, y' = c x + d y).
+struct LinearPrior {
+  std::string source;  // georeferencing | coarse alignment
+  double a = 1, b = 0, c = 0, d = 1;
+};
+
+// forward: sensed -> reference pixels, inverse: reference -> sensed; overlap in reference pixels.
+GeometryCheck checkGeometry(const Transform2D& forward, const Transform2D& inverse, const LinearPrior& prior,
+                            const PixelWindow& overlap);
+
+// True when every measure is within the options' bounds.
+bool geometryPlausible(const GeometryCheck& g, const VerifyOptions& options);
+
+}  // namespace mmreg

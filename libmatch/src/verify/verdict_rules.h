@@ -1,0 +1,19 @@
+#pragma once
+// The verdict's rules: from the checks' numbers to verified, doubtful or failed, with reasons.
+#include "mmreg/model.h"
+#include "mmreg/verdict.h"
+
+namespace mmreg {
+
+struct VerdictThresholds {
+  double verifyPValue = 1e-4;     // confirmations this unlikely under chance verify the model
+  double failPValue = 5e-2;       // ... and these likely are no evidence at all
+  double minPerturbationMargin = -0.1;  // relative to the mean correlation at the model
+  double failOffset = 3;          // processing px: the windows clearly put the alignment elsewhere
+  double maxExtrapolationPx = 3;  // reference px of predicted error away from the inliers (the fit threshold)
+};
+
+Verdict judge(const SupportCheck& support, const GeometryCheck& geometry, const ConfirmationCheck& confirmation,
+              ModelType model, const VerdictThresholds& thresholds, const VerifyOptions& options);
+
+}  // namespace mmreg
