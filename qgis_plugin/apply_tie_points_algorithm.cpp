@@ -68,5 +68,6 @@ QVariantMap ApplyTiePointsAlgorithm::processAlgorithm(const QVariantMap& paramet
   QVariantMap out;
   out.insert(QStringLiteral("OUTPUT"), output);
   out.insert(QStringLiteral("TIE_POINTS"), writeTiePointSink(parameters, context, result));
+  addResultOutputs(out, result);
   return out;
 }

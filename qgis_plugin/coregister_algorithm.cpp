@@ -1,6 +1,5 @@
 #include <qgsprocessingparameters.h>
 
-
 #include "mmreg_algorithms.h"
 
 QString CoregisterAlgorithm::shortHelpString() const {
@@ -46,6 +45,6 @@ QVariantMap CoregisterAlgorithm::processAlgorithm(const QVariantMap& parameters,
   out.insert(QStringLiteral("OUTPUT"), output);
   out.insert(QStringLiteral("TIE_POINTS"), writeTiePointSink(parameters, context, result));
   if (!report.isEmpty()) out.insert(QStringLiteral("REPORT"), report);
-  out.insert(QStringLiteral("RMSE_CHECK_PX"), result.fit.rmseCheck);
+  addResultOutputs(out, result);
   return out;
 }

@@ -59,6 +59,11 @@ void MmregAlgorithm::addInputParameters(bool matching) {
   addParameter(tile);
   addParameter(new QgsProcessingParameterNumber(QStringLiteral("MARGIN"), QObject::tr("Search margin (processing pixels)"),
                                                 QgsProcessingParameterNumber::Integer, 64, false, 4, 8192));
+  auto* offset = new QgsProcessingParameterNumber(QStringLiteral("MAX_OFFSET"),
+                                                  QObject::tr("Largest georeferencing offset to search (reference CRS units; 0: 256 pixels)"),
+                                                  QgsProcessingParameterNumber::Double, 0.0, false, 0.0);
+  offset->setFlags(offset->flags() | QgsProcessingParameterDefinition::FlagAdvanced);
+  addParameter(offset);
   auto* maxTiles = new QgsProcessingParameterNumber(QStringLiteral("MAX_TILES"), QObject::tr("Most tiles matched"),
                                                     QgsProcessingParameterNumber::Integer, 36, false, 1, 10000);
   maxTiles->setFlags(maxTiles->flags() | QgsProcessingParameterDefinition::FlagAdvanced);
@@ -83,6 +88,21 @@ void MmregAlgorithm::addModelParameter() {
                                                  QgsProcessingParameterNumber::Double, 0.2, false, 0.0, 0.89);
   share->setFlags(share->flags() | QgsProcessingParameterDefinition::FlagAdvanced);
   addParameter(share);
+  const mmreg::VerifyOptions defaults;
+  auto advanced = [this](QgsProcessingParameterDefinition* d) {
+    d->setFlags(d->flags() | QgsProcessingParameterDefinition::FlagAdvanced);
+    addParameter(d);
+  };
+  advanced(new QgsProcessingParameterNumber(QStringLiteral("MAX_SCALE_CHANGE"), QObject::tr("Verdict: largest scale change (fraction)"),
+                                            QgsProcessingParameterNumber::Double, defaults.maxScaleChange, false, 0.001, 10));
+  advanced(new QgsProcessingParameterNumber(QStringLiteral("MAX_ROTATION"), QObject::tr("Verdict: largest rotation (degrees)"),
+                                            QgsProcessingParameterNumber::Double, defaults.maxRotationDeg, false, 0.001, 180));
+  advanced(new QgsProcessingParameterNumber(QStringLiteral("MAX_ANISOTROPY"), QObject::tr("Verdict: largest anisotropy (axis scale ratio)"),
+                                            QgsProcessingParameterNumber::Double, defaults.maxAnisotropy, false, 1, 100));
+  advanced(new QgsProcessingParameterBoolean(QStringLiteral("KEEP_DOUBTFUL"), QObject::tr("Write a result whose verdict is doubtful"),
+                                             defaults.keepDoubtful));
+  addOutput(new QgsProcessingOutputString(QStringLiteral("VERDICT"), QObject::tr("Verdict")));
+  addOutput(new QgsProcessingOutputNumber(QStringLiteral("RMSE_CHECK_PX"), QObject::tr("Check-point RMSE (reference pixels)")));
 }
 
 void MmregAlgorithm::resolveInputs(const QVariantMap& parameters, QgsProcessingContext& context) {
@@ -101,6 +121,10 @@ mmreg::CoregisterOptions MmregAlgorithm::optionsFrom(const QVariantMap& p, QgsPr
     mmreg::parseModelType(kModels.value(parameterAsEnum(p, QStringLiteral("MODEL"), context)).toStdString(), &o.fit.model);
     o.fit.inlierThreshold = parameterAsDouble(p, QStringLiteral("THRESHOLD"), context);
     o.fit.checkShare = parameterAsDouble(p, QStringLiteral("CHECK_SHARE"), context);
+    o.verify.maxScaleChange = parameterAsDouble(p, QStringLiteral("MAX_SCALE_CHANGE"), context);
+    o.verify.maxRotationDeg = parameterAsDouble(p, QStringLiteral("MAX_ROTATION"), context);
+    o.verify.maxAnisotropy = parameterAsDouble(p, QStringLiteral("MAX_ANISOTROPY"), context);
+    o.verify.keepDoubtful = parameterAsBoolean(p, QStringLiteral("KEEP_DOUBTFUL"), context);
   }
   if (!matching) return o;
   o.match.referenceBands = bands(parameterAsInts(p, QStringLiteral("REFERENCE_BANDS"), context));
@@ -110,6 +134,7 @@ mmreg::CoregisterOptions MmregAlgorithm::optionsFrom(const QVariantMap& p, QgsPr
   if (o.match.matcher == "area") o.match.detector = kDetectors.value(parameterAsEnum(p, QStringLiteral("DETECTOR"), context)).toStdString();
   o.match.tileSize = parameterAsInt(p, QStringLiteral("TILE_SIZE"), context);
   o.match.searchMargin = parameterAsInt(p, QStringLiteral("MARGIN"), context);
+  o.match.maxOffset = parameterAsDouble(p, QStringLiteral("MAX_OFFSET"), context);
   o.match.maxTiles = parameterAsInt(p, QStringLiteral("MAX_TILES"), context);
   o.match.sensedModality = std::array{mmreg::Modality::Auto, mmreg::Modality::Optical,
                                       mmreg::Modality::Sar}[parameterAsEnum(p, QStringLiteral("SENSED_TYPE"), context)];
@@ -172,6 +197,8 @@ QString MmregAlgorithm::writeTiePointSink(const QVariantMap& parameters, QgsProc
 
 void MmregAlgorithm::logSummary(QgsProcessingFeedback* feedback, const mmreg::CoregisterResult& r) {
   if (!feedback) return;
+  feedback->pushInfo(QObject::tr("Verdict: %1 (search start: %2)")
+                         .arg(QString::fromStdString(r.verdict.summary()), QString::fromStdString(r.verdict.hypothesis)));
   feedback->pushInfo(QObject::tr("Model: %1; %2 tie points, %3 inliers, %4 check points")
                          .arg(mmreg::modelName(r.fit.forward->type()))
                          .arg(r.match.tiePoints.size())
@@ -182,6 +209,11 @@ void MmregAlgorithm::logSummary(QgsProcessingFeedback* feedback, const mmreg::Co
                          .arg(r.fit.rmseFit * r.referencePixelSize, 0, 'f', 2)
                          .arg(r.fit.rmseCheck, 0, 'f', 3)
                          .arg(r.fit.rmseCheck * r.referencePixelSize, 0, 'f', 2));
+}
+
+void MmregAlgorithm::addResultOutputs(QVariantMap& out, const mmreg::CoregisterResult& r) {
+  out.insert(QStringLiteral("VERDICT"), QString::fromLatin1(mmreg::verdictName(r.verdict.level)));
+  out.insert(QStringLiteral("RMSE_CHECK_PX"), r.fit.rmseCheck);
 }
 
 QString MmregAlgorithm::methodHelp() {
@@ -195,8 +227,15 @@ QString MmregAlgorithm::methodHelp() {
       "experimental: it does not yet register SAR (see the project's models/README.md). Keypoint matches are "
       "refined by area correlation unless <b>Refine</b> is off.</p>"
       "<p><b>Bands</b>: empty uses the luminance of an RGB raster, else band 1. All bands are written.</p>"
-      "<p><b>Search margin</b>: the largest offset, in processing pixels, the georeferencing may be off by. "
+      "<p><b>Search margin</b>: the first pass's margin, in its processing pixels. <b>Largest georeferencing offset</b>: "
+      "how far off the georeferencing may be (default 256 reference pixels); the first pass runs on a coarser level when "
+      "its margin needs it, so the cost stays bounded. Oversampled imagery is matched at the scale of its structure. "
       "<b>Coarse global pass</b>: for a sensed raster with no georeferencing (any rotation, scale within 2x).</p>"
       "<p><b>Model</b>: <i>auto</i> picks the simplest of translation, similarity, affine, projective, poly2, "
-      "poly3 whose cross-validated error is within 5% of the best.</p>");
+      "poly3 whose cross-validated error is within 5% of the best.</p>"
+      "<p><b>Verdict</b>: before anything is written, the model must have enough inliers spread over the overlap, a "
+      "plausible geometry (scale, rotation, anisotropy) against the georeferencing or the coarse estimate, and "
+      "independent confirmation: windows on a fresh grid, correlated under the model, must peak at it far more often "
+      "than chance. A result that is not <i>verified</i> is refused with the reason and what to try; "
+      "<b>Write a result whose verdict is doubtful</b> keeps a doubtful one. A failed one is never written.</p>");
 }

@@ -20,7 +20,8 @@ class MmregAlgorithm : public QgsProcessingAlgorithm {
  protected:
   // REFERENCE and SENSED raster layers; with `matching`, also bands, matcher, tiles, margin.
   void addInputParameters(bool matching);
-  // MODEL (+ advanced THRESHOLD, CHECK_SHARE).
+  // MODEL (+ advanced THRESHOLD, CHECK_SHARE), the verdict's bounds (advanced MAX_SCALE_CHANGE,
+  // MAX_ROTATION, MAX_ANISOTROPY, KEEP_DOUBTFUL), and the VERDICT output.
   void addModelParameter();
   // Resolves the raster layers to GDAL file paths (main thread).
   void resolveInputs(const QVariantMap& parameters, QgsProcessingContext& context);
@@ -35,6 +36,8 @@ class MmregAlgorithm : public QgsProcessingAlgorithm {
   QString writeTiePointSink(const QVariantMap& parameters, QgsProcessingContext& context,
                             const mmreg::CoregisterResult& result) const;
   static void logSummary(QgsProcessingFeedback* feedback, const mmreg::CoregisterResult& result);
+  // The outputs every algorithm reports: VERDICT and RMSE_CHECK_PX.
+  static void addResultOutputs(QVariantMap& out, const mmreg::CoregisterResult& result);
   static QString methodHelp();
 
   QString referencePath_, sensedPath_;

@@ -73,6 +73,7 @@ TEST_F(QgisProvider, CoregisterWritesRasterTiePointsAndReport) {
                         {"TIE_POINTS", path("tp.gpkg")}, {"REPORT", path("r.json")}},
                        nullptr, &ok);
   ASSERT_TRUE(ok);
+  EXPECT_EQ(out.value("VERDICT").toString(), QStringLiteral("verified"));
   EXPECT_LT(worstError(dir + "/co.tif"), 0.5);
   EXPECT_GT(worstError(kSen.toStdString()), 10);
   QgsVectorLayer tp(out.value("TIE_POINTS").toString(), "tp", "ogr");
@@ -147,6 +148,31 @@ TEST_F(QgisProvider, FailureIsAProcessingExceptionAndLeavesNoOutput) {
   EXPECT_FALSE(ok);
   EXPECT_TRUE(log.errors.contains("too few tie points")) << log.errors.toStdString();
   EXPECT_EQ(mmreg_test::countEntries(dir), 0);
+}
+
+// Tie points moved 25 px, all in agreement: the model they give is refused by the verdict, as
+// a QgsProcessingException that says why, and nothing is written.
+TEST_F(QgisProvider, TiePointsAgreeingOnAWrongModelAreRefused) {
+  bool ok = false;
+  run(QStringLiteral("mmreg:extracttiepoints"), {{"REFERENCE", kRef}, {"SENSED", kSen}, {"TIE_POINTS", path("ex.gpkg")}}, nullptr, &ok);
+  ASSERT_TRUE(ok);
+  {
+    QgsVectorLayer layer(path("ex.gpkg"), "ex", "ogr");
+    ASSERT_TRUE(layer.isValid());
+    layer.startEditing();
+    const int col = layer.fields().lookupField("sensed_col");
+    QgsFeature f;
+    auto it = layer.getFeatures();
+    while (it.nextFeature(f)) layer.changeAttributeValue(f.id(), col, f.attribute(col).toDouble() + 25);
+    ASSERT_TRUE(layer.commitChanges());
+  }
+  ErrorLog log;
+  ok = true;
+  run(QStringLiteral("mmreg:applytiepoints"),
+      {{"REFERENCE", kRef}, {"SENSED", kSen}, {"TIE_POINTS_IN", path("ex.gpkg")}, {"OUTPUT", path("wrong.tif")}}, &log, &ok);
+  EXPECT_FALSE(ok);
+  EXPECT_TRUE(log.errors.contains("not verified")) << log.errors.toStdString();
+  EXPECT_FALSE(mmreg_test::fileExists(dir + "/wrong.tif"));
 }
 
 TEST_F(QgisProvider, CancelLeavesNoOutput) {

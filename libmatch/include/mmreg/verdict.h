@@ -37,6 +37,8 @@ struct GeometryCheck {
   double worstRotationDeg = 0;
   double worstAnisotropy = 1;
   bool mirrored = false;
+  double scaleLimit = 0, rotationLimitDeg = 0, anisotropyLimit = 0;  // the options' bounds, widened by the prior's uncertainty
+  bool plausible = false;
 };
 
 struct ConfirmationCheck {

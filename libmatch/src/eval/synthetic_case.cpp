@@ -75,7 +75,11 @@ void writeTiff(const std::string& path, const Raster& r, const GeoTransform* gt,
     for (int b = 0; b < 3; ++b)
       ds->GetRasterBand(b + 1)->SetColorInterpretation(static_cast<GDALColorInterp>(GCI_RedBand + b));
   if (!mask.empty()) {
-    if (ds->CreateMaskBand(GMF_PER_DATASET) != CE_None ||
+    // Inside the GeoTIFF: no .msk file beside it to outlive or contradict the raster.
+    CPLSetThreadLocalConfigOption("GDAL_TIFF_INTERNAL_MASK", "YES");
+    const CPLErr made = ds->CreateMaskBand(GMF_PER_DATASET);
+    CPLSetThreadLocalConfigOption("GDAL_TIFF_INTERNAL_MASK", nullptr);
+    if (made != CE_None ||
         ds->GetRasterBand(1)->GetMaskBand()->RasterIO(GF_Write, 0, 0, r.width, r.height, mask.data, r.width, r.height, GDT_Byte, 0,
                                                       0) != CE_None)
       throw Error("cannot write the mask of '" + path + "'");

@@ -12,6 +12,10 @@ std::vector<cv::Mat> structuralFeatures(const Image& image, const StructuralFeat
   cv::Mat gx, gy;
   cv::Sobel(img, gx, CV_32F, 1, 0, 3, 1.0 / 8, 0, cv::BORDER_REFLECT);
   cv::Sobel(img, gy, CV_32F, 0, 1, 3, 1.0 / 8, 0, cv::BORDER_REFLECT);
+  return orientedChannels(gx, gy, image, opt);
+}
+
+std::vector<cv::Mat> orientedChannels(const cv::Mat& gx, const cv::Mat& gy, const Image& image, const StructuralFeatureOptions& opt) {
   const int n = opt.orientations;
   std::vector<cv::Mat> ch(n);
   for (int k = 0; k < n; ++k) {
@@ -22,7 +26,7 @@ std::vector<cv::Mat> structuralFeatures(const Image& image, const StructuralFeat
   // Smooth across orientation with a circular [1 2 1]/4 kernel.
   std::vector<cv::Mat> sm(n);
   for (int k = 0; k < n; ++k) sm[k] = 0.25 * ch[(k + n - 1) % n] + 0.5 * ch[k] + 0.25 * ch[(k + 1) % n];
-  cv::Mat norm2 = cv::Mat::zeros(img.size(), CV_32F);
+  cv::Mat norm2 = cv::Mat::zeros(gx.size(), CV_32F);
   for (auto& c : sm) norm2 += c.mul(c);
   cv::Mat inv;
   cv::sqrt(norm2, inv);
@@ -34,6 +38,31 @@ std::vector<cv::Mat> structuralFeatures(const Image& image, const StructuralFeat
     c.setTo(0, mask == 0);
   }
   return sm;
+}
+
+void ratioGradients(const Image& intensity, int half, cv::Mat& gx, cv::Mat& gy) {
+  cv::Mat img;
+  cv::max(asMat(intensity), 0.f, img);
+  // Mean over half x (2 half + 1) (or its transpose) centred on each pixel; the side windows
+  // are its copies shifted by (half + 1) / 2 px.
+  cv::Mat mx, my;
+  cv::boxFilter(img, mx, CV_32F, {half, 2 * half + 1}, {-1, -1}, true, cv::BORDER_REFLECT);
+  cv::boxFilter(img, my, CV_32F, {2 * half + 1, half}, {-1, -1}, true, cv::BORDER_REFLECT);
+  const int d = (half + 1) / 2;
+  auto shifted = [](const cv::Mat& m, int dx, int dy) {
+    const cv::Mat t = (cv::Mat_<double>(2, 3) << 1, 0, -dx, 0, 1, -dy);
+    cv::Mat out;
+    cv::warpAffine(m, out, t, m.size(), cv::INTER_NEAREST, cv::BORDER_REPLICATE);
+    return out;
+  };
+  const float eps = 1e-4f;
+  cv::Mat r, l;
+  cv::log(shifted(mx, d, 0) + eps, r);
+  cv::log(shifted(mx, -d, 0) + eps, l);
+  gx = r - l;
+  cv::log(shifted(my, 0, d) + eps, r);
+  cv::log(shifted(my, 0, -d) + eps, l);
+  gy = r - l;
 }
 
 }  // namespace mmreg

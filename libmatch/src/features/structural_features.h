@@ -18,4 +18,15 @@ struct StructuralFeatureOptions {
 // One CV_32F channel per orientation; invalid pixels get all-zero vectors.
 std::vector<cv::Mat> structuralFeatures(const Image& image, const StructuralFeatureOptions& opt = {});
 
+// The same channels from given gradients (CV_32F, the image's size): the image's validity
+// mask zeroes invalid pixels and their 2 px border.
+std::vector<cv::Mat> orientedChannels(const cv::Mat& gx, const cv::Mat& gy, const Image& image,
+                                      const StructuralFeatureOptions& opt = {});
+
+// Speckle-robust gradients (ROEWA-style, after Fjortoft et al. 1998): per axis, the log ratio
+// of the mean intensity on either side of the pixel, over `half` x (2 half + 1) windows. A
+// ratio, unlike a difference, has the same false-edge rate in bright and dark areas under
+// multiplicative speckle. `intensity` is linear (not dB).
+void ratioGradients(const Image& intensity, int half, cv::Mat& gx, cv::Mat& gy);
+
 }  // namespace mmreg

@@ -21,7 +21,7 @@ CPLJSONArray strings(const std::vector<std::string>& v) {
 }
 
 // The verdict and the numbers behind it (docs/ALGORITHM.md, "Verdict").
-CPLJSONObject verdictJson(const Verdict& v, const VerifyOptions& o) {
+CPLJSONObject verdictJson(const Verdict& v) {
   CPLJSONObject j;
   j.Add("level", verdictName(v.level));
   j.Add("reasons", strings(v.reasons));
@@ -43,9 +43,9 @@ CPLJSONObject verdictJson(const Verdict& v, const VerifyOptions& o) {
   g.Add("worst_rotation_deg", v.geometry.worstRotationDeg);
   g.Add("worst_anisotropy", finiteOr(v.geometry.worstAnisotropy, -1));
   g.Add("mirrored", v.geometry.mirrored);
-  g.Add("max_scale_change", o.maxScaleChange);
-  g.Add("max_rotation_deg", o.maxRotationDeg);
-  g.Add("max_anisotropy", o.maxAnisotropy);
+  g.Add("scale_change_limit", v.geometry.scaleLimit);
+  g.Add("rotation_limit_deg", v.geometry.rotationLimitDeg);
+  g.Add("anisotropy_limit", v.geometry.anisotropyLimit);
   j.Add("geometry", g);
   CPLJSONObject c;
   const auto& k = v.confirmation;
@@ -126,7 +126,7 @@ void writeReportJson(const CoregisterOptions& o, const CoregisterResult& r, cons
   acc.Add("reference_pixel_size_m", r.referencePixelSize);
   root.Add("accuracy", acc);
 
-  root.Add("verdict", verdictJson(r.verdict, o.verify));
+  root.Add("verdict", verdictJson(r.verdict));
 
   CPLJSONArray tiles;
   for (auto& t : r.match.tiles) {

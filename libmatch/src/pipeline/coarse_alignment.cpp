@@ -30,18 +30,30 @@ struct ScaleLevel {
   std::unique_ptr<FftNccSearch> search;
 };
 
-// The sensed overview rotated and scaled about its centre into a c x c template.
-cv::Mat templateTransform(const Image& sen, double angle, double scale, int c) {
-  const cv::Point2f centre(sen.width / 2.f - 0.5f, sen.height / 2.f - 0.5f);
+// The sensed overview rotated and scaled about `centre` (pixel indices) into a c x c template.
+cv::Mat templateTransform(cv::Point2f centre, double angle, double scale, int c) {
   cv::Mat m = cv::getRotationMatrix2D(centre, angle, scale);
   m.at<double>(0, 2) += c / 2.0 - 0.5 - centre.x;
   m.at<double>(1, 2) += c / 2.0 - 0.5 - centre.y;
   return m;
 }
 
-Candidate evaluate(const Image& sen, const ScaleLevel& level, size_t index, double angle, double scale) {
+// The centre of the largest disc of valid sensed pixels, and its radius: templates are cut
+// there, so that rotated, shrunk or shifted inputs with no-data margins still give whole ones.
+std::pair<cv::Point2f, float> validCentre(const Image& sen) {
+  cv::Mat mask;
+  cv::copyMakeBorder(validMask(sen), mask, 1, 1, 1, 1, cv::BORDER_CONSTANT, 0);
+  cv::Mat dist;
+  cv::distanceTransform(mask, dist, cv::DIST_L2, 3);
+  double radius;
+  cv::Point at;
+  cv::minMaxLoc(dist, nullptr, &radius, nullptr, &at);
+  return {cv::Point2f(at.x - 1.f, at.y - 1.f), static_cast<float>(radius)};
+}
+
+Candidate evaluate(const Image& sen, cv::Point2f centre, const ScaleLevel& level, size_t index, double angle, double scale) {
   const int c = level.size;
-  const cv::Mat m = templateTransform(sen, angle, scale, c);
+  const cv::Mat m = templateTransform(centre, angle, scale, c);
   cv::Mat warped, mask;
   cv::warpAffine(asMat(sen), warped, m, {c, c}, cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
   cv::warpAffine(validMask(sen), mask, m, {c, c}, cv::INTER_NEAREST, cv::BORDER_CONSTANT, 0);
@@ -71,14 +83,15 @@ std::vector<CoarseAlignment> coarseAlign(const Image& ref, double refScale, cons
     throw Error("the images are too small for the coarse alignment pass (template of " + std::to_string(cMax) +
                 " px); give larger images or georeference the sensed image roughly");
   const auto refFeatures = structuralFeatures(ref);
+  const auto [centre, radius] = validCentre(sen);
   std::vector<ScaleLevel> levels;
   const int lo = static_cast<int>(std::floor(std::log2(opt.minScale) * opt.scaleStepsPerOctave + 1e-9));
   const int hi = static_cast<int>(std::ceil(std::log2(opt.maxScale) * opt.scaleStepsPerOctave - 1e-9));
   for (int i = lo; i <= hi; ++i) {
     ScaleLevel l;
     l.scale = std::pow(2.0, static_cast<double>(i) / opt.scaleStepsPerOctave);
-    // The template covers size / scale sensed pixels: at most half the sensed image.
-    l.size = std::min(cMax, static_cast<int>(0.5 * l.scale * std::min(sen.width, sen.height)));
+    // The template covers size / scale sensed pixels: inside the valid disc at any rotation.
+    l.size = std::min(cMax, static_cast<int>(std::sqrt(2.0) * 0.97 * l.scale * radius));
     if (l.size < 24) continue;
     l.pad = l.size / 4;
     std::vector<cv::Mat> padded;
@@ -96,7 +109,8 @@ std::vector<CoarseAlignment> coarseAlign(const Image& ref, double refScale, cons
   std::vector<Candidate> cells;
   for (int a = 0; a < nAngles; ++a) {
     progress.update(0.8 * a / nAngles, "coarse alignment");
-    for (size_t k = 0; k < levels.size(); ++k) cells.push_back(evaluate(sen, levels[k], k, a * opt.angleStepDeg, levels[k].scale));
+    for (size_t k = 0; k < levels.size(); ++k)
+      cells.push_back(evaluate(sen, centre, levels[k], k, a * opt.angleStepDeg, levels[k].scale));
   }
   std::sort(cells.begin(), cells.end(), [](const Candidate& x, const Candidate& y) { return x.score > y.score; });
   for (size_t k = 0; k < levels.size(); ++k)
@@ -121,9 +135,10 @@ std::vector<CoarseAlignment> coarseAlign(const Image& ref, double refScale, cons
     if (!seen) peaks.push_back(cand);
   }
   if (peaks.empty())
-    throw Error("the coarse alignment found no credible match between the images (best correlation " +
-                std::to_string(cells.empty() ? 0.0 : cells[0].ncc) +
-                "); check that they show the same area, or georeference the sensed image roughly");
+    throw Error("the coarse alignment found no credible match between the images (the strongest peak, correlation " +
+                std::to_string(cells.empty() ? 0.0 : cells[0].ncc) + ", stands " + std::to_string(cells.empty() ? 0.0 : cells[0].score) +
+                " standard deviations above its surroundings; at least " + std::to_string(opt.minScore) +
+                " are needed); check that they show the same area, or georeference the sensed image roughly");
 
   std::vector<CoarseAlignment> out;
   const double sStep = std::pow(2.0, 1.0 / (3 * opt.scaleStepsPerOctave));
@@ -134,11 +149,11 @@ std::vector<CoarseAlignment> coarseAlign(const Image& ref, double refScale, cons
     const Candidate start = best;
     for (double da = -opt.angleStepDeg / 2; da <= opt.angleStepDeg / 2 + 1e-9; da += 1.0)
       for (int i = -1; i <= 1; ++i) {
-        const Candidate cand = evaluate(sen, levels[start.level], start.level, start.angle + da, start.scale * std::pow(sStep, i));
+        const Candidate cand = evaluate(sen, centre, levels[start.level], start.level, start.angle + da, start.scale * std::pow(sStep, i));
         if (cand.score > best.score) best = cand;
       }
     // Sensed overview pixel index p -> template index M p -> reference overview index M p + shift.
-    const cv::Mat m = templateTransform(sen, best.angle, best.scale, levels[best.level].size);
+    const cv::Mat m = templateTransform(centre, best.angle, best.scale, levels[best.level].size);
     std::vector<Point2> from, to;
     for (auto corner : {cv::Point2d(0, 0), cv::Point2d(sen.width, 0), cv::Point2d(0, sen.height), cv::Point2d(sen.width, sen.height)}) {
       const cv::Point2d p = corner - cv::Point2d(0.5, 0.5);

@@ -64,6 +64,8 @@ std::vector<Start> coarseStarts(const MatchContext& c, double nominal, const Pro
     LinearPrior prior;
     prior.source = "coarse alignment";
     prior.a = m[0], prior.b = m[1], prior.c = m[3], prior.d = m[4];
+    prior.scaleSlack = std::pow(2.0, 1.0 / co.scaleStepsPerOctave) - 1;  // one step of the search each
+    prior.rotationSlackDeg = co.angleStepDeg;
     out.push_back({modelMapping(*a.forward, *a.inverse), prior,
                    "coarse hypothesis " + std::to_string(k + 1) + " of " + std::to_string(found.size())});
   }

@@ -5,9 +5,13 @@
 
 namespace mmreg {
 
-GeometryCheck checkGeometry(const Transform2D& fwd, const Transform2D& inv, const LinearPrior& p, const PixelWindow& o) {
+GeometryCheck checkGeometry(const Transform2D& fwd, const Transform2D& inv, const LinearPrior& p, const PixelWindow& o,
+                            const VerifyOptions& options) {
   GeometryCheck g;
   g.prior = p.source;
+  g.scaleLimit = (1 + options.maxScaleChange) * (1 + p.scaleSlack) - 1;
+  g.rotationLimitDeg = options.maxRotationDeg + p.rotationSlackDeg;
+  g.anisotropyLimit = options.maxAnisotropy;
   const double pdet = p.a * p.d - p.b * p.c;
   if (!(std::abs(pdet) > 1e-12)) return g;
   // Inverse of the prior, to express the model relative to it.
@@ -33,12 +37,9 @@ GeometryCheck checkGeometry(const Transform2D& fwd, const Transform2D& inv, cons
       g.worstRotationDeg = std::max(g.worstRotationDeg, std::abs(std::atan2(c - b, a + d)) * 180 / M_PI);
       g.worstAnisotropy = std::max(g.worstAnisotropy, small > 0 ? big / small : INFINITY);
     }
+  g.plausible = !g.mirrored && g.worstScaleChange <= g.scaleLimit && g.worstRotationDeg <= g.rotationLimitDeg &&
+                g.worstAnisotropy <= g.anisotropyLimit;
   return g;
-}
-
-bool geometryPlausible(const GeometryCheck& g, const VerifyOptions& o) {
-  return !g.mirrored && g.worstScaleChange <= o.maxScaleChange && g.worstRotationDeg <= o.maxRotationDeg &&
-         g.worstAnisotropy <= o.maxAnisotropy;
 }
 
 }  // namespace mmreg

@@ -13,13 +13,14 @@ namespace mmreg {
 struct LinearPrior {
   std::string source;  // georeferencing | coarse alignment
   double a = 1, b = 0, c = 0, d = 1;
+  // The prediction's own uncertainty, which widens the options' bounds: a coarse estimate is
+  // good to about one step of its search, a georeferencing is taken as exact.
+  double scaleSlack = 0, rotationSlackDeg = 0;
 };
 
 // forward: sensed -> reference pixels, inverse: reference -> sensed; overlap in reference pixels.
+// The bounds are the options' widened by the prior's slack.
 GeometryCheck checkGeometry(const Transform2D& forward, const Transform2D& inverse, const LinearPrior& prior,
-                            const PixelWindow& overlap);
-
-// True when every measure is within the options' bounds.
-bool geometryPlausible(const GeometryCheck& g, const VerifyOptions& options);
+                            const PixelWindow& overlap, const VerifyOptions& options);
 
 }  // namespace mmreg

@@ -3,7 +3,6 @@
 #include <cmath>
 #include <cstdio>
 
-#include "verify/geometry_check.h"
 
 namespace mmreg {
 namespace {
@@ -52,11 +51,11 @@ Verdict judge(const SupportCheck& s, const GeometryCheck& g, const ConfirmationC
   if (g.mirrored)
     fail("the model mirrors the image against the " + g.prior,
          "check that neither image is flipped, and that both show the same area");
-  else if (!geometryPlausible(g, o))
+  else if (!g.plausible)
     fail("implausible geometry against the " + g.prior +
              fmt(": scale changes by up to %.0f%% (limit %.0f%%), rotation up to %.1f deg (limit %.0f)", 100 * g.worstScaleChange,
-                 100 * o.maxScaleChange, g.worstRotationDeg, o.maxRotationDeg) +
-             fmt(", anisotropy up to %.2f (limit %.2f)", g.worstAnisotropy, o.maxAnisotropy),
+                 100 * g.scaleLimit, g.worstRotationDeg, g.rotationLimitDeg) +
+             fmt(", anisotropy up to %.2f (limit %.2f)", g.worstAnisotropy, g.anisotropyLimit),
          "if the sensed image really is this distorted, widen the bounds (-max_scale_change, -max_rotation, "
          "-max_anisotropy); otherwise check that both images show the same area");
   if (s.inliers < s.minInliers)

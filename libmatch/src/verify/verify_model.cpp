@@ -12,7 +12,7 @@ namespace mmreg {
 Verdict verifyModel(const std::vector<TiePoint>& points, const FitResult& fit, const VerifyInputs& in,
                     const VerifyOptions& options, const ProgressSpan& progress) {
   const SupportCheck support = checkSupport(points, fit, in.overlap);
-  const GeometryCheck geometry = checkGeometry(*fit.forward, *fit.inverse, in.prior, in.overlap);
+  const GeometryCheck geometry = checkGeometry(*fit.forward, *fit.inverse, in.prior, in.overlap, options);
   const PixelWindow proc{static_cast<int>(std::floor(in.overlap.x / in.scale)), static_cast<int>(std::floor(in.overlap.y / in.scale)),
                          std::max(1, static_cast<int>(in.overlap.width / in.scale)),
                          std::max(1, static_cast<int>(in.overlap.height / in.scale))};

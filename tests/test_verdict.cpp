@@ -1,0 +1,159 @@
+// The verdict end to end on the real samples: a refused result writes nothing but its report,
+// tie points that agree on a wrong model are rejected, a start beyond the first is tried when
+// the georeferencing leads nowhere, and oversampled imagery is matched where it has structure.
+#include <gdal_priv.h>
+#include <gdal_utils.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "mmreg/coregister.h"
+#include "mmreg/raster.h"
+#include "test_support.h"
+
+using namespace mmreg;
+
+namespace {
+
+const std::string kLandsatRef = mmreg_test::sampleData() + "/landsat_red_swir1_ref.tif";
+const std::string kLandsatSen = mmreg_test::sampleData() + "/landsat_red_swir1_sensed.tif";
+const std::string kSarRef = mmreg_test::sampleData() + "/s1s2_075_ref.tif";
+const std::string kSarSen = mmreg_test::sampleData() + "/s1s2_075_sensed.tif";
+
+std::string slurp(const std::string& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The Landsat sample's truth: SWIR pixel (c, r) lies at reference pixel (c, r).
+double worstLandsatError(const std::string& raster, const std::string& reference, double scale = 1) {
+  return mmreg_test::worstMappingError(raster, reference, [](Point2 p) { return p; }, 30 * scale, 320 * scale, 6);
+}
+
+// A copy of `src` (resampled by `factor` with cubic convolution when it is not 1) whose
+// geotransform is `reference`'s moved by (dx, dy) of its pixels.
+std::string offsetCopy(const std::string& src, const std::string& reference, double factor, double dx, double dy,
+                       const std::string& path) {
+  GDALDatasetUniquePtr in(GDALDataset::Open(src.c_str(), GDAL_OF_RASTER));
+  CPLStringList args;
+  const std::string pct = std::to_string(100 * factor) + "%";
+  for (const std::string a : {"-r", "cubic", "-outsize", pct.c_str(), pct.c_str(), "-co", "TILED=YES"}) args.AddString(a.c_str());
+  GDALTranslateOptions* opt = GDALTranslateOptionsNew(args.List(), nullptr);
+  GDALDatasetUniquePtr out(GDALDataset::FromHandle(GDALTranslate(path.c_str(), GDALDataset::ToHandle(in.get()), opt, nullptr)));
+  GDALTranslateOptionsFree(opt);
+  GDALDatasetUniquePtr ref(GDALDataset::Open(reference.c_str(), GDAL_OF_RASTER));
+  double gt[6];
+  ref->GetGeoTransform(gt);
+  gt[0] += dx * gt[1] + dy * gt[2];
+  gt[3] += dx * gt[4] + dy * gt[5];
+  out->SetGeoTransform(gt);
+  out->SetSpatialRef(ref->GetSpatialRef());
+  return path;
+}
+
+}  // namespace
+
+class Verdicts : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    GDALAllRegister();
+    dir = mmreg_test::freshDir("verdict");
+  }
+  void TearDown() override { mmreg_test::removeTree(dir); }
+  std::string dir;
+};
+
+// A verified run reports its verdict and the numbers behind it.
+TEST_F(Verdicts, TheReportCarriesTheVerdict) {
+  const auto r = mmreg_test::runCli("-report " + dir + "/r.json " + kSarRef + " " + kSarSen + " -");
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_NE(r.output.find("verdict: verified"), std::string::npos) << r.output;
+  const std::string json = slurp(dir + "/r.json");
+  for (const char* key : {"\"level\":\"verified\"", "\"search_start\":\"georeferencing\"", "\"p_value\"", "\"confirmed\"",
+                          "\"worst_scale_change\"", "\"extrapolation_px\"", "\"check_median_distance_px\""})
+    EXPECT_NE(json.find(key), std::string::npos) << key << " in " << json;
+}
+
+// A model outside the user's bounds is refused: exit 1, the reason, no raster; the report
+// alone is written, and says why. (-coarse never: otherwise the coarse pass's hypotheses, judged
+// against their own estimate, would be tried next.)
+TEST_F(Verdicts, ARefusedResultWritesOnlyTheReport) {
+  const auto r = mmreg_test::runCli("-q -coarse never -max_rotation 0.1 -report " + dir + "/r.json -tiepoints " + dir + "/t.gpkg " + kSarRef +
+                                    " " + kSarSen + " " + dir + "/out.tif");
+  EXPECT_EQ(r.exitCode, 1) << r.output;
+  EXPECT_NE(r.output.find("not verified, so no result was written"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("implausible geometry against the georeferencing"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("-max_rotation"), std::string::npos) << r.output;  // what to try
+  EXPECT_FALSE(mmreg_test::fileExists(dir + "/out.tif"));
+  EXPECT_FALSE(mmreg_test::fileExists(dir + "/t.gpkg"));
+  EXPECT_EQ(mmreg_test::countEntries(dir), 1);
+  EXPECT_NE(slurp(dir + "/r.json").find("\"level\":\"failed\""), std::string::npos);
+}
+
+// Tie points that agree with each other on a wrong model: one with the issue's implausible
+// geometry (scale 2.4, strong shear), one that is plausible but 25 px off. Both are refused;
+// the true tie points are verified.
+TEST_F(Verdicts, TiePointsThatAgreeOnAWrongModelAreRejected) {
+  auto pointsThrough = [](double a, double b, double c, double d, double e, double f) {
+    std::vector<TiePoint> pts;
+    for (double y = 20; y < 340; y += 20)
+      for (double x = 20; x < 340; x += 20) pts.push_back({{a * x + b * y + c, d * x + e * y + f}, {x, y}, 1, 0});
+    return pts;
+  };
+  CoregisterOptions o;
+  o.reference = kLandsatRef;
+  o.sensed = kLandsatSen;
+  o.match.sensedModality = Modality::Optical;
+  o.fit.model = ModelType::Affine;
+  try {
+    applyTiePoints(o, pointsThrough(2.4, 0.9, -100, 0.1, 2.2, -80), nullptr);
+    ADD_FAILURE() << "the sheared affine was accepted";
+  } catch (const Refused& e) {
+    EXPECT_EQ(e.level(), VerdictLevel::Failed);
+    EXPECT_NE(std::string(e.what()).find("implausible geometry"), std::string::npos) << e.what();
+  }
+  try {
+    applyTiePoints(o, pointsThrough(1, 0, 25, 0, 1, -18), nullptr);
+    ADD_FAILURE() << "the shifted model was accepted";
+  } catch (const Refused& e) {
+    EXPECT_EQ(e.level(), VerdictLevel::Failed);
+    EXPECT_NE(std::string(e.what()).find("independent windows"), std::string::npos) << e.what();
+  }
+  const auto right = applyTiePoints(o, pointsThrough(1, 0, 0, 0, 1, 0), nullptr);
+  EXPECT_EQ(right.verdict.level, VerdictLevel::Verified) << right.verdict.summary();
+}
+
+// Georeferencing off by far more than the search covers: the start it gives fails, the coarse
+// pass's hypothesis is tried next and verified, and the report says which start won and what
+// the other gave.
+TEST_F(Verdicts, AStartBeyondTheFirstIsTriedWhenTheGeoreferencingLeadsNowhere) {
+  const std::string sen = offsetCopy(kLandsatSen, kLandsatRef, 1, 140, -95, dir + "/far.tif");
+  const auto r = mmreg_test::runCli("-q -sensed_type optical -georef_only -report " + dir + "/r.json " + kLandsatRef + " " + sen + " " +
+                                    dir + "/g.tif");
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_LT(worstLandsatError(dir + "/g.tif", kLandsatRef), 0.5);
+  const std::string json = slurp(dir + "/r.json");
+  EXPECT_NE(json.find("\"search_start\":\"coarse hypothesis 1 of"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"level\":\"verified\""), std::string::npos) << json;
+}
+
+// The Landsat pair upsampled 8 times (2792 px a side, structure 8 px wide) with the
+// georeferencing 35, -25 px off: matched at the scale of its structure, to the truth within
+// one pixel of the original grid, and verified.
+TEST_F(Verdicts, OversampledImageryIsMatchedWhereItHasStructure) {
+  const std::string ref = offsetCopy(kLandsatRef, kLandsatRef, 8, 0, 0, dir + "/ref8.tif");
+  const std::string sen = offsetCopy(kLandsatSen, ref, 8, 35, -25, dir + "/sen8.tif");
+  const auto r = mmreg_test::runCli("-q -sensed_type optical -georef_only -report " + dir + "/r.json " + ref + " " + sen + " " + dir +
+                                    "/g.tif");
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_GT(worstLandsatError(sen, ref, 8), 30);
+  EXPECT_LT(worstLandsatError(dir + "/g.tif", ref, 8), 8.0);
+  const std::string json = slurp(dir + "/r.json");
+  const size_t k = json.find("\"processing_scale\":");
+  ASSERT_NE(k, std::string::npos);
+  EXPECT_GE(std::stod(json.substr(k + 19)), 4.0) << json.substr(k, 40);
+}

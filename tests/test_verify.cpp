@@ -1,0 +1,202 @@
+// The verdict's parts on hand-made cases: the binomial tail, the geometry against a prior, the
+// predicted error away from clustered points, check points held out in blocks, the rules that
+// turn the numbers into a level, and the confirmation on a real image under right and wrong models.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <random>
+
+#include "estimation/extrapolation.h"
+#include "mmreg/global_fit.h"
+#include "mmreg/raster.h"
+#include "pipeline/match_context.h"
+#include "pipeline/pixel_mapping.h"
+#include "test_support.h"
+#include "verify/confirmation.h"
+#include "verify/geometry_check.h"
+#include "verify/verdict_rules.h"
+
+using namespace mmreg;
+
+namespace {
+
+std::unique_ptr<Transform2D> affine(double a, double b, double c, double d, double e, double f) {
+  const std::vector<Point2> from{{0, 0}, {100, 0}, {0, 100}, {100, 100}};
+  std::vector<Point2> to;
+  for (auto p : from) to.push_back({a * p.x + b * p.y + c, d * p.x + e * p.y + f});
+  return fitTransform(ModelType::Affine, from, to);
+}
+
+LinearPrior identityPrior() {
+  LinearPrior p;
+  p.source = "georeferencing";
+  return p;
+}
+
+}  // namespace
+
+TEST(Verify, BinomialTailMatchesHandValues) {
+  EXPECT_DOUBLE_EQ(binomialTail(0, 10, 0.3), 1.0);
+  EXPECT_NEAR(binomialTail(10, 10, 0.5), std::pow(0.5, 10), 1e-15);
+  EXPECT_NEAR(binomialTail(1, 3, 0.5), 7.0 / 8, 1e-12);
+  EXPECT_NEAR(binomialTail(2, 4, 0.1), 1 - std::pow(0.9, 4) - 4 * 0.1 * std::pow(0.9, 3), 1e-12);
+  EXPECT_DOUBLE_EQ(binomialTail(5, 4, 0.1), 0.0);
+}
+
+TEST(Verify, GeometryMeasuresScaleRotationAndAnisotropyAgainstThePrior) {
+  const PixelWindow overlap{0, 0, 1000, 1000};
+  const auto same = affine(1, 0, 12, 0, 1, -7);
+  const VerifyOptions o;
+  const auto g0 = checkGeometry(*same, *affine(1, 0, -12, 0, 1, 7), identityPrior(), overlap, o);
+  EXPECT_NEAR(g0.worstScaleChange, 0, 1e-9);
+  EXPECT_NEAR(g0.worstRotationDeg, 0, 1e-9);
+  EXPECT_NEAR(g0.worstAnisotropy, 1, 1e-9);
+  EXPECT_TRUE(g0.plausible);
+
+  // Scale 1.2 and rotation 10 degrees: a similarity, no anisotropy.
+  const double c = 1.2 * std::cos(M_PI / 18), s = 1.2 * std::sin(M_PI / 18);
+  const auto sim = affine(c, -s, 0, s, c, 0);
+  const auto simInv = affine(c / 1.44, s / 1.44, 0, -s / 1.44, c / 1.44, 0);
+  const auto g1 = checkGeometry(*sim, *simInv, identityPrior(), overlap, o);
+  EXPECT_NEAR(g1.worstScaleChange, 0.2, 1e-6);
+  EXPECT_NEAR(g1.worstRotationDeg, 10, 1e-6);
+  EXPECT_NEAR(g1.worstAnisotropy, 1, 1e-6);
+  EXPECT_FALSE(g1.plausible);  // 20 % > 15 %
+  VerifyOptions wide;
+  wide.maxScaleChange = 0.25;
+  EXPECT_TRUE(checkGeometry(*sim, *simInv, identityPrior(), overlap, wide).plausible);
+  // A coarse estimate's own uncertainty widens the bounds.
+  LinearPrior coarse = identityPrior();
+  coarse.scaleSlack = 0.26, coarse.rotationSlackDeg = 5;
+  const auto g1c = checkGeometry(*sim, *simInv, coarse, overlap, o);
+  EXPECT_NEAR(g1c.scaleLimit, 1.15 * 1.26 - 1, 1e-12);
+  EXPECT_TRUE(g1c.plausible);
+
+  // The wrong affine: scale about 2.4 and strong shear.
+  const auto bad = affine(2.4, 0.9, 0, 0.1, 2.2, 0);
+  const auto g2 = checkGeometry(*bad, *bad, identityPrior(), overlap, o);
+  EXPECT_GT(g2.worstAnisotropy, 1.15);
+  EXPECT_GT(g2.worstScaleChange, 1.0);
+
+  // Against a prior that already scales by 2, a model scaling by 2 is plausible.
+  LinearPrior twice = identityPrior();
+  twice.a = twice.d = 2;
+  const auto g3 = checkGeometry(*affine(2, 0, 0, 0, 2, 0), *affine(0.5, 0, 0, 0, 0.5, 0), twice, overlap, o);
+  EXPECT_NEAR(g3.worstScaleChange, 0, 1e-9);
+
+  // A mirrored model.
+  const auto g4 = checkGeometry(*affine(-1, 0, 0, 0, 1, 0), *affine(-1, 0, 0, 0, 1, 0), identityPrior(), overlap, o);
+  EXPECT_TRUE(g4.mirrored);
+  EXPECT_FALSE(g4.plausible);
+}
+
+TEST(Verify, PredictedErrorGrowsAwayFromClusteredPoints) {
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<double> all(0, 1000), corner(0, 150);
+  std::vector<Point2> spread, clustered;
+  for (int i = 0; i < 40; ++i) spread.push_back({all(rng), all(rng)}), clustered.push_back({corner(rng), corner(rng)});
+  const PixelWindow overlap{0, 0, 1000, 1000};
+  const double a = predictedErrorOver(spread, ModelType::Affine, 1.0, overlap);
+  const double b = predictedErrorOver(clustered, ModelType::Affine, 1.0, overlap);
+  EXPECT_LT(a, 1.0);
+  EXPECT_GT(b, 5 * a);
+  // A translation is as good far away as near its points.
+  EXPECT_NEAR(predictedErrorOver(clustered, ModelType::Translation, 1.0, overlap), 1 / std::sqrt(40.0), 1e-9);
+  // Too few points for the model: no prediction at all.
+  EXPECT_TRUE(std::isinf(predictedErrorOver({{1, 1}, {2, 2}}, ModelType::Poly2, 1.0, overlap)));
+}
+
+TEST(Verify, CheckPointsAreHeldOutInWholeBlocks) {
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<double> u(0, 1000);
+  std::normal_distribution<double> g(0, 0.3);
+  std::vector<TiePoint> pts;
+  for (int i = 0; i < 400; ++i) {
+    const Point2 s{u(rng), u(rng)};
+    pts.push_back({{s.x + 5 + g(rng), s.y - 3 + g(rng)}, s, 1, 0});
+  }
+  FitOptions o;
+  o.model = ModelType::Translation;
+  o.checkBlockPx = 100;
+  const auto r = fitGlobalModel(pts, o);
+  ASSERT_GT(r.checkCount, 40);
+  EXPECT_LT(r.checkCount, 130);
+  // No block holds both a check point and a fitted point.
+  std::map<std::pair<int, int>, std::pair<int, int>> blocks;  // (checks, fitted)
+  for (size_t i = 0; i < pts.size(); ++i) {
+    if (!r.inlier[i]) continue;
+    auto& b = blocks[{static_cast<int>(std::floor(pts[i].ref.x / 100)), static_cast<int>(std::floor(pts[i].ref.y / 100))}];
+    (r.check[i] ? b.first : b.second) += 1;
+  }
+  for (const auto& [key, b] : blocks)
+    EXPECT_TRUE(b.first == 0 || b.second == 0) << key.first << "," << key.second << ": " << b.first << " checks, " << b.second << " fitted";
+}
+
+TEST(Verify, RulesTurnTheNumbersIntoALevel) {
+  SupportCheck s;
+  s.inliers = 60, s.minInliers = 16, s.extrapolationPx = 0.5;
+  GeometryCheck g;
+  g.prior = "georeferencing";
+  g.plausible = true;
+  ConfirmationCheck c;
+  c.windows = 36, c.confirmed = 20, c.chance = 0.05, c.pValue = binomialTail(20, 36, 0.05), c.tolerancePx = 1.5;
+  c.cellsConfirmed = 9, c.aggregatePeak = 0.2, c.perturbationMargin = 0.02;
+  const VerdictThresholds t;
+  const VerifyOptions o;
+  EXPECT_EQ(judge(s, g, c, ModelType::Affine, t, o).level, VerdictLevel::Verified);
+
+  auto weak = c;
+  weak.confirmed = 6, weak.pValue = binomialTail(6, 36, 0.05);  // about 1e-2: some evidence, not enough
+  EXPECT_EQ(judge(s, g, weak, ModelType::Affine, t, o).level, VerdictLevel::Doubtful);
+  auto none = c;
+  none.confirmed = 2, none.pValue = binomialTail(2, 36, 0.05);
+  const Verdict v = judge(s, g, none, ModelType::Affine, t, o);
+  EXPECT_EQ(v.level, VerdictLevel::Failed);
+  EXPECT_NE(v.summary().find("do not confirm"), std::string::npos) << v.summary();
+  EXPECT_FALSE(v.advice.empty());
+
+  auto elsewhere = c;
+  elsewhere.aggregateOffset = {4, -2};
+  EXPECT_EQ(judge(s, g, elsewhere, ModelType::Affine, t, o).level, VerdictLevel::Failed);
+  auto few = s;
+  few.inliers = 10;
+  EXPECT_EQ(judge(few, g, c, ModelType::Affine, t, o).level, VerdictLevel::Failed);
+  auto far = s;
+  far.extrapolationPx = 7;
+  EXPECT_EQ(judge(far, g, c, ModelType::Affine, t, o).level, VerdictLevel::Doubtful);
+  auto bent = g;
+  bent.worstAnisotropy = 1.6, bent.plausible = false;
+  EXPECT_EQ(judge(s, bent, c, ModelType::Affine, t, o).level, VerdictLevel::Failed);
+}
+
+// On the real Landsat VIS/SWIR sample (pixel-aligned), the model that is right is confirmed by
+// nearly every window; one 20 px off, or rotated by 4 degrees, by about as many as chance gives.
+TEST(Verify, ConfirmationSeparatesTheRightModelFromWrongOnes) {
+  const auto ref = GeoRaster::open(mmreg_test::sampleData() + "/landsat_red_swir1_ref.tif");
+  const auto sen = GeoRaster::open(mmreg_test::sampleData() + "/landsat_red_swir1_sensed.tif");
+  MatchOptions mo;
+  mo.sensedModality = Modality::Optical;
+  const MatchContext c = makeMatchContext(ref, sen, mo);
+  const TileReader reader(ref, c.refBands, sen, c.senBands, 1.0);
+  const PixelWindow overlap{0, 0, ref.width(), ref.height()};
+  const ProgressFn none;
+  const ProgressSpan progress(none, 0, 1);
+  auto confirm = [&](const Transform2D& f, const Transform2D& i) {
+    return confirmModel(reader, *modelMapping(f, i), overlap, ConfirmationOptions{}, progress);
+  };
+  const auto right = confirm(*affine(1, 0, 0, 0, 1, 0), *affine(1, 0, 0, 0, 1, 0));
+  EXPECT_GE(right.windows, 9);
+  EXPECT_GE(right.confirmed, right.windows - 1);
+  EXPECT_LT(right.pValue, 1e-8);
+  EXPECT_LT(std::hypot(right.aggregateOffset.x, right.aggregateOffset.y), 0.5);
+  EXPECT_GT(right.perturbationMargin, 0);
+
+  const auto shifted = confirm(*affine(1, 0, 20, 0, 1, 0), *affine(1, 0, -20, 0, 1, 0));
+  EXPECT_LE(shifted.confirmed, 2);
+  EXPECT_GT(shifted.pValue, 1e-2);
+
+  const double cs = std::cos(4 * M_PI / 180), sn = std::sin(4 * M_PI / 180);
+  const auto rotated = confirm(*affine(cs, -sn, 0, sn, cs, 0), *affine(cs, sn, 0, -sn, cs, 0));
+  EXPECT_LE(rotated.confirmed, right.confirmed / 3);
+}
