@@ -178,8 +178,8 @@ int main(int argc, char** argv) {
     csv.open(a.csv);
     csv << "case,group,dx,dy,rotation_deg,scale,pipeline,ok,accepted_wrong,verdict,model,candidates,inliers,checks,reported_check_rmse_px,"
            "true_check_rmse_px,true_grid_rmse_px,refused_true_err_px,mma1,mma3,mma5,mma10,nn_map,ncm3,cmr3,repeatability3,seconds,peak_rss_mb,"
-           "start,windows,confirmed,p_value,agg_dx,agg_dy,agg_peak,agg_z,perturbation_margin,cells_confirmed,scale_change,rotation_deg,"
-           "anisotropy,extrapolation_px,min_inliers,error\n";
+           "start,windows,confirmed,p_value,agg_dx,agg_dy,agg_peak,agg_z,perturbation_margin,cells_confirmed,geo_scale_change,geo_rotation_deg,"
+           "geo_anisotropy,extrapolation_px,min_inliers,error\n";
   }
   std::map<std::pair<std::string, std::string>, Acc> acc;  // (group, pipeline)
   for (size_t ci = 0; ci < pairs.size(); ++ci) {
