@@ -25,11 +25,11 @@ mmreg::Image processedWhole(const std::string& path, mmreg::Modality m) {
 
 }  // namespace
 
-CaseMetrics evaluate(const PipelineRun& run, const mmreg::SyntheticCase& c) {
+CaseMetrics evaluate(const PipelineRun& run, const mmreg::SyntheticCase& c, const TruthFn& truth) {
   CaseMetrics m;
   std::vector<double> errors, scores;
   for (const auto& t : run.tiePoints) {
-    errors.push_back(distance(c.truthOf(t.sensed), t.ref));
+    errors.push_back(distance(truth(t.sensed), t.ref));
     scores.push_back(t.score);
   }
   for (int t = 0; t <= 10; ++t) m.mma[t] = mmreg::metrics::mma(errors, t);
@@ -37,23 +37,24 @@ CaseMetrics evaluate(const PipelineRun& run, const mmreg::SyntheticCase& c) {
   m.ncm3 = mmreg::metrics::ncm(errors, 3);
   m.cmr3 = mmreg::metrics::cmr(errors, 3);
   if (!run.ok || !run.fit.forward) return m;
-  const ModelError e = modelError(run.fit, run.tiePoints, c);
+  const ModelError e = modelError(run.fit, run.tiePoints, c, truth);
   m.trueCheckRmse = e.check;
   m.trueGridRmse = e.grid;
   return m;
 }
 
-ModelError modelError(const mmreg::FitResult& fit, const std::vector<mmreg::TiePoint>& points, const mmreg::SyntheticCase& c) {
+ModelError modelError(const mmreg::FitResult& fit, const std::vector<mmreg::TiePoint>& points, const mmreg::SyntheticCase& c,
+                      const TruthFn& truth) {
   std::vector<mmreg::Point2> check, grid;
   for (size_t i = 0; i < points.size(); ++i)
     if (fit.check[i]) {
-      const auto s = points[i].sensed, f = fit.forward->apply(s), t = c.truthOf(s);
+      const auto s = points[i].sensed, f = fit.forward->apply(s), t = truth(s);
       check.push_back({f.x - t.x, f.y - t.y});
     }
   for (int j = 0; j <= 10; ++j)
     for (int i = 0; i <= 10; ++i) {
       const mmreg::Point2 s{c.sensedWidth * i / 10.0, c.sensedHeight * j / 10.0};
-      const auto f = fit.forward->apply(s), t = c.truthOf(s);
+      const auto f = fit.forward->apply(s), t = truth(s);
       grid.push_back({f.x - t.x, f.y - t.y});
     }
   return {mmreg::metrics::rmse(check), mmreg::metrics::rmse(grid)};

@@ -1,6 +1,7 @@
 #pragma once
 // Metrics of one pipeline run on one case, against the case's ground truth.
 #include <cmath>
+#include <functional>
 #include <string>
 
 #include "mmreg/synthetic_case.h"
@@ -17,14 +18,18 @@ struct CaseMetrics {
   double cmr3 = 0;
 };
 
-CaseMetrics evaluate(const PipelineRun& run, const mmreg::SyntheticCase& c);
+// Where a sensed pixel truly lies in the reference: the case's truth, or an audited one.
+using TruthFn = std::function<mmreg::Point2(mmreg::Point2)>;
+
+CaseMetrics evaluate(const PipelineRun& run, const mmreg::SyntheticCase& c, const TruthFn& truth);
 
 // A fitted model against the truth: RMSE at its check points and over an 11 x 11 grid, px.
 struct ModelError {
   double check = NAN, grid = NAN;
   double judged() const { return std::isfinite(check) ? check : grid; }  // without check points, the grid
 };
-ModelError modelError(const mmreg::FitResult& fit, const std::vector<mmreg::TiePoint>& points, const mmreg::SyntheticCase& c);
+ModelError modelError(const mmreg::FitResult& fit, const std::vector<mmreg::TiePoint>& points, const mmreg::SyntheticCase& c,
+                      const TruthFn& truth);
 
 // Keypoint repeatability at `eps` px of a detector (mmreg::makeDetector) on the preprocessed
 // pair, the sensed keypoints mapped by the truth. Every detector keeps its strongest keypoints

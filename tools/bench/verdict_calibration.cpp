@@ -1,0 +1,165 @@
+// mmreg_bench_verdict: how the verdict's independent confirmation behaves under models known
+// to be right and models known to be wrong, on real aligned pairs. For each pair it confirms
+// the true model, and the true model moved by 4, 8, 16 and 32 px in a random direction or
+// rotated by 3 degrees about the centre; it prints, per group, the share of windows that confirm
+// each model and how often a model reaches the verdict's p-value thresholds. The wrong models'
+// share is the chance rate the binomial test assumes (0.056); their rate of passing is the
+// verdict's false acceptance from this check alone.
+#include <cpl_conv.h>
+#include <gdal.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <random>
+#include <sstream>
+
+#include "mmreg/datasets.h"
+#include "mmreg/error.h"
+#include "mmreg/splits.h"
+#include "mmreg/synthetic_case.h"
+#include "pipeline/match_context.h"
+#include "pipeline/pixel_mapping.h"
+#include "verify/confirmation.h"
+#include "verify/verdict_rules.h"
+
+namespace {
+
+struct Args {
+  std::string data = "../shared/data", splitsFile = MMREG_DEFAULT_SPLITS, split = "all", work = "/tmp/mmreg_bench_verdict";
+  std::vector<std::string> sources{"3mos", "srif", "s1s2", "vsff", "landsat"};
+  int perGroup = 10;
+  unsigned seed = 11;
+};
+
+const char* kUsage =
+    "mmreg_bench_verdict [--data DIR] [--split all] [--sources 3mos,srif,s1s2,vsff,landsat] [--per-group N] [--seed N]\n"
+    "                    [--work DIR]\n";
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string x; std::getline(ss, x, ',');)
+    if (!x.empty()) out.push_back(x);
+  return out;
+}
+
+// A homography (sensed -> reference) as a model mapping, with the inverse.
+class HomographyModel : public mmreg::Transform2D {
+ public:
+  explicit HomographyModel(mmreg::Homography h) : h_(h) {}
+  mmreg::ModelType type() const override { return mmreg::ModelType::Projective; }
+  mmreg::Point2 apply(mmreg::Point2 p) const override { return mmreg::applyH(h_, p); }
+  std::vector<double> parameters() const override { return {h_.begin(), h_.end()}; }
+  std::unique_ptr<Transform2D> clone() const override { return std::make_unique<HomographyModel>(*this); }
+
+ private:
+  mmreg::Homography h_;
+};
+
+struct Tally {
+  int models = 0, windows = 0, confirmed = 0, verified = 0, notFailed = 0;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    const std::string k = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) std::fprintf(stderr, "%s needs a value\n", k.c_str()), std::exit(2);
+      return argv[++i];
+    };
+    if (k == "--data") a.data = next();
+    else if (k == "--split") a.split = next();
+    else if (k == "--sources") a.sources = split(next());
+    else if (k == "--per-group") a.perGroup = std::stoi(next());
+    else if (k == "--seed") a.seed = static_cast<unsigned>(std::stoul(next()));
+    else if (k == "--work") a.work = next();
+    else if (k == "--help" || k == "-h") return std::fputs(kUsage, stdout), 0;
+    else return std::fprintf(stderr, "mmreg_bench_verdict: unknown option %s\n%s", k.c_str(), kUsage), 2;
+  }
+  GDALAllRegister();
+  CPLSetConfigOption("CPL_LOG", "/dev/null");
+  VSIMkdirRecursive(a.work.c_str(), 0755);
+  std::map<std::string, std::vector<mmreg::AlignedPair>> byGroup;
+  try {
+    const auto spec = mmreg::loadSplits(a.splitsFile);
+    for (const auto& p : mmreg::loadAll(a.data)) {
+      if (std::find(a.sources.begin(), a.sources.end(), p.source) == a.sources.end()) continue;
+      if (a.split != "all" && mmreg::splitOf(p, spec) != a.split) continue;
+      byGroup[p.source + "/" + p.group].push_back(p);
+    }
+  } catch (const mmreg::Error& e) {
+    return std::fprintf(stderr, "mmreg_bench_verdict: %s\n", e.what()), 1;
+  }
+  const std::vector<std::string> kinds{"right", "4 px off", "8 px off", "16 px off", "32 px off", "rotated 3 deg"};
+  std::map<std::pair<std::string, std::string>, Tally> tally;
+  std::mt19937 rng(a.seed);
+  std::uniform_real_distribution<double> angle(0, 2 * M_PI);
+  const mmreg::VerdictThresholds thresholds;
+  const mmreg::ProgressFn none;
+  const mmreg::ProgressSpan progress(none, 0, 1);
+  int caseId = 0;
+  for (auto& [g, list] : byGroup) {
+    const size_t n = std::min<size_t>(a.perGroup, list.size());
+    for (size_t k = 0; k < n; ++k) {
+      const auto& pair = list[k * list.size() / n];
+      try {
+        const auto c = mmreg::buildCase(pair, mmreg::Misregistration{}, mmreg::MisregistrationMode::Georeferencing, a.work,
+                                        "v" + std::to_string(caseId++));
+        const auto ref = mmreg::GeoRaster::open(c.reference), sen = mmreg::GeoRaster::open(c.sensed);
+        mmreg::MatchOptions mo;
+        const mmreg::MatchContext ctx = mmreg::makeMatchContext(ref, sen, mo);
+        const mmreg::TileReader reader(ref, ctx.refBands, sen, ctx.senBands, 1.0);
+        const mmreg::PixelWindow overlap{0, 0, ref.width(), ref.height()};
+        const mmreg::Point2 centre{ref.width() / 2.0, ref.height() / 2.0};
+        for (size_t q = 0; q < kinds.size(); ++q) {
+          mmreg::Homography wrong{1, 0, 0, 0, 1, 0, 0, 0, 1};  // reference -> reference, applied after the truth
+          if (q >= 1 && q <= 4) {
+            const double d = 4 << (q - 1), t = angle(rng);
+            wrong = {1, 0, d * std::cos(t), 0, 1, d * std::sin(t), 0, 0, 1};
+          } else if (q == 5) {
+            const double r = 3 * M_PI / 180, cs = std::cos(r), sn = std::sin(r);
+            wrong = {cs, -sn, centre.x - cs * centre.x + sn * centre.y, sn, cs, centre.y - sn * centre.x - cs * centre.y, 0, 0, 1};
+          }
+          const mmreg::Homography h = mmreg::multiply(wrong, c.truth);
+          const HomographyModel fwd(h), inv(mmreg::inverse(h));
+          const auto conf = mmreg::confirmModel(reader, *mmreg::modelMapping(fwd, inv), overlap, mmreg::ConfirmationOptions{}, progress);
+          for (const std::string& key : {g, std::string("all")}) {
+            auto& t = tally[{key, kinds[q]}];
+            ++t.models;
+            t.windows += conf.windows;
+            t.confirmed += conf.confirmed;
+            t.verified += conf.pValue <= thresholds.verifyPValue;
+            t.notFailed += conf.pValue <= thresholds.failPValue;
+          }
+        }
+        VSIUnlink(c.reference.c_str());
+        VSIUnlink(c.sensed.c_str());
+      } catch (const mmreg::Error& e) {
+        std::fprintf(stderr, "skipping %s: %s\n", pair.name.c_str(), e.what());
+      }
+    }
+  }
+  std::printf("Confirmation under right and wrong models (per model: %.0e verifies, above %.0e fails)\n\n", thresholds.verifyPValue,
+              thresholds.failPValue);
+  std::printf("| group | model | models | share of windows confirming | passes p <= %.0e | passes p <= %.0e |\n|---|---|---|---|---|---|\n",
+              thresholds.verifyPValue, thresholds.failPValue);
+  for (const std::string& g : [&] {
+         std::vector<std::string> gs;
+         for (auto& [name, list] : byGroup) gs.push_back(name);
+         gs.push_back("all");
+         return gs;
+       }())
+    for (const auto& kind : kinds) {
+      const auto& t = tally[{g, kind}];
+      if (!t.models) continue;
+      std::printf("| %s | %s | %d | %.3f | %d (%.0f%%) | %d (%.0f%%) |\n", g == "all" ? "**all**" : g.c_str(), kind.c_str(), t.models,
+                  t.windows ? static_cast<double>(t.confirmed) / t.windows : NAN, t.verified, 100.0 * t.verified / t.models, t.notFailed,
+                  100.0 * t.notFailed / t.models);
+    }
+  return 0;
+}
