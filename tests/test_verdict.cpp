@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <opencv2/core.hpp>
 #include <sstream>
 
 #include "mmreg/coregister.h"
@@ -52,6 +53,28 @@ std::string offsetCopy(const std::string& src, const std::string& reference, dou
   gt[3] += dx * gt[4] + dy * gt[5];
   out->SetGeoTransform(gt);
   out->SetSpatialRef(ref->GetSpatialRef());
+  return path;
+}
+
+cv::Mat readBand(const std::string& path) {
+  GDALDatasetUniquePtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_RASTER));
+  cv::Mat m(ds->GetRasterYSize(), ds->GetRasterXSize(), CV_8U);
+  EXPECT_EQ(ds->GetRasterBand(1)->RasterIO(GF_Read, 0, 0, m.cols, m.rows, m.data, m.cols, m.rows, GDT_Byte, 0, 0), CE_None);
+  return m;
+}
+
+// `pixels` as a one-band GeoTIFF; with `like`, on its grid (same origin and pixel size) and CRS.
+std::string writeBand(const cv::Mat& pixels, const std::string& path, const std::string& like = "") {
+  GDALDatasetUniquePtr out(GetGDALDriverManager()->GetDriverByName("GTiff")->Create(path.c_str(), pixels.cols, pixels.rows, 1, GDT_Byte, nullptr));
+  EXPECT_EQ(out->GetRasterBand(1)->RasterIO(GF_Write, 0, 0, pixels.cols, pixels.rows, pixels.data, pixels.cols, pixels.rows, GDT_Byte, 0, 0),
+            CE_None);
+  if (!like.empty()) {
+    GDALDatasetUniquePtr g(GDALDataset::Open(like.c_str(), GDAL_OF_RASTER));
+    double gt[6];
+    g->GetGeoTransform(gt);
+    out->SetGeoTransform(gt);
+    out->SetSpatialRef(g->GetSpatialRef());
+  }
   return path;
 }
 
@@ -139,6 +162,37 @@ TEST_F(Verdicts, AStartBeyondTheFirstIsTriedWhenTheGeoreferencingLeadsNowhere) {
   const std::string json = slurp(dir + "/r.json");
   EXPECT_NE(json.find("\"search_start\":\"coarse hypothesis 1 of"), std::string::npos) << json;
   EXPECT_NE(json.find("\"level\":\"verified\""), std::string::npos) << json;
+}
+
+// A decoy: the reference is the red band beside unrelated ground (the red band upside down),
+// into which the centre of the sensed SWIR band itself is pasted, turned by 90 degrees. The
+// coarse pass's strongest hypothesis is that decoy (a same-band match), but only the pasted
+// centre agrees with it: refused. The next hypothesis, the true alignment, is verified.
+TEST_F(Verdicts, CoarseHypothesesBeyondTheFirstAreTried) {
+  const cv::Mat red = readBand(kLandsatRef), swir = readBand(kLandsatSen);
+  cv::Mat canvas(red.rows, 2 * red.cols, CV_8U);
+  red.copyTo(canvas(cv::Rect(0, 0, red.cols, red.rows)));
+  cv::Mat unrelated;
+  cv::flip(red, unrelated, 0);
+  unrelated.copyTo(canvas(cv::Rect(red.cols, 0, red.cols, red.rows)));
+  const int side = 140;
+  cv::Mat centre;
+  cv::rotate(swir(cv::Rect((swir.cols - side) / 2, (swir.rows - side) / 2, side, side)), centre, cv::ROTATE_90_CLOCKWISE);
+  centre.copyTo(canvas(cv::Rect(red.cols + (red.cols - side) / 2, (red.rows - side) / 2, side, side)));
+  const std::string ref = writeBand(canvas, dir + "/decoy_ref.tif", kLandsatRef);
+  const std::string sen = writeBand(swir, dir + "/swir.tif");  // no georeferencing: the coarse pass starts
+  const auto r = mmreg_test::runCli("-q -sensed_type optical -georef_only -report " + dir + "/r.json " + ref + " " + sen + " " +
+                                    dir + "/g.tif");
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  const std::string json = slurp(dir + "/r.json");
+  const size_t k = json.find("\"search_start\":\"coarse hypothesis ");
+  ASSERT_NE(k, std::string::npos) << json;
+  EXPECT_GE(std::stoi(json.substr(k + 34)), 2) << json.substr(k, 60);  // not the first
+  EXPECT_NE(json.find("\"level\":\"verified\""), std::string::npos);
+  const size_t others = json.find("\"other_starts\"");  // what the decoy gave: refused
+  ASSERT_NE(others, std::string::npos) << json;
+  EXPECT_NE(json.find("\"coarse hypothesis 1 of", others), std::string::npos) << json;
+  EXPECT_LT(worstLandsatError(dir + "/g.tif", ref), 0.5);
 }
 
 // The Landsat pair upsampled 8 times (2792 px a side, structure 8 px wide) with the

@@ -21,6 +21,7 @@
 #include "mmreg/preprocess.h"
 #include "mmreg/raster.h"
 #include "mmreg/splits.h"
+#include "pair_selection.h"
 
 namespace {
 
@@ -44,14 +45,6 @@ const char* kUsage =
     "  ratioH-both  the same operator on the optical side too (its luminance as intensity)\n"
     "  ridgeS       oriented line response (Hessian's strongest eigenvalue) after a Gaussian of S px\n"
     "  ridgeS-both  the same on the optical side too\n";
-
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  for (std::string x; std::getline(ss, x, ',');)
-    if (!x.empty()) out.push_back(x);
-  return out;
-}
 
 mmreg::Image readBands(const mmreg::ImageWindowRef& w) {
   const auto r = mmreg::GeoRaster::open(w.path);
@@ -123,8 +116,8 @@ int main(int argc, char** argv) {
     };
     if (k == "--data") a.data = next();
     else if (k == "--split") a.split = next();
-    else if (k == "--groups") a.groups = split(next());
-    else if (k == "--variants") a.variants = split(next());
+    else if (k == "--groups") a.groups = bench::splitList(next());
+    else if (k == "--variants") a.variants = bench::splitList(next());
     else if (k == "--per-group") a.perGroup = std::stoi(next());
     else if (k == "--template") a.templ = std::stoi(next());
     else if (k == "--radius") a.radius = std::stoi(next());
@@ -137,21 +130,13 @@ int main(int argc, char** argv) {
   CPLSetConfigOption("CPL_LOG", "/dev/null");
   std::map<std::string, std::vector<mmreg::AlignedPair>> byGroup;
   try {
-    const auto spec = mmreg::loadSplits(a.splitsFile);
-    for (const auto& p : mmreg::loadAll(a.data)) {
-      const std::string g = p.source + "/" + p.group;
-      if (std::find(a.groups.begin(), a.groups.end(), g) == a.groups.end()) continue;
-      if (a.split != "all" && mmreg::splitOf(p, spec) != a.split) continue;
-      byGroup[g].push_back(p);
-    }
+    byGroup = bench::pairsByGroup(a.data, a.splitsFile, a.split, {}, a.groups);
   } catch (const mmreg::Error& e) {
     return std::fprintf(stderr, "mmreg_bench_features: %s\n", e.what()), 1;
   }
   std::map<std::pair<std::string, std::string>, Count> counts;
   for (auto& [g, list] : byGroup) {
-    const size_t n = std::min<size_t>(a.perGroup, list.size());
-    for (size_t k = 0; k < n; ++k) {
-      const auto& p = list[k * list.size() / n];
+    for (const auto& p : bench::spreadEvenly(list, a.perGroup)) {
       if (p.sensedToReference != std::array<double, 6>{1, 0, 0, 0, 1, 0}) continue;  // pixel-aligned pairs only
       const mmreg::Image ref = readBands(p.reference), sen = readBands(p.sensed);
       for (const auto& v : a.variants) {

@@ -19,6 +19,7 @@
 #include "mmreg/error.h"
 #include "mmreg/learned_models.h"
 #include "mmreg/splits.h"
+#include "pair_selection.h"
 #include "pipelines.h"
 #include "truth_audit.h"
 
@@ -41,14 +42,6 @@ struct Args {
   double successPx = 3.0;
   std::string csv, work = "/tmp/mmreg_bench", sensedType = "auto", coarse = "auto";
 };
-
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  for (std::string x; std::getline(ss, x, ',');)
-    if (!x.empty()) out.push_back(x);
-  return out;
-}
 
 const char* kUsage =
     "mmreg_bench [--data DIR] [--split test|validation|train|all] [--splits FILE]\n"
@@ -120,9 +113,9 @@ int main(int argc, char** argv) {
     if (k == "--data") a.data = next();
     else if (k == "--split") a.split = next();
     else if (k == "--splits") a.splitsFile = next();
-    else if (k == "--sources") a.sources = split(next());
-    else if (k == "--groups") a.groups = split(next());
-    else if (k == "--pipelines") a.pipelines = split(next());
+    else if (k == "--sources") a.sources = bench::splitList(next());
+    else if (k == "--groups") a.groups = bench::splitList(next());
+    else if (k == "--pipelines") a.pipelines = bench::splitList(next());
     else if (k == "--per-group") a.perGroup = std::stoi(next());
     else if (k == "--max-shift") a.maxShift = std::stod(next());
     else if (k == "--max-rotation") a.maxRotation = std::stod(next());
@@ -159,18 +152,8 @@ int main(int argc, char** argv) {
   // The cases: the chosen split, then at most --per-group pairs of each group, spread evenly.
   std::vector<mmreg::AlignedPair> pairs;
   try {
-    const auto spec = mmreg::loadSplits(a.splitsFile);
-    std::map<std::string, std::vector<mmreg::AlignedPair>> byGroup;
-    for (const auto& p : mmreg::loadAll(a.data)) {
-      if (std::find(a.sources.begin(), a.sources.end(), p.source) == a.sources.end()) continue;
-      if (!a.groups.empty() && std::find(a.groups.begin(), a.groups.end(), p.group) == a.groups.end()) continue;
-      if (a.split != "all" && mmreg::splitOf(p, spec) != a.split) continue;
-      byGroup[p.source + "/" + p.group].push_back(p);
-    }
-    for (auto& [g, list] : byGroup) {
-      const size_t n = std::min<size_t>(a.perGroup, list.size());
-      for (size_t k = 0; k < n; ++k) pairs.push_back(list[k * list.size() / n]);
-    }
+    for (auto& [g, list] : bench::pairsByGroup(a.data, a.splitsFile, a.split, a.sources, a.groups))
+      for (auto& p : bench::spreadEvenly(list, a.perGroup)) pairs.push_back(p);
   } catch (const mmreg::Error& e) {
     return std::fprintf(stderr, "mmreg_bench: %s\n", e.what()), 1;
   }

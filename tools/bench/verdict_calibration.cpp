@@ -19,6 +19,7 @@
 #include "mmreg/error.h"
 #include "mmreg/splits.h"
 #include "mmreg/synthetic_case.h"
+#include "pair_selection.h"
 #include "pipeline/match_context.h"
 #include "pipeline/pixel_mapping.h"
 #include "verify/confirmation.h"
@@ -36,14 +37,6 @@ struct Args {
 const char* kUsage =
     "mmreg_bench_verdict [--data DIR] [--split all] [--sources 3mos,srif,s1s2,vsff,landsat] [--per-group N] [--seed N]\n"
     "                    [--work DIR]\n";
-
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  for (std::string x; std::getline(ss, x, ',');)
-    if (!x.empty()) out.push_back(x);
-  return out;
-}
 
 // A homography (sensed -> reference) as a model mapping, with the inverse.
 class HomographyModel : public mmreg::Transform2D {
@@ -74,7 +67,7 @@ int main(int argc, char** argv) {
     };
     if (k == "--data") a.data = next();
     else if (k == "--split") a.split = next();
-    else if (k == "--sources") a.sources = split(next());
+    else if (k == "--sources") a.sources = bench::splitList(next());
     else if (k == "--per-group") a.perGroup = std::stoi(next());
     else if (k == "--seed") a.seed = static_cast<unsigned>(std::stoul(next()));
     else if (k == "--work") a.work = next();
@@ -86,12 +79,7 @@ int main(int argc, char** argv) {
   VSIMkdirRecursive(a.work.c_str(), 0755);
   std::map<std::string, std::vector<mmreg::AlignedPair>> byGroup;
   try {
-    const auto spec = mmreg::loadSplits(a.splitsFile);
-    for (const auto& p : mmreg::loadAll(a.data)) {
-      if (std::find(a.sources.begin(), a.sources.end(), p.source) == a.sources.end()) continue;
-      if (a.split != "all" && mmreg::splitOf(p, spec) != a.split) continue;
-      byGroup[p.source + "/" + p.group].push_back(p);
-    }
+    byGroup = bench::pairsByGroup(a.data, a.splitsFile, a.split, a.sources);
   } catch (const mmreg::Error& e) {
     return std::fprintf(stderr, "mmreg_bench_verdict: %s\n", e.what()), 1;
   }
@@ -104,9 +92,7 @@ int main(int argc, char** argv) {
   const mmreg::ProgressSpan progress(none, 0, 1);
   int caseId = 0;
   for (auto& [g, list] : byGroup) {
-    const size_t n = std::min<size_t>(a.perGroup, list.size());
-    for (size_t k = 0; k < n; ++k) {
-      const auto& pair = list[k * list.size() / n];
+    for (const auto& pair : bench::spreadEvenly(list, a.perGroup)) {
       try {
         const auto c = mmreg::buildCase(pair, mmreg::Misregistration{}, mmreg::MisregistrationMode::Georeferencing, a.work,
                                         "v" + std::to_string(caseId++));

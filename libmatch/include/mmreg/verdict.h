@@ -64,7 +64,8 @@ struct Verdict {
   ConfirmationCheck confirmation;
   std::string hypothesis;              // which start produced it (georeferencing, coarse hypothesis k of n)
   std::vector<std::string> otherStarts;  // what each other start that was tried gave
-  // "verified", or "<level>: reason; reason. <advice>", then what the other starts gave
+  // "verified" (and how many other starts were tried first), or "<level>: reason; reason.
+  // <advice>", then what the other starts gave
   std::string summary() const;
 };
 

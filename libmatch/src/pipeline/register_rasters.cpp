@@ -176,9 +176,8 @@ Registration registerRasters(const GeoRaster& ref, const GeoRaster& sen, const M
     if (best->fit.inlier[i])
       for (auto& t : best->match.tiles)
         if (t.pass == best->match.finalPass && t.index == best->match.tiePoints[i].tile) ++t.inliers;
-  if (best->verdict.level != VerdictLevel::Verified)
-    for (const auto& f : failures)  // the analyst sees every start that was tried
-      if (f.rfind(best->verdict.hypothesis + ":", 0) != 0) best->verdict.otherStarts.push_back(f);
+  for (const auto& f : failures)  // the analyst sees every start that was tried
+    if (f.rfind(best->verdict.hypothesis + ":", 0) != 0) best->verdict.otherStarts.push_back(f);
   return std::move(*best);
 }
 

@@ -24,7 +24,7 @@ const char* verdictName(VerdictLevel l) {
 }
 
 std::string Verdict::summary() const {
-  if (level == VerdictLevel::Verified) return "verified";
+  if (level == VerdictLevel::Verified) return otherStarts.empty() ? "verified" : "verified (after " + std::to_string(otherStarts.size()) + " other starts)";
   std::string s = verdictName(level);
   for (size_t i = 0; i < reasons.size(); ++i) s += (i ? "; " : ": ") + reasons[i];
   s += advice.empty() ? "" : ". " + advice;

@@ -1,0 +1,41 @@
+#include "pair_selection.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include "mmreg/splits.h"
+
+namespace bench {
+
+std::vector<std::string> splitList(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string x; std::getline(ss, x, ',');)
+    if (!x.empty()) out.push_back(x);
+  return out;
+}
+
+std::map<std::string, std::vector<mmreg::AlignedPair>> pairsByGroup(const std::string& data, const std::string& splitsFile,
+                                                                     const std::string& split, const std::vector<std::string>& sources,
+                                                                     const std::vector<std::string>& groups) {
+  const auto spec = mmreg::loadSplits(splitsFile);
+  auto listed = [](const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); };
+  std::map<std::string, std::vector<mmreg::AlignedPair>> out;
+  for (const auto& p : mmreg::loadAll(data)) {
+    const std::string key = p.source + "/" + p.group;
+    if (!sources.empty() && !listed(sources, p.source)) continue;
+    if (!groups.empty() && !listed(groups, p.group) && !listed(groups, key)) continue;
+    if (split != "all" && mmreg::splitOf(p, spec) != split) continue;
+    out[key].push_back(p);
+  }
+  return out;
+}
+
+std::vector<mmreg::AlignedPair> spreadEvenly(const std::vector<mmreg::AlignedPair>& list, size_t n) {
+  n = std::min(n, list.size());
+  std::vector<mmreg::AlignedPair> out;
+  for (size_t k = 0; k < n; ++k) out.push_back(list[k * list.size() / n]);
+  return out;
+}
+
+}  // namespace bench

@@ -1,0 +1,24 @@
+#pragma once
+// Choosing the benchmarks' cases: aligned pairs of a split, by modality group.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "mmreg/datasets.h"
+
+namespace bench {
+
+// "a,b,c" -> {"a", "b", "c"}.
+std::vector<std::string> splitList(const std::string& commaSeparated);
+
+// The pairs under `data` of `split` (test, validation, train or all, per `splitsFile`), from the
+// given sources (and groups, "source/group" or the group alone; empty: all), keyed by
+// "source/group". Throws mmreg::Error when the splits file cannot be read.
+std::map<std::string, std::vector<mmreg::AlignedPair>> pairsByGroup(const std::string& data, const std::string& splitsFile,
+                                                                     const std::string& split, const std::vector<std::string>& sources,
+                                                                     const std::vector<std::string>& groups = {});
+
+// At most n of `list`, spread evenly over it (deterministic).
+std::vector<mmreg::AlignedPair> spreadEvenly(const std::vector<mmreg::AlignedPair>& list, size_t n);
+
+}  // namespace bench
