@@ -35,14 +35,11 @@ std::shared_ptr<const TileMatcher> passMatcher(const MatchContext& c, int pass, 
   return std::make_shared<AreaMatcher>(o);
 }
 
-// The largest offset of the start to search, reference pixels: -max_offset, or 256.
-double offsetReach(const MatchContext& c) { return c.opt.maxOffset > 0 ? c.opt.maxOffset / c.ref.pixelSize() : 256.0; }
-
 // Power of two by which the first pass is coarser than the processing grid, so that its margin
 // covers the largest offset to expect (-max_offset, or 256 reference pixels), while the overlap
 // keeps at least 256 pixels a side there.
 int firstPassFactor(const MatchContext& c, const PixelWindow& overlapRef, double scale) {
-  const double reach = offsetReach(c);
+  const double reach = c.opt.maxOffset > 0 ? c.opt.maxOffset / c.ref.pixelSize() : 256.0;  // reference pixels
   int f = 1;
   while (c.opt.searchMargin * scale * f < reach && std::min(overlapRef.width, overlapRef.height) / (scale * f * 2) >= 256) f *= 2;
   return f;
@@ -158,12 +155,11 @@ MatchResult matchFrom(const MatchContext& c, const PixelMapping& start, const Fi
   // upsampled 4 and 10 times their windows no longer confirmed the model.)
   const double base = processingScale(start, overlap);
   const double scale = base * contentFactor(c, start, overlap, base);
-  // A keypoint matcher's cost does not grow with the margin, but its keypoints thin out on a
-  // coarser level: it widens its margin instead.
+  // Keypoint matchers search their margin on the processing grid: their keypoints thin out on
+  // a coarser level (measured: OpenCV AKAZE lost a VSFF pair), and a margin widened to the
+  // offset instead leaves small images' padded sensed tiles mostly empty (Landsat: no match).
   const double firstScale = c.keypointMatcher ? scale : scale * firstPassFactor(c, overlap, scale);
-  const int firstMargin = c.keypointMatcher ? std::max(c.opt.searchMargin, static_cast<int>(std::ceil(offsetReach(c) / scale)))
-                                            : c.opt.searchMargin;
-  PassOutput p1 = runPass(c, start, firstScale, overlap, 1, firstMargin, progress.sub(0, 0.5));
+  PassOutput p1 = runPass(c, start, firstScale, overlap, 1, c.opt.searchMargin, progress.sub(0, 0.5));
   result.stages.push_back({"match pass 1", since(t1)});
   FitOptions f1 = fitOpt;
   f1.checkShare = 0;
