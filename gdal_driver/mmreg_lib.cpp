@@ -84,7 +84,8 @@ const std::vector<OptionSpec>& optionTable() {
       {"-margin", "N", "Search margin of the first pass, in its processing pixels. Default 64.",
        [](O& o, S v) { o.job.match.searchMargin = toInt("-margin", v); }},
       {"-max_offset", "DIST", "Largest offset of the sensed georeferencing to search, in reference CRS units (metres). "
-                              "Default: 256 reference pixels. The first pass runs on a coarser level when its margin needs it.",
+                              "Default: 256 reference pixels. The area matcher's first pass runs on a coarser level when its "
+                              "margin needs it; keypoint matchers search their -margin.",
        [](O& o, S v) { o.job.match.maxOffset = toDouble("-max_offset", v); }},
       {"-max_tiles", "N", "Most tiles matched, spread over the overlap. Default 36.",
        [](O& o, S v) { o.job.match.maxTiles = toInt("-max_tiles", v); }},

@@ -15,7 +15,7 @@ constexpr int kWindow = 256;   // output pixels of each measured window
 constexpr int kMaxFactor = 16;
 // Halving the resolution of an image that is sharp at its pixel size raises its mean gradient
 // (per pixel) by far less than 2; of an oversampled one, by about 2.
-constexpr double kOversampledRatio = 1.4;
+constexpr double kOversampledRatio = 1.5;
 
 // Mean gradient magnitude over valid pixels, per pixel of the image.
 double meanGradient(const cv::Mat& img, const cv::Mat& valid) {
