@@ -11,7 +11,6 @@
 
 #include "mmreg/error.h"
 #include "mmreg/features.h"
-#include "mmreg/global_fit.h"
 #include "mmreg/raster.h"
 
 namespace bench {
@@ -93,8 +92,8 @@ class MmregPipeline : public Pipeline {
 };
 
 // OTB 8.1 HomologousPointsExtraction in geobins mode (the tiling idea mmreg also uses), run
-// through its CLI on the same GeoTIFFs; its tie points go through mmreg's global fit, so the
-// comparison is of the matching.
+// through its CLI on the same GeoTIFFs; its tie points go through mmreg's global fit and
+// verdict, so the comparison is of the matching.
 class OtbPipeline : public Pipeline {
  public:
   std::string name() const override { return "otb-sift"; }
@@ -129,9 +128,20 @@ class OtbPipeline : public Pipeline {
     double x1, y1, x2, y2;
     while (in >> x1 >> y1 >> x2 >> y2)
       r.tiePoints.push_back({toPixel(ref.geoTransform(), x1, y1), toPixel(sen.geoTransform(), x2, y2), 1.0, 0});
+    // The same global fit and verdict as mmreg's own tie points get.
+    mmreg::CoregisterOptions o;
+    o.reference = c.reference;
+    o.sensed = c.sensed;
     try {
-      r.fit = mmreg::fitGlobalModel(r.tiePoints, mmreg::FitOptions{});
+      auto res = mmreg::applyTiePoints(o, r.tiePoints, nullptr);
+      r.fit = std::move(res.fit);
+      r.verdict = mmreg::verdictName(res.verdict.level);
+      r.verdictDetail = res.verdict;
       r.ok = true;
+    } catch (const mmreg::Refused& e) {
+      r.verdict = mmreg::verdictName(e.level());
+      r.verdictDetail = e.result->verdict;
+      r.error = e.what();
     } catch (const mmreg::Error& e) {
       r.error = e.what();
     }
