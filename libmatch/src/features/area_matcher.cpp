@@ -48,8 +48,10 @@ std::vector<cv::Point> templateCentres(const Image& ref, int t, int step, double
 
 }  // namespace
 
+int defaultTemplateSize(int tileSide) { return std::clamp(tileSide / 4 / 2 * 2, 48, 96); }
+
 std::vector<TileMatch> AreaMatcher::match(const Image& ref, const Image& sen, int m) const {
-  const int autoSize = std::clamp(std::min(ref.width, ref.height) / 4 / 2 * 2, 48, 96);
+  const int autoSize = defaultTemplateSize(std::min(ref.width, ref.height));
   const int t = std::min({opt_.templateSize > 0 ? opt_.templateSize : autoSize, ref.width, ref.height});
   if (t < 16) return {};
   const int step = opt_.gridStep > 0 ? opt_.gridStep : t / 2;

@@ -17,6 +17,9 @@ struct AreaMatcherOptions {
   std::shared_ptr<const Detector> centres;
 };
 
+// The template side used when AreaMatcherOptions::templateSize is 0, for a tile of this side.
+int defaultTemplateSize(int tileSide);
+
 class AreaMatcher : public TileMatcher {
  public:
   explicit AreaMatcher(AreaMatcherOptions options = {}) : opt_(options) {}

@@ -45,10 +45,9 @@ int firstPassFactor(const MatchContext& c, const PixelWindow& overlapRef, double
   return f;
 }
 
-// The dense templates of the refinement passes (AreaMatcher's default), processing pixels.
+// The dense templates of the refinement passes, processing pixels.
 int finalTemplateSize(const MatchContext& c, const PixelWindow& overlapRef, double scale) {
-  const int side = std::min({c.opt.tileSize, static_cast<int>(overlapRef.width / scale), static_cast<int>(overlapRef.height / scale)});
-  return std::clamp(side / 4 / 2 * 2, 48, 96);
+  return defaultTemplateSize(std::min({c.opt.tileSize, static_cast<int>(overlapRef.width / scale), static_cast<int>(overlapRef.height / scale)}));
 }
 
 struct PassOutput {

@@ -126,8 +126,9 @@ Registration registerRasters(const GeoRaster& ref, const GeoRaster& sen, const M
       try {
         auto more = coarseStarts(c, nominal, progress.sub(done, done + 0.15));
         for (auto& s : more) starts.push_back(std::move(s));
+      } catch (const Cancelled&) {
+        throw;
       } catch (const Error& e) {
-        if (dynamic_cast<const Cancelled*>(&e)) throw;
         failures.push_back(std::string("coarse alignment: ") + e.what());
       }
       searchStages.push_back({"coarse", since(t0)});
@@ -189,13 +190,20 @@ Verdict verifyGivenTiePoints(const GeoRaster& ref, const GeoRaster& sen, const M
   const PixelWindow overlap = overlapWindow(c, *model);
   const double scale = processingScale(*model, overlap);
   const Point2 centre{overlap.x + overlap.width / 2.0, overlap.y + overlap.height / 2.0};
+  std::optional<LinearPrior> georef;
+  if (sen.georefKind() != GeorefKind::None) {
+    try {
+      georef = priorOf(*georefMapping(ref, sen, opt.sensedSrs), centre, "georeferencing");
+    } catch (const Error&) {
+      // Georeferencing GDAL cannot relate to the reference (no CRS, say): none to judge against.
+    }
+  }
   LinearPrior prior;
-  try {
-    if (sen.georefKind() == GeorefKind::None) throw Error("no georeferencing");
-    prior = priorOf(*georefMapping(ref, sen, opt.sensedSrs), centre, "georeferencing");
-  } catch (const Error&) {
+  if (georef) {
+    prior = *georef;
+  } else {
+    // The model's own closest similarity: its rotation and scale pass, its anisotropy is judged.
     const LinearPrior own = priorOf(*model, centre, "");
-    // The closest similarity: rotation and scale are the model's own, anisotropy is judged.
     prior.source = "tie points' own similarity";
     prior.a = prior.d = 0.5 * (own.a + own.d);
     prior.c = 0.5 * (own.c - own.b), prior.b = -prior.c;
