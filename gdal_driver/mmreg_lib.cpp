@@ -205,7 +205,7 @@ int MmregRun(const MmregAppOptions& o, GDALProgressFunc progress, void* data) {
     mmreg::registerLearnedModels();
     const auto r = mmreg::coregister(o.job, fn);
     if (!o.quiet) {
-      std::printf("verdict: %s (search start: %s)\n", r.verdict.summary().c_str(), r.match.hypothesis.c_str());
+      std::printf("verdict: %s (search start: %s)\n", r.verdict.summary().c_str(), r.verdict.hypothesis.c_str());
       std::printf("model: %s, tie points: %zu candidates, %d inliers, %d check points\n",
                   mmreg::modelName(r.fit.forward->type()), r.match.tiePoints.size(), r.fit.inlierCount, r.fit.checkCount);
       std::printf("RMSE fit: %.3f px (%.2f m); check points: %.3f px (%.2f m)\n", r.fit.rmseFit,

@@ -195,6 +195,24 @@ TEST_F(Verdicts, CoarseHypothesesBeyondTheFirstAreTried) {
   EXPECT_LT(worstLandsatError(dir + "/g.tif", ref), 0.5);
 }
 
+// The SAR sample with its georeferencing moved a further (100, -80) px, beyond the first pass's
+// 64 px margin on the pixel grid: with the default reach of 256 px the first pass runs 4 times
+// coarser, and the result is the one the sample gives as it ships, without any coarse pass.
+// (Moved by 150 px, the sample is refused or fails: see docs/ALGORITHM.md, "Three passes".)
+TEST_F(Verdicts, ALargeOffsetIsFoundOnACoarserFirstPassLevel) {
+  const std::string sen = offsetCopy(kSarSen, kSarSen, 1, 100, -80, dir + "/far_sar.tif");
+  auto run = [&](const std::string& sensed, const std::string& out) {
+    return mmreg_test::runCli("-q -coarse never -georef_only " + kSarRef + " " + sensed + " " + out);
+  };
+  const auto shipped = run(kSarSen, dir + "/g0.tif");
+  ASSERT_EQ(shipped.exitCode, 0) << shipped.output;
+  const auto moved = run(sen, dir + "/g1.tif");
+  ASSERT_EQ(moved.exitCode, 0) << moved.output;
+  const mmreg_test::GdalPixelMapping asShipped(dir + "/g0.tif", kSarRef);
+  EXPECT_LT(mmreg_test::worstMappingError(dir + "/g1.tif", kSarRef, [&](Point2 p) { return asShipped(p); }, 100, 900, 5), 1.0);
+  EXPECT_GT(mmreg_test::worstMappingError(sen, kSarRef, [&](Point2 p) { return asShipped(p); }, 100, 900, 5), 100);
+}
+
 // The Landsat pair upsampled 8 times (2792 px a side, structure 8 px wide) with the
 // georeferencing 35, -25 px off: matched at the scale of its structure, to the truth within
 // one pixel of the original grid, and verified.

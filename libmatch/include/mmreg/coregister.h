@@ -61,8 +61,7 @@ struct MatchResult {
   double processingScale = 1;  // reference pixels per processing pixel
   PixelWindow overlap;         // of the final pass, reference pixels
   double templateSizePx = 0;   // the final pass's templates, reference pixels
-  bool coarseUsed = false;
-  std::string hypothesis;      // the start that produced the result: georeferencing, or coarse hypothesis k of n
+  bool coarseUsed = false;     // the result came from a coarse hypothesis (the verdict names which)
   std::string sensedModality;
   std::vector<StageTime> stages;
 };

@@ -88,7 +88,6 @@ void writeReportJson(const CoregisterOptions& o, const CoregisterResult& r, cons
   if (o.match.matcher != "area") root.Add("refined", o.match.refine);
   root.Add("sensed_modality", r.match.sensedModality);
   root.Add("coarse_pass_used", r.match.coarseUsed);
-  root.Add("search_start", r.match.hypothesis);
   root.Add("processing_scale", r.match.processingScale);
 
   CPLJSONObject model;

@@ -106,9 +106,10 @@ Registration registerRasters(const GeoRaster& ref, const GeoRaster& sen, const M
   double nominal = 0;
   if (senGeoref) {
     try {
-      nominal = sensedPixelsPerRefPixel(*georefMapping(ref, sen, opt.sensedSrs), {ref.width() / 2.0, ref.height() / 2.0});
+      const Point2 centre{ref.width() / 2.0, ref.height() / 2.0};
+      nominal = sensedPixelsPerRefPixel(starts.empty() ? *georefMapping(ref, sen, opt.sensedSrs) : *starts[0].mapping, centre);
     } catch (const Error&) {
-      nominal = 0;
+      nominal = 0;  // georeferencing GDAL cannot evaluate here: search scales from 0.5 to 2
     }
   }
 
@@ -159,7 +160,7 @@ Registration registerRasters(const GeoRaster& ref, const GeoRaster& sen, const M
       failures.push_back(starts[k].name + ": " + e.what());
       continue;
     }
-    r.match.hypothesis = r.verdict.hypothesis = starts[k].name;
+    r.verdict.hypothesis = starts[k].name;
     r.match.coarseUsed = starts[k].name != "georeferencing";
     if (r.verdict.level != VerdictLevel::Verified) failures.push_back(starts[k].name + ": " + r.verdict.summary());
     const bool verified = r.verdict.level == VerdictLevel::Verified;
