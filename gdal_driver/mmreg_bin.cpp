@@ -10,10 +10,15 @@
 
 namespace {
 
-// Ctrl-C (or a kill) becomes a cancel at the next progress report, so the library unwinds and
+// Ctrl-C, a hang-up or a kill becomes a cancel at the next progress report, so the library unwinds and
 // removes its temporary files instead of leaving them behind.
 volatile std::sig_atomic_t interrupted = 0;
 void onSignal(int) { interrupted = 1; }
+
+// A signal the caller ignores (nohup ignores SIGHUP) stays ignored.
+void catchUnlessIgnored(int sig) {
+  if (std::signal(sig, onSignal) == SIG_IGN) std::signal(sig, SIG_IGN);
+}
 
 int CPL_STDCALL progressOrStop(double fraction, const char* message, void* data) {
   if (interrupted) return FALSE;
@@ -23,6 +28,8 @@ int CPL_STDCALL progressOrStop(double fraction, const char* message, void* data)
 }  // namespace
 
 int main(int argc, char** argv) {
+  // First thing: a signal during start-up must cancel too, not kill the process half-way.
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) catchUnlessIgnored(sig);  // HUP: a closed terminal
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
       std::fputs(MmregUsage().c_str(), stdout);
@@ -44,8 +51,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "mmreg: %s\n", error.c_str());
     return 2;
   }
-  std::signal(SIGINT, onSignal);
-  std::signal(SIGTERM, onSignal);
   // The progress function always runs (to notice a signal); it draws only without -q.
   static int draw = 1;
   const int rc = MmregRun(*options, progressOrStop, options->quiet ? nullptr : &draw);

@@ -5,6 +5,7 @@
 #include <qgsprocessingutils.h>
 
 
+#include "mmreg/option_table.h"
 #include "mmreg/raster.h"
 #include "mmreg_algorithms.h"
 
@@ -17,11 +18,10 @@ QString ApplyTiePointsAlgorithm::shortHelpString() const {
 }
 
 void ApplyTiePointsAlgorithm::initAlgorithm(const QVariantMap&) {
-  addInputParameters(false);
+  addInputParameters();
   addParameter(new QgsProcessingParameterFeatureSource(QStringLiteral("TIE_POINTS_IN"), QObject::tr("Tie points"),
                                                        QList<int>() << QgsProcessing::TypeVectorPoint));
-  addModelParameter();
-  addParameter(new QgsProcessingParameterBoolean(QStringLiteral("GEOREF_ONLY"), QObject::tr("Georeference only (do not resample)"), false));
+  addDeclaredParameters(mmreg::kScopeModel | mmreg::kScopeRaster | mmreg::kScopeReport);
   addParameter(new QgsProcessingParameterRasterDestination(QStringLiteral("OUTPUT"), QObject::tr("Co-registered raster")));
   addParameter(new QgsProcessingParameterFeatureSink(QStringLiteral("TIE_POINTS"), QObject::tr("Tie points with new residuals"),
                                                      QgsProcessing::TypeVectorPoint, QVariant(), true));
@@ -60,12 +60,12 @@ bool ApplyTiePointsAlgorithm::prepareAlgorithm(const QVariantMap& parameters, Qg
 
 QVariantMap ApplyTiePointsAlgorithm::processAlgorithm(const QVariantMap& parameters, QgsProcessingContext& context,
                                                       QgsProcessingFeedback* feedback) {
-  auto o = optionsFrom(parameters, context, false);
+  QVariantMap out;
+  auto o = optionsFrom(parameters, context, out);
   const QString output = rasterOutput(parameters, context, o.out);
   feedback->pushInfo(QObject::tr("%1 tie points read").arg(points_.size()));
   const auto result = run(feedback, [&](const mmreg::ProgressFn& p) { return mmreg::applyTiePoints(o, points_, p); });
   logSummary(feedback, result);
-  QVariantMap out;
   out.insert(QStringLiteral("OUTPUT"), output);
   out.insert(QStringLiteral("TIE_POINTS"), writeTiePointSink(parameters, context, result));
   addResultOutputs(out, result);

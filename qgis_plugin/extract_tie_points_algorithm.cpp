@@ -1,5 +1,6 @@
 #include <qgsprocessingparameters.h>
 
+#include "mmreg/option_table.h"
 #include "mmreg_algorithms.h"
 
 QString ExtractTiePointsAlgorithm::shortHelpString() const {
@@ -11,12 +12,10 @@ QString ExtractTiePointsAlgorithm::shortHelpString() const {
 }
 
 void ExtractTiePointsAlgorithm::initAlgorithm(const QVariantMap&) {
-  addInputParameters(true);
-  addModelParameter();
+  addInputParameters();
+  addDeclaredParameters(mmreg::kScopeMatching | mmreg::kScopeModel | mmreg::kScopeReport | mmreg::kScopePointsFile);
   addParameter(new QgsProcessingParameterFeatureSink(QStringLiteral("TIE_POINTS"), QObject::tr("Tie points"),
                                                      QgsProcessing::TypeVectorPoint));
-  addParameter(new QgsProcessingParameterFileDestination(QStringLiteral("POINTS_FILE"), QObject::tr("Georeferencer .points file"),
-                                                         QObject::tr("Georeferencer points (*.points)"), QVariant(), true));
 }
 
 bool ExtractTiePointsAlgorithm::prepareAlgorithm(const QVariantMap& parameters, QgsProcessingContext& context, QgsProcessingFeedback*) {
@@ -26,13 +25,11 @@ bool ExtractTiePointsAlgorithm::prepareAlgorithm(const QVariantMap& parameters, 
 
 QVariantMap ExtractTiePointsAlgorithm::processAlgorithm(const QVariantMap& parameters, QgsProcessingContext& context,
                                                         QgsProcessingFeedback* feedback) {
-  auto o = optionsFrom(parameters, context, true);
-  const QString pointsFile = parameterAsFileOutput(parameters, QStringLiteral("POINTS_FILE"), context);
-  o.out.pointsPath = pointsFile.toStdString();
+  QVariantMap out;
+  auto o = optionsFrom(parameters, context, out);
   const auto result = run(feedback, [&](const mmreg::ProgressFn& p) { return mmreg::coregister(o, p); });
   logSummary(feedback, result);
-  QVariantMap out;
   out.insert(QStringLiteral("TIE_POINTS"), writeTiePointSink(parameters, context, result));
-  if (!pointsFile.isEmpty()) out.insert(QStringLiteral("POINTS_FILE"), pointsFile);
+  addResultOutputs(out, result);
   return out;
 }

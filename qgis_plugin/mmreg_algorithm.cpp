@@ -14,15 +14,12 @@
 
 #include <cmath>
 
+#include "declared_parameters.h"
 #include "mmreg/error.h"
 #include "mmreg/outputs.h"
 #include "mmreg/raster.h"
 
 namespace {
-
-const QStringList kMatchers{"area", "sift", "orb", "akaze", "learned"};  // appended: saved models keep their indices
-const QStringList kDetectors{"corner", "learned"};
-const QStringList kModels{"auto", "translation", "similarity", "affine", "projective", "poly2", "poly3", "tps"};
 
 QString gdalPath(QgsRasterLayer* layer, const QString& what) {
   if (!layer) throw QgsProcessingException(QObject::tr("The %1 raster layer is missing or invalid; choose a raster layer.").arg(what));
@@ -32,75 +29,16 @@ QString gdalPath(QgsRasterLayer* layer, const QString& what) {
   return layer->source();
 }
 
-std::vector<int> bands(const QList<int>& list) { return std::vector<int>(list.begin(), list.end()); }
-
 }  // namespace
 
-void MmregAlgorithm::addInputParameters(bool matching) {
+void MmregAlgorithm::addInputParameters() {
   addParameter(new QgsProcessingParameterRasterLayer(QStringLiteral("REFERENCE"), QObject::tr("Reference raster (georeferenced, e.g. optical)")));
   addParameter(new QgsProcessingParameterRasterLayer(QStringLiteral("SENSED"), QObject::tr("Sensed raster (e.g. SAR) to align")));
-  if (!matching) return;
-  addParameter(new QgsProcessingParameterBand(QStringLiteral("REFERENCE_BANDS"), QObject::tr("Reference band(s) used for matching"),
-                                              QVariant(), QStringLiteral("REFERENCE"), true, true));
-  addParameter(new QgsProcessingParameterBand(QStringLiteral("SENSED_BANDS"), QObject::tr("Sensed band(s) used for matching"),
-                                              QVariant(), QStringLiteral("SENSED"), true, true));
-  addParameter(new QgsProcessingParameterEnum(QStringLiteral("MATCHER"), QObject::tr("Matcher"), kMatchers, false, 0));
-  auto* detector = new QgsProcessingParameterEnum(QStringLiteral("DETECTOR"), QObject::tr("Template placement (area matcher)"),
-                                                  kDetectors, false, 0);
-  detector->setFlags(detector->flags() | QgsProcessingParameterDefinition::FlagAdvanced);
-  addParameter(detector);
-  auto* refine = new QgsProcessingParameterBoolean(QStringLiteral("REFINE"),
-                                                   QObject::tr("Refine keypoint matches by area correlation (sub-pixel)"), true);
-  refine->setFlags(refine->flags() | QgsProcessingParameterDefinition::FlagAdvanced);
-  addParameter(refine);
-  auto* tile = new QgsProcessingParameterNumber(QStringLiteral("TILE_SIZE"), QObject::tr("Tile size (processing pixels)"),
-                                                QgsProcessingParameterNumber::Integer, 512, false, 64, 8192);
-  tile->setFlags(tile->flags() | QgsProcessingParameterDefinition::FlagAdvanced);
-  addParameter(tile);
-  addParameter(new QgsProcessingParameterNumber(QStringLiteral("MARGIN"), QObject::tr("Search margin (processing pixels)"),
-                                                QgsProcessingParameterNumber::Integer, 64, false, 4, 8192));
-  auto* offset = new QgsProcessingParameterNumber(QStringLiteral("MAX_OFFSET"),
-                                                  QObject::tr("Largest georeferencing offset to search (reference CRS units; 0: 256 pixels)"),
-                                                  QgsProcessingParameterNumber::Double, 0.0, false, 0.0);
-  offset->setFlags(offset->flags() | QgsProcessingParameterDefinition::FlagAdvanced);
-  addParameter(offset);
-  auto* maxTiles = new QgsProcessingParameterNumber(QStringLiteral("MAX_TILES"), QObject::tr("Most tiles matched"),
-                                                    QgsProcessingParameterNumber::Integer, 36, false, 1, 10000);
-  maxTiles->setFlags(maxTiles->flags() | QgsProcessingParameterDefinition::FlagAdvanced);
-  addParameter(maxTiles);
-  auto* type = new QgsProcessingParameterEnum(QStringLiteral("SENSED_TYPE"), QObject::tr("Sensed modality"),
-                                              QStringList{"auto", "optical", "sar"}, false, 0);
-  type->setFlags(type->flags() | QgsProcessingParameterDefinition::FlagAdvanced);
-  addParameter(type);
-  auto* coarse = new QgsProcessingParameterEnum(QStringLiteral("COARSE"), QObject::tr("Coarse global pass"),
-                                                QStringList{"auto", "always", "never"}, false, 0);
-  coarse->setFlags(coarse->flags() | QgsProcessingParameterDefinition::FlagAdvanced);
-  addParameter(coarse);
 }
 
-void MmregAlgorithm::addModelParameter() {
-  addParameter(new QgsProcessingParameterEnum(QStringLiteral("MODEL"), QObject::tr("Geometric model"), kModels, false, 0));
-  auto* thr = new QgsProcessingParameterNumber(QStringLiteral("THRESHOLD"), QObject::tr("Inlier threshold (reference pixels)"),
-                                               QgsProcessingParameterNumber::Double, 3.0, false, 0.1, 1000);
-  thr->setFlags(thr->flags() | QgsProcessingParameterDefinition::FlagAdvanced);
-  addParameter(thr);
-  auto* share = new QgsProcessingParameterNumber(QStringLiteral("CHECK_SHARE"), QObject::tr("Share of inliers held out as check points"),
-                                                 QgsProcessingParameterNumber::Double, 0.2, false, 0.0, 0.89);
-  share->setFlags(share->flags() | QgsProcessingParameterDefinition::FlagAdvanced);
-  addParameter(share);
-  const mmreg::VerifyOptions defaults;
-  auto advanced = [this](QgsProcessingParameterDefinition* d) {
-    d->setFlags(d->flags() | QgsProcessingParameterDefinition::FlagAdvanced);
-    addParameter(d);
-  };
-  advanced(new QgsProcessingParameterNumber(QStringLiteral("MAX_SCALE_CHANGE"), QObject::tr("Verdict: largest scale change (fraction)"),
-                                            QgsProcessingParameterNumber::Double, defaults.maxScaleChange, false, 0.001, 10));
-  advanced(new QgsProcessingParameterNumber(QStringLiteral("MAX_ROTATION"), QObject::tr("Verdict: largest rotation (degrees)"),
-                                            QgsProcessingParameterNumber::Double, defaults.maxRotationDeg, false, 0.001, 180));
-  advanced(new QgsProcessingParameterNumber(QStringLiteral("MAX_ANISOTROPY"), QObject::tr("Verdict: largest anisotropy (axis scale ratio)"),
-                                            QgsProcessingParameterNumber::Double, defaults.maxAnisotropy, false, 1, 100));
-  advanced(new QgsProcessingParameterBoolean(QStringLiteral("KEEP_DOUBTFUL"), QObject::tr("Write a result whose verdict is doubtful"),
-                                             defaults.keepDoubtful));
+void MmregAlgorithm::addDeclaredParameters(unsigned scope) {
+  scope_ = scope;
+  for (QgsProcessingParameterDefinition* d : declaredParameters(scope)) addParameter(d);
   addOutput(new QgsProcessingOutputString(QStringLiteral("VERDICT"), QObject::tr("Verdict")));
   addOutput(new QgsProcessingOutputNumber(QStringLiteral("RMSE_CHECK_PX"), QObject::tr("Check-point RMSE (reference pixels)")));
 }
@@ -112,34 +50,13 @@ void MmregAlgorithm::resolveInputs(const QVariantMap& parameters, QgsProcessingC
   sensedPath_ = gdalPath(parameterAsRasterLayer(parameters, QStringLiteral("SENSED"), context), QObject::tr("sensed"));
 }
 
-mmreg::CoregisterOptions MmregAlgorithm::optionsFrom(const QVariantMap& p, QgsProcessingContext& context, bool matching) const {
+mmreg::CoregisterOptions MmregAlgorithm::optionsFrom(const QVariantMap& p, QgsProcessingContext& context,
+                                                     QVariantMap& destinations) const {
   mmreg::CoregisterOptions o;
   o.reference = referencePath_.toStdString();
   o.sensed = sensedPath_.toStdString();
   o.out.overwrite = true;  // Processing destinations are chosen (and confirmed) by the user or are temporary
-  if (parameterDefinition(QStringLiteral("MODEL"))) {
-    mmreg::parseModelType(kModels.value(parameterAsEnum(p, QStringLiteral("MODEL"), context)).toStdString(), &o.fit.model);
-    o.fit.inlierThreshold = parameterAsDouble(p, QStringLiteral("THRESHOLD"), context);
-    o.fit.checkShare = parameterAsDouble(p, QStringLiteral("CHECK_SHARE"), context);
-    o.verify.maxScaleChange = parameterAsDouble(p, QStringLiteral("MAX_SCALE_CHANGE"), context);
-    o.verify.maxRotationDeg = parameterAsDouble(p, QStringLiteral("MAX_ROTATION"), context);
-    o.verify.maxAnisotropy = parameterAsDouble(p, QStringLiteral("MAX_ANISOTROPY"), context);
-    o.verify.keepDoubtful = parameterAsBoolean(p, QStringLiteral("KEEP_DOUBTFUL"), context);
-  }
-  if (!matching) return o;
-  o.match.referenceBands = bands(parameterAsInts(p, QStringLiteral("REFERENCE_BANDS"), context));
-  o.match.sensedBands = bands(parameterAsInts(p, QStringLiteral("SENSED_BANDS"), context));
-  o.match.matcher = kMatchers.value(parameterAsEnum(p, QStringLiteral("MATCHER"), context)).toStdString();
-  o.match.refine = parameterAsBoolean(p, QStringLiteral("REFINE"), context);
-  if (o.match.matcher == "area") o.match.detector = kDetectors.value(parameterAsEnum(p, QStringLiteral("DETECTOR"), context)).toStdString();
-  o.match.tileSize = parameterAsInt(p, QStringLiteral("TILE_SIZE"), context);
-  o.match.searchMargin = parameterAsInt(p, QStringLiteral("MARGIN"), context);
-  o.match.maxOffset = parameterAsDouble(p, QStringLiteral("MAX_OFFSET"), context);
-  o.match.maxTiles = parameterAsInt(p, QStringLiteral("MAX_TILES"), context);
-  o.match.sensedModality = std::array{mmreg::Modality::Auto, mmreg::Modality::Optical,
-                                      mmreg::Modality::Sar}[parameterAsEnum(p, QStringLiteral("SENSED_TYPE"), context)];
-  o.match.coarse = std::array{mmreg::CoarseMode::Auto, mmreg::CoarseMode::Always,
-                              mmreg::CoarseMode::Never}[parameterAsEnum(p, QStringLiteral("COARSE"), context)];
+  destinations = applyDeclaredParameters(*this, scope_, p, context, o);
   return o;
 }
 
@@ -148,7 +65,6 @@ QString MmregAlgorithm::rasterOutput(const QVariantMap& p, QgsProcessingContext&
   const QString format = QgsRasterFileWriter::driverForExtension(QFileInfo(output).suffix());
   out.output = output.toStdString();
   out.format = format.isEmpty() ? "GTiff" : format.toStdString();
-  out.georefOnly = parameterAsBool(p, QStringLiteral("GEOREF_ONLY"), context);
   return output;
 }
 

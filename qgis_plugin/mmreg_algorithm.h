@@ -18,16 +18,17 @@ class MmregAlgorithm : public QgsProcessingAlgorithm {
   QString groupId() const override { return QStringLiteral("coregistration"); }
 
  protected:
-  // REFERENCE and SENSED raster layers; with `matching`, also bands, matcher, tiles, margin.
-  void addInputParameters(bool matching);
-  // MODEL (+ advanced THRESHOLD, CHECK_SHARE), the verdict's bounds (advanced MAX_SCALE_CHANGE,
-  // MAX_ROTATION, MAX_ANISOTROPY, KEEP_DOUBTFUL), and the VERDICT output.
-  void addModelParameter();
+  // REFERENCE and SENSED raster layers.
+  void addInputParameters();
+  // The declared options of `scope` (mmreg::OptionScope bits; see mmreg/option_table.h) as
+  // parameters, and the VERDICT and RMSE_CHECK_PX outputs.
+  void addDeclaredParameters(unsigned scope);
   // Resolves the raster layers to GDAL file paths (main thread).
   void resolveInputs(const QVariantMap& parameters, QgsProcessingContext& context);
-  mmreg::CoregisterOptions optionsFrom(const QVariantMap& parameters, QgsProcessingContext& context, bool matching) const;
-  // OUTPUT (raster destination, format from its extension) and GEOREF_ONLY into `out`;
-  // returns the output path.
+  // The inputs and every declared parameter; `destinations` receives the file outputs given.
+  mmreg::CoregisterOptions optionsFrom(const QVariantMap& parameters, QgsProcessingContext& context,
+                                       QVariantMap& destinations) const;
+  // OUTPUT (raster destination, format from its extension) into `out`; returns the output path.
   QString rasterOutput(const QVariantMap& parameters, QgsProcessingContext& context, mmreg::OutputOptions& out) const;
   // Runs `job` with progress and cancel wired to `feedback`; translates every library error.
   mmreg::CoregisterResult run(QgsProcessingFeedback* feedback,
@@ -41,5 +42,6 @@ class MmregAlgorithm : public QgsProcessingAlgorithm {
   static QString methodHelp();
 
   QString referencePath_, sensedPath_;
+  unsigned scope_ = 0;
   QgsCoordinateReferenceSystem referenceCrs_;
 };

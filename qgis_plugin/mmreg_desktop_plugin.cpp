@@ -5,6 +5,7 @@
 #include <qgsapplication.h>
 #include <qgsprocessingregistry.h>
 
+#include "mmreg/coregister.h"
 #include "mmreg_provider.h"
 
 namespace {
@@ -12,7 +13,7 @@ namespace {
 const QString kName = QStringLiteral("mmreg");
 const QString kDescription = QStringLiteral("Multimodal co-registration (SAR onto optical and more) as Processing algorithms");
 const QString kCategory = QStringLiteral("Raster");
-const QString kVersion = QStringLiteral("0.1.0");
+const QString kVersion = QString::fromLatin1(mmreg::versionString());
 const QString kIcon = QStringLiteral(":/images/themes/default/mActionAddRasterLayer.svg");
 
 class MmregDesktopPlugin : public QgisPlugin {

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <ogr_spatialref.h>
 
+#include <sys/stat.h>
+
 #include <fstream>
 
 #include "mmreg/coregister.h"
@@ -109,11 +111,18 @@ TEST_F(CliErrors, OutputFolderMustExistAndExtensionsMustFit) {
 TEST_F(CliErrors, UnknownOptionsAndBadValuesAreUsageErrors) {
   expectFailure("-frobnicate " + kRef + " " + kSen + " " + out + "/o.tif", 2, "unknown option");
   expectFailure("-margin x " + kRef + " " + kSen + " " + out + "/o.tif", 2, "expects a whole number");
-  expectFailure("-margin 2 " + kRef + " " + kSen + " " + out + "/o.tif", 1, "search margin 2 is out of range");
+  // Out-of-range values and unknown choices are usage errors too (exit 2), whatever the option.
+  expectFailure("-margin 2 " + kRef + " " + kSen + " " + out + "/o.tif", 2, "-margin 2 is out of range; use 4 to 8192");
+  expectFailure("-tile_size 0 " + kRef + " " + kSen + " " + out + "/o.tif", 2, "-tile_size 0 is out of range; use 64 to 8192");
+  expectFailure("-r nonsense " + kRef + " " + kSen + " " + out + "/o.tif", 2, "-r expects near, bilinear, cubic");
+  expectFailure("-model nonsense " + kRef + " " + kSen + " " + out + "/o.tif", 2, "-model expects auto, translation");
+  // A margin beyond the tile size is a conflict between two valid values: found before any work.
+  expectFailure("-margin 300 -tile_size 256 " + kRef + " " + kSen + " " + out + "/o.tif", 1, "larger than the tile size 256");
 }
 
 TEST_F(CliErrors, DetectorChoicesAreChecked) {
-  expectFailure("-detector bogus " + kRef + " " + kSen + " " + out + "/o.tif", 1, "unknown detector 'bogus'; use one of: corner");
+  expectFailure("-detector bogus " + kRef + " " + kSen + " " + out + "/o.tif", 2,
+                "-detector expects corner, learned, sift, orb or akaze, got 'bogus'");
   expectFailure("-detector orb -matcher akaze " + kRef + " " + kSen + " " + out + "/o.tif", 1,
                 "the akaze matcher finds its own keypoints; only area, sift and orb take a detector");
   expectFailure("-detector learned -weights " + dir + "/none.pt " + kRef + " " + kSen + " " + out + "/o.tif", 1,
@@ -157,26 +166,62 @@ TEST_F(CliErrors, CancelLeavesNoOutput) {
   }
 }
 
-TEST_F(CliErrors, CtrlCLeavesNoPartialOutput) {
-  // The SAR sample takes a few seconds; interrupt it at several moments. A run the signal
-  // reaches must stop with "cancelled" and leave nothing; one that finished first is complete.
+TEST_F(CliErrors, SignalsLeaveNoPartialOutput) {
+  // The SAR sample takes about 2 s; interrupt it at several moments after start-up (~0.5 s of
+  // library loading, before mmreg runs at all) with Ctrl-C, a hang-up (closed terminal) and a
+  // kill. A run the signal reaches must stop with "cancelled" and leave nothing; one that
+  // finished first is complete.
   const std::string ref = mmreg_test::sampleData() + "/s1s2_075_ref.tif";
   const std::string sen = mmreg_test::sampleData() + "/s1s2_075_sensed.tif";
-  int interruptedRuns = 0;
-  for (const char* delay : {"0.3", "1.2", "2.5"}) {
-    const auto r = mmreg_test::runProgram("/bin/sh", std::string("-c \"'") + MMREG_CLI + "' -q -report " + out + "/r.json " + ref + " " +
-                                                         sen + " " + out + "/o.tif & p=\\$!; sleep " + delay +
-                                                         "; kill -INT \\$p 2>/dev/null; wait \\$p\"");
-    if (r.exitCode == 0) {
-      EXPECT_TRUE(mmreg_test::fileExists(out + "/o.tif") && mmreg_test::fileExists(out + "/r.json"));
-      EXPECT_EQ(mmreg_test::countEntries(out), 2) << r.output;
-    } else {
-      ++interruptedRuns;
-      EXPECT_NE(r.output.find("cancelled"), std::string::npos) << r.output;
-      EXPECT_EQ(mmreg_test::countEntries(out), 0) << "after SIGINT at " << delay << " s: " << r.output;
+  for (const char* signal : {"INT", "HUP", "TERM"}) {
+    int interruptedRuns = 0;
+    for (const char* delay : {"0.8", "1.3", "1.8"}) {
+      const auto r = mmreg_test::runProgram("timeout", std::string("--preserve-status -s ") + signal + " " + delay + " '" + MMREG_CLI +
+                                                           "' -q -report " + out + "/r.json " + ref + " " + sen + " " + out + "/o.tif");
+      if (r.exitCode == 0) {
+        EXPECT_TRUE(mmreg_test::fileExists(out + "/o.tif") && mmreg_test::fileExists(out + "/r.json"));
+        EXPECT_EQ(mmreg_test::countEntries(out), 2) << r.output;
+      } else {
+        ++interruptedRuns;
+        EXPECT_NE(r.output.find("cancelled"), std::string::npos) << signal << ": " << r.output;
+        EXPECT_EQ(mmreg_test::countEntries(out), 0) << "after SIG" << signal << " at " << delay << " s: " << r.output;
+      }
+      mmreg_test::removeTree(out);
+      VSIMkdir(out.c_str(), 0755);
     }
-    mmreg_test::removeTree(out);
-    VSIMkdir(out.c_str(), 0755);
+    EXPECT_GE(interruptedRuns, 1) << signal;  // 0.8 s is inside the run
   }
-  EXPECT_GE(interruptedRuns, 1);  // 0.3 s is always inside the run
+}
+
+// -overwrite replaces files, never a device or a pipe (renaming over one would destroy it).
+TEST_F(CliErrors, OverwriteNeverReplacesADeviceOrPipe) {
+  const std::string fifo = out + "/pipe.tif";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  const auto r = mmreg_test::runCli("-q -overwrite " + kRef + " " + kSen + " " + fifo);
+  EXPECT_EQ(r.exitCode, 1) << r.output;
+  EXPECT_NE(r.output.find("is not a regular file"), std::string::npos) << r.output;
+  struct stat st {};
+  ASSERT_EQ(stat(fifo.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+  EXPECT_EQ(mmreg_test::countEntries(out), 1);
+}
+
+// A folder where no file can be created (here /proc, which even root cannot write) is found
+// before any work, not when the outputs are committed.
+TEST_F(CliErrors, UnwritableOutputFolderFailsBeforeTheRun) {
+  const auto r = mmreg_test::runCli("-q " + kRef + " " + kSen + " /proc/o.tif");
+  EXPECT_EQ(r.exitCode, 1) << r.output;
+  EXPECT_NE(r.output.find("cannot create files in the folder of the output '/proc/o.tif'"), std::string::npos) << r.output;
+  const auto report = mmreg_test::runCli("-q -report /proc/r.json " + kRef + " " + kSen + " " + out + "/o.tif");
+  EXPECT_NE(report.output.find("cannot create files in the folder of the report"), std::string::npos) << report.output;
+  EXPECT_EQ(mmreg_test::countEntries(out), 0);
+}
+
+// A 239-character output name is legal (NAME_MAX is 255); its temporary name must be too.
+TEST_F(CliErrors, LongLegalOutputNamesAreWritten) {
+  const std::string name = out + "/" + std::string(235, 'x') + ".tif";
+  const auto r = mmreg_test::runCli("-q -georef_only " + kRef + " " + kSen + " " + name);
+  EXPECT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_TRUE(mmreg_test::fileExists(name));
+  EXPECT_EQ(mmreg_test::countEntries(out), 1);
 }

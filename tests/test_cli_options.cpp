@@ -2,6 +2,7 @@
 // values are usage errors with a message.
 #include <gtest/gtest.h>
 
+#include "mmreg/option_table.h"
 #include "mmreg_lib.h"
 
 namespace {
@@ -65,7 +66,12 @@ TEST(CliOptions, UsageErrorsSayWhatIsWrong) {
       {{"-bogus", "a", "b", "c"}, "unknown option '-bogus'"},
       {{"-tile_size", "big", "a", "b", "c"}, "-tile_size expects a whole number, got 'big'"},
       {{"-threshold", "1.5px", "a", "b", "c"}, "-threshold expects a number"},
-      {{"-model", "spline", "a", "b", "c"}, "unknown model 'spline'"},
+      {{"-model", "spline", "a", "b", "c"}, "-model expects auto, translation, similarity, affine, projective, poly2, poly3 or tps, got 'spline'"},
+      {{"-r", "nonsense", "a", "b", "c"}, "-r expects near, bilinear"},
+      {{"-tile_size", "0", "a", "b", "c"}, "-tile_size 0 is out of range; use 64 to 8192"},
+      {{"-check_share", "0.95", "a", "b", "c"}, "-check_share 0.95 is out of range; use 0 to 0.89"},
+      {{"-threshold", "-1", "a", "b", "c"}, "-threshold -1 is out of range; use 0.1 to 1000"},
+      {{"-seed", "-3", "a", "b", "c"}, "-seed -3 is out of range"},
       {{"-coarse", "maybe", "a", "b", "c"}, "-coarse expects auto, always or never"},
       {{"-co", "COMPRESS", "a", "b", "c"}, "-co expects NAME=VALUE"},
       {{"a", "b"}, "expected <reference> <sensed> <output>, got 2"},
@@ -84,4 +90,36 @@ TEST(CliOptions, HelpListsEveryOption) {
                            "-threshold", "-check_share", "-seed", "-coarse", "-sensed_type", "-ref_type", "-s_srs", "-target",
                            "-georef_only", "-wm", "-threads", "-report", "-tiepoints", "-points", "-overwrite", "-q"})
     EXPECT_NE(help.find(std::string("  ") + name + " "), std::string::npos) << name;
+  for (const auto& o : mmreg::optionTable()) {
+    EXPECT_NE(help.find("  " + o.cli + " "), std::string::npos) << o.cli;
+    if (o.kind == mmreg::OptionKind::Integer || o.kind == mmreg::OptionKind::Number)
+      EXPECT_NE(help.find("Default " + mmreg::defaultValue(o) + ", range " + mmreg::rangeText(o)), std::string::npos) << o.cli;
+  }
+}
+
+// Every declared option parses on the command line into exactly the value its getter reads
+// back, and its default is what an untouched options object holds.
+TEST(CliOptions, EveryDeclaredOptionRoundTrips) {
+  for (const auto& d : mmreg::optionTable()) {
+    std::vector<std::string> args{d.cli};
+    std::string value;
+    switch (d.kind) {
+      case mmreg::OptionKind::Flag: value = d.flagValue; break;
+      case mmreg::OptionKind::Integer: value = std::to_string(static_cast<long>(d.maxValue)); break;
+      case mmreg::OptionKind::Number: value = std::to_string(d.minValue + (d.maxValue - d.minValue) / 4); break;
+      case mmreg::OptionKind::Choice: value = d.choices.back(); break;
+      case mmreg::OptionKind::Bands: value = "2"; break;
+      case mmreg::OptionKind::Text: value = d.repeatable ? "A=B" : "x"; break;
+      default: value = "f." + d.fileExtension; break;
+    }
+    if (d.kind != mmreg::OptionKind::Flag) args.push_back(value);
+    for (const char* f : {"r.tif", "s.tif", "o.tif"}) args.push_back(f);
+    std::string err;
+    auto o = parse(args, &err);
+    ASSERT_TRUE(o) << d.cli << ": " << err;
+    const std::string got = d.get(o->job);
+    if (d.kind == mmreg::OptionKind::Number) EXPECT_DOUBLE_EQ(std::stod(got), std::stod(value)) << d.cli;
+    else EXPECT_EQ(got, value) << d.cli;
+    EXPECT_NE(got, mmreg::defaultValue(d)) << d.cli << " did not change its value";
+  }
 }

@@ -55,6 +55,40 @@ TEST_F(OutputsTest, CommitRefusesToReplaceAFileThatAppeared) {
   EXPECT_THROW(tx.commit(false), Error);
 }
 
+TEST_F(OutputsTest, LongLegalNamesGetLegalTemporaryNames) {
+  for (size_t length : {239, 250, 255}) {
+    const std::string name = std::string(length - 4, 'n') + ".tif";
+    OutputTransaction tx;
+    const std::string tmp = tx.stage(dir + "/" + name);
+    EXPECT_LE(tmp.size() - dir.size() - 1 + std::string(".old.aux.xml").size(), 255u) << length;
+    std::ofstream f(tmp);
+    ASSERT_TRUE(f.good()) << "cannot create the temporary name for a " << length << "-byte name";
+    f << "x";
+    f.close();
+    tx.commit(false);
+    EXPECT_TRUE(mmreg_test::fileExists(dir + "/" + name)) << length;
+    std::remove((dir + "/" + name).c_str());
+  }
+}
+
+// The second output cannot be renamed (its name is too long for the file system; root ignores
+// permissions, so a test cannot use them): the first must not be left renamed, and the file it
+// was to replace must be back as it was.
+TEST_F(OutputsTest, CommitIsAllOrNothing) {
+  std::ofstream(dir + "/a.json") << "old";
+  {
+    OutputTransaction tx;
+    std::ofstream(tx.stage(dir + "/a.json")) << "new";
+    std::ofstream(tx.stage(dir + "/" + std::string(300, 'b') + ".json")) << "new";
+    EXPECT_THROW(tx.commit(true), Error);
+  }
+  std::ifstream in(dir + "/a.json");
+  std::string a;
+  std::getline(in, a);
+  EXPECT_EQ(a, "old");
+  EXPECT_EQ(mmreg_test::countEntries(dir), 1) << "a temporary or set-aside file was left behind";
+}
+
 namespace {
 
 struct Fixture {

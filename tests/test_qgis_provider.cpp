@@ -7,11 +7,15 @@
 #include <qgsprocessingalgorithm.h>
 #include <qgsprocessingcontext.h>
 #include <qgsprocessingfeedback.h>
+#include <qgsprocessingparameters.h>
 #include <qgsprocessingregistry.h>
 #include <qgsvectorlayer.h>
 
 #include <cmath>
+#include <fstream>
+#include <map>
 
+#include "mmreg/option_table.h"
 #include "mmreg/raster.h"
 #include "mmreg_provider.h"
 #include "test_support.h"
@@ -64,6 +68,108 @@ TEST_F(QgisProvider, ListsTheThreeAlgorithms) {
   ids.sort();
   EXPECT_EQ(ids, (QStringList{"mmreg:applytiepoints", "mmreg:coregister", "mmreg:extracttiepoints"}));
   for (auto* a : p->algorithms()) EXPECT_FALSE(a->shortHelpString().isEmpty());
+}
+
+// The CLI's option declarations against the Processing parameters, both ways: every declared
+// option is a parameter of each algorithm in its scope, with the same default and range (or
+// choices), or says why it has none; every parameter is declared, apart from the layers each
+// algorithm owns.
+TEST_F(QgisProvider, ParametersMatchTheCliOptionDeclarations) {
+  using mmreg::OptionKind;
+  const std::map<QString, unsigned> scopes{
+      {"mmreg:coregister", mmreg::kScopeMatching | mmreg::kScopeModel | mmreg::kScopeRaster | mmreg::kScopeReport},
+      {"mmreg:extracttiepoints", mmreg::kScopeMatching | mmreg::kScopeModel | mmreg::kScopeReport | mmreg::kScopePointsFile},
+      {"mmreg:applytiepoints", mmreg::kScopeModel | mmreg::kScopeRaster | mmreg::kScopeReport}};
+  const QStringList owned{"REFERENCE", "SENSED", "OUTPUT", "TIE_POINTS_IN"};
+  for (const auto& [id, scope] : scopes) {
+    std::unique_ptr<QgsProcessingAlgorithm> alg(QgsApplication::processingRegistry()->createAlgorithmById(id));
+    ASSERT_TRUE(alg);
+    QStringList declared;
+    for (const auto& d : mmreg::optionTable()) {
+      const std::string what = id.toStdString() + " " + d.cli;
+      if (d.qgis.empty()) {
+        EXPECT_FALSE(d.qgisWhy.empty()) << what << " has no QGIS parameter and no reason";
+        continue;
+      }
+      if (!(d.scope & scope)) continue;
+      const QString name = QString::fromStdString(d.qgis);
+      declared << name;
+      const QgsProcessingParameterDefinition* p = alg->parameterDefinition(name);
+      ASSERT_TRUE(p) << what << " -> " << d.qgis << " is missing";
+      if (d.kind != OptionKind::Sink) EXPECT_EQ(p->description().toStdString(), d.label) << what;  // sinks: the algorithm's words
+      EXPECT_EQ(bool(p->flags() & QgsProcessingParameterDefinition::FlagAdvanced), d.advanced) << what;
+      const std::string def = mmreg::defaultValue(d);
+      switch (d.kind) {
+        case OptionKind::Integer:
+        case OptionKind::Number: {
+          auto* n = dynamic_cast<const QgsProcessingParameterNumber*>(p);
+          ASSERT_TRUE(n) << what;
+          EXPECT_EQ(n->dataType() == QgsProcessingParameterNumber::Integer, d.kind == OptionKind::Integer) << what;
+          EXPECT_DOUBLE_EQ(n->defaultValue().toDouble(), std::stod(def)) << what;
+          EXPECT_DOUBLE_EQ(n->minimum(), d.minValue) << what;
+          EXPECT_DOUBLE_EQ(n->maximum(), d.maxValue) << what;
+          break;
+        }
+        case OptionKind::Choice: {
+          auto* e = dynamic_cast<const QgsProcessingParameterEnum*>(p);
+          ASSERT_TRUE(e) << what;
+          QStringList choices;
+          for (const auto& c : d.choices) choices << QString::fromStdString(c);
+          EXPECT_EQ(e->options(), choices) << what;
+          EXPECT_EQ(e->options().value(e->defaultValue().toInt()).toStdString(), def) << what;
+          break;
+        }
+        case OptionKind::Flag: {
+          auto* b = dynamic_cast<const QgsProcessingParameterBoolean*>(p);
+          ASSERT_TRUE(b) << what;
+          EXPECT_EQ(b->defaultValue().toBool(), def == "true") << what;
+          break;
+        }
+        case OptionKind::Bands:
+          EXPECT_TRUE(dynamic_cast<const QgsProcessingParameterBand*>(p)) << what;
+          break;
+        case OptionKind::Crs:
+          EXPECT_TRUE(dynamic_cast<const QgsProcessingParameterCrs*>(p)) << what;
+          break;
+        case OptionKind::File:
+          EXPECT_TRUE(dynamic_cast<const QgsProcessingParameterFile*>(p)) << what;
+          break;
+        case OptionKind::Destination:
+          EXPECT_TRUE(dynamic_cast<const QgsProcessingParameterFileDestination*>(p)) << what;
+          break;
+        case OptionKind::Sink:
+          EXPECT_TRUE(dynamic_cast<const QgsProcessingParameterFeatureSink*>(p)) << what;
+          break;
+        case OptionKind::Text:
+          EXPECT_TRUE(dynamic_cast<const QgsProcessingParameterString*>(p)) << what;
+          break;
+      }
+    }
+    for (const QgsProcessingParameterDefinition* p : alg->parameterDefinitions())
+      EXPECT_TRUE(declared.contains(p->name()) || owned.contains(p->name()))
+          << id.toStdString() << " parameter " << p->name().toStdString() << " is not declared in mmreg/option_table.h";
+  }
+}
+
+// A value set in QGIS reaches the library: an out-of-range value the parameter lets through
+// (QGIS checks numbers, not cross-parameter rules) is refused with the option's own message.
+TEST_F(QgisProvider, DeclaredParametersReachTheLibrary) {
+  bool ok = true;
+  QgsProcessingFeedback feedback;
+  run(QStringLiteral("mmreg:coregister"),
+      {{"REFERENCE", kRef}, {"SENSED", kSen}, {"TILE_SIZE", 128}, {"MARGIN", 200}, {"OUTPUT", path("o.tif")}}, &feedback, &ok);
+  EXPECT_FALSE(ok);
+  EXPECT_EQ(mmreg_test::countEntries(dir), 0);
+  bool ok2 = false;
+  const auto out = run(QStringLiteral("mmreg:extracttiepoints"),
+                       {{"REFERENCE", kRef}, {"SENSED", kSen}, {"MODEL", 1 /* translation */}, {"MAX_TILES", 4},
+                        {"TIE_POINTS", path("t.gpkg")}, {"REPORT", path("r.json")}},
+                       nullptr, &ok2);
+  ASSERT_TRUE(ok2);
+  std::ifstream in(dir + "/r.json");
+  const std::string report((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(report.find("\"translation\""), std::string::npos);
+  EXPECT_EQ(out.value("REPORT").toString(), path("r.json"));
 }
 
 TEST_F(QgisProvider, CoregisterWritesRasterTiePointsAndReport) {

@@ -15,12 +15,18 @@ class OutputTransaction {
   OutputTransaction(const OutputTransaction&) = delete;
   OutputTransaction& operator=(const OutputTransaction&) = delete;
   ~OutputTransaction();  // removes every temporary file unless committed
-  // Returns the temporary path to write instead of `finalPath` (same folder, same extension).
+  // Returns the temporary path to write instead of `finalPath` (same folder, same extension,
+  // a name no longer than the file system allows).
   std::string stage(const std::string& finalPath);
+  // Moves every staged file to its final path, all or nothing: on a failure, files already
+  // moved are taken back and replaced outputs restored, and Error is thrown.
   void commit(bool overwrite);
 
  private:
-  std::vector<std::pair<std::string, std::string>> files_;  // temporary, final
+  struct Staged {
+    std::string temporary, final, aside;  // aside: where an existing final file waits during commit
+  };
+  std::vector<Staged> files_;
   bool committed_ = false;
 };
 

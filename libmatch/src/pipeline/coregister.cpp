@@ -3,15 +3,19 @@
 #include <cpl_conv.h>
 #include <cpl_vsi.h>
 #include <gdal_priv.h>
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <climits>
 #include <cstdlib>
 #include <set>
 
 #include "mmreg/error.h"
 #include "mmreg/features.h"
+#include "mmreg/option_table.h"
 #include "mmreg/outputs.h"
 #include "pipeline/match_context.h"
 #include "pipeline/register_rasters.h"
@@ -39,15 +43,27 @@ void checkOutputPath(const std::string& path, const char* what, const Coregister
   if (!seen.insert(c).second)
     throw Error(std::string("the ") + what + " '" + path + "' is also given for another output; give each output its own path");
   VSIStatBufL st;
-  if (VSIStatL(path.c_str(), &st) == 0 && !o.out.overwrite)
-    throw Error(std::string("the ") + what + " '" + path + "' already exists; add -overwrite to replace it, or choose another path");
+  if (VSIStatL(path.c_str(), &st) == 0) {
+    if (!o.out.overwrite)
+      throw Error(std::string("the ") + what + " '" + path + "' already exists; add -overwrite to replace it, or choose another path");
+    // -overwrite replaces files; renaming over a device, a pipe or a folder would destroy it.
+    if (!VSI_ISREG(st.st_mode))
+      throw Error(std::string("the ") + what + " '" + path + "' exists and is not a regular file (a device, pipe or folder); "
+                  "mmreg only replaces regular files, choose another path");
+  }
   std::string dir = CPLGetPath(path.c_str());
   if (dir.empty()) dir = ".";
   if (STARTS_WITH(path.c_str(), "/vsimem/")) return;
   if (VSIStatL(dir.c_str(), &st) != 0 || !VSI_ISDIR(st.st_mode))
     throw Error(std::string("the folder of the ") + what + " '" + path + "' does not exist; create it first");
-  if (access(dir.c_str(), W_OK) != 0)
-    throw Error(std::string("the folder of the ") + what + " '" + path + "' is not writable; choose a folder you can write to");
+  // Create and remove a file: permission bits say nothing about /proc, read-only mounts or root.
+  const std::string probe = dir + "/.mmreg-probe-" + std::to_string(getpid());
+  const int fd = open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0)
+    throw Error(std::string("cannot create files in the folder of the ") + what + " '" + path + "' (" + std::strerror(errno) +
+                "); choose a folder you can write to");
+  close(fd);
+  unlink(probe.c_str());
 }
 
 bool endsWith(const std::string& s, const char* suffix) {
@@ -60,7 +76,7 @@ double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::
 
 }  // namespace
 
-const char* versionString() { return "0.1.0"; }
+const char* versionString() { return MMREG_VERSION; }  // project(VERSION) in CMakeLists.txt
 
 Refused::Refused(std::shared_ptr<const CoregisterResult> r)
     : Error("the registration is not verified, so no result was written: " + r->verdict.summary()), result(std::move(r)) {}
@@ -70,30 +86,17 @@ void validateOptions(const CoregisterOptions& o) {
   GDALAllRegister();
   const auto& m = o.match;
   if (o.reference.empty() || o.sensed.empty()) throw Error("both a reference and a sensed raster are needed");
-  if (m.tileSize < 64 || m.tileSize > 8192) throw Error("tile size " + std::to_string(m.tileSize) + " is out of range; use 64 to 8192");
-  if (m.searchMargin < 4 || m.searchMargin > m.tileSize)
-    throw Error("search margin " + std::to_string(m.searchMargin) + " is out of range; use 4 up to the tile size");
-  if (m.maxTiles < 1) throw Error("the tile cap (-max_tiles) must be at least 1");
-  if (!(m.maxOffset >= 0)) throw Error("-max_offset must be a distance of 0 or more in the reference CRS units (0: 256 reference pixels)");
-  if (m.threads < 0) throw Error("the thread count must be 0 (all cores) or more");
-  // Throw for unknown names, missing weights, and a detector the matcher cannot use.
+  checkDeclaredValues(o);  // every range and choice, as declared for the CLI and QGIS
+  if (m.searchMargin > m.tileSize)
+    throw Error("-margin " + std::to_string(m.searchMargin) + " is larger than the tile size " + std::to_string(m.tileSize) +
+                "; use a margin up to the tile size (-tile_size)");
+  // Throw for missing weights and a detector the matcher cannot use.
   makeTileMatcher(m.matcher, m.learned, m.detector != "corner" ? makeDetector(m.detector, m.learned) : nullptr);
-  if (!(o.fit.checkShare >= 0 && o.fit.checkShare < 0.9))
-    throw Error("the check-point share must be in [0, 0.9); 0.2 holds out a fifth of the inliers");
-  if (!(o.fit.inlierThreshold > 0)) throw Error("the inlier threshold must be a positive number of pixels");
-  if (!(o.verify.maxScaleChange > 0)) throw Error("-max_scale_change must be a positive fraction (0.15: 15 %)");
-  if (!(o.verify.maxRotationDeg > 0 && o.verify.maxRotationDeg <= 180)) throw Error("-max_rotation must be in (0, 180] degrees");
-  if (!(o.verify.maxAnisotropy >= 1)) throw Error("-max_anisotropy must be at least 1 (1: no shear or unequal stretch allowed)");
   if (!o.out.output.empty()) {
     GDALDriver* drv = GetGDALDriverManager()->GetDriverByName(o.out.format.c_str());
     if (!drv || (!drv->GetMetadataItem(GDAL_DCAP_CREATE) && !drv->GetMetadataItem(GDAL_DCAP_CREATECOPY)) ||
         !drv->GetMetadataItem(GDAL_DCAP_RASTER))
       throw Error("output format '" + o.out.format + "' is not a GDAL raster driver that can write; try GTiff, COG or VRT");
-    static const std::set<std::string> kResampling{"near", "bilinear", "cubic", "cubicspline", "lanczos",
-                                                   "average", "rms", "mode", "min", "max", "med", "q1", "q3", "sum"};
-    if (!kResampling.count(o.out.resampling))
-      throw Error("unknown resampling '" + o.out.resampling + "'; use near, bilinear, cubic, cubicspline, lanczos, average or mode");
-    if (o.out.warpMemoryMB < 16) throw Error("the warp memory limit (-wm) must be at least 16 MB");
   }
   if (!o.out.tiePointsPath.empty() && !endsWith(o.out.tiePointsPath, ".gpkg"))
     throw Error("the tie-point file '" + o.out.tiePointsPath + "' must end in .gpkg (a GeoPackage is written)");
