@@ -80,6 +80,7 @@ int MmregRun(const MmregAppOptions& o, GDALProgressFunc progress, void* data) {
   try {
     mmreg::registerLearnedModels();
     const auto r = mmreg::coregister(o.job, fn);
+    for (const auto& w : r.warnings) CPLError(CE_Warning, CPLE_AppDefined, "mmreg: %s", w.c_str());  // also with -q
     if (!o.quiet) {
       std::printf("verdict: %s (search start: %s)\n", r.verdict.summary().c_str(), r.verdict.hypothesis.c_str());
       std::printf("model: %s, tie points: %zu candidates, %d inliers, %d check points\n",

@@ -39,7 +39,7 @@ bool ApplyTiePointsAlgorithm::prepareAlgorithm(const QVariantMap& parameters, Qg
   const int inlier = source->fields().lookupField(QStringLiteral("inlier"));
   const int tile = source->fields().lookupField(QStringLiteral("tile"));
   const QgsCoordinateTransform toRef(source->sourceCrs(), referenceCrs_, context.transformContext());
-  const auto ref = mmreg::GeoRaster::open(referencePath_.toStdString());
+  const auto ref = openRaster(referencePath_);
   const mmreg::GeoTransform inv = mmreg::invertGeoTransform(ref.geoTransform());
   points_.clear();
   QgsFeature f;

@@ -96,7 +96,7 @@ QString MmregAlgorithm::writeTiePointSink(const QVariantMap& parameters, QgsProc
   std::unique_ptr<QgsFeatureSink> sink(
       parameterAsSink(parameters, QStringLiteral("TIE_POINTS"), context, id, fields, QgsWkbTypes::Point, referenceCrs_));
   if (!sink) return QString();
-  const auto ref = mmreg::GeoRaster::open(referencePath_.toStdString());
+  const auto ref = openRaster(referencePath_);
   for (size_t i = 0; i < r.match.tiePoints.size(); ++i) {
     const auto v = mmreg::tiePointValues(ref, r.match.tiePoints[i], r.fit, i);
     QgsFeature f(fields);
@@ -111,8 +111,17 @@ QString MmregAlgorithm::writeTiePointSink(const QVariantMap& parameters, QgsProc
   return id;
 }
 
+mmreg::GeoRaster MmregAlgorithm::openRaster(const QString& path) {
+  try {
+    return mmreg::GeoRaster::open(path.toStdString());
+  } catch (const mmreg::Error& e) {
+    throw QgsProcessingException(QString::fromUtf8(e.what()));
+  }
+}
+
 void MmregAlgorithm::logSummary(QgsProcessingFeedback* feedback, const mmreg::CoregisterResult& r) {
   if (!feedback) return;
+  for (const auto& w : r.warnings) feedback->pushWarning(QString::fromStdString(w));
   feedback->pushInfo(QObject::tr("Verdict: %1 (search start: %2)")
                          .arg(QString::fromStdString(r.verdict.summary()), QString::fromStdString(r.verdict.hypothesis)));
   feedback->pushInfo(QObject::tr("Model: %1; %2 tie points, %3 inliers, %4 check points")

@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "mmreg/coregister.h"
+#include "mmreg/raster.h"
 
 class QgsFeatureSink;
 class QgsRasterLayer;
@@ -36,6 +37,8 @@ class MmregAlgorithm : public QgsProcessingAlgorithm {
   // Writes the tie points into the TIE_POINTS sink in the reference CRS; returns its identifier.
   QString writeTiePointSink(const QVariantMap& parameters, QgsProcessingContext& context,
                             const mmreg::CoregisterResult& result) const;
+  // GeoRaster::open with its error translated, for the algorithms' own reads.
+  static mmreg::GeoRaster openRaster(const QString& path);
   static void logSummary(QgsProcessingFeedback* feedback, const mmreg::CoregisterResult& result);
   // The outputs every algorithm reports: VERDICT and RMSE_CHECK_PX.
   static void addResultOutputs(QVariantMap& out, const mmreg::CoregisterResult& result);

@@ -7,7 +7,7 @@ scripts/install_deps.sh
 scripts/build.sh -DMMREG_BUILD_TESTS=OFF
 mkdir -p out
 ./build/gdal_driver/mmreg -overwrite \
-  -report out/s1s2_075_report.json -tiepoints out/s1s2_075_tiepoints.gpkg -points out/s1s2_075.points \
+  -report out/s1s2_075_report.json -html out/s1s2_075_report.html -tiepoints out/s1s2_075_tiepoints.gpkg -points out/s1s2_075.points \
   sample_data/s1s2_075_ref.tif sample_data/s1s2_075_sensed.tif out/s1s2_075_registered.tif
 # The same fit as a georeference-only VRT, to measure it against the documented truth (sensed
 # pixel (c, r) lies at reference pixel (c, r)) with GDAL's own transformer.
@@ -21,7 +21,8 @@ error_through() {
 }
 echo
 echo "Wrote out/s1s2_075_registered.tif (SAR on the optical grid), out/s1s2_075_georef.vrt (not"
-echo "resampled), the tie points (GeoPackage and QGIS .points), and out/s1s2_075_report.json."
+echo "resampled), the tie points (GeoPackage and QGIS .points), out/s1s2_075_report.json, and"
+echo "out/s1s2_075_report.html (open it in a browser to judge the result by eye)."
 echo "Error against the documented truth at five points across the image:"
 echo "  before: $(error_through sample_data/s1s2_075_sensed.tif)"
 echo "  after:  $(error_through out/s1s2_075_georef.vrt)"

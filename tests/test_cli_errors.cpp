@@ -1,15 +1,22 @@
 // Bad input through the real mmreg binary: a clear message, the right exit code, and nothing
 // partial left behind. Plus cancel through the library's progress callback.
+#include <gdal_alg.h>
 #include <gdal_priv.h>
 #include <gtest/gtest.h>
 #include <ogr_spatialref.h>
 
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
 
 #include <fstream>
+#include <random>
 
 #include "mmreg/coregister.h"
 #include "mmreg/error.h"
+#include "mmreg/features.h"
 #include "test_support.h"
 
 namespace {
@@ -63,18 +70,63 @@ TEST_F(CliErrors, FootprintsThatDoNotOverlap) {
   expectFailure("-coarse never " + kRef + " " + far + " " + out + "/o.tif", 1, "do not overlap");
 }
 
+// Georeferencing 5000 km off: the coarse pass registers the image by its content, and the
+// analyst is told how far off the file's georeferencing is, on stderr and in the report.
+TEST_F(CliErrors, FarOffGeoreferencingIsReportedWhenTheCoarsePassRegisters) {
+  const auto far = variant("far", [](GDALDataset& d) {
+    double gt[6];
+    d.GetGeoTransform(gt);
+    gt[3] -= 5e6;
+    d.SetGeoTransform(gt);
+  });
+  const auto r = mmreg_test::runCli("-q -report " + out + "/r.json " + kRef + " " + far + " " + out + "/o.tif");
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_NE(r.output.find("Warning 1: mmreg: the sensed raster '" + far + "' carries georeferencing that is off by 500"),
+            std::string::npos) << r.output;
+  std::ifstream in(out + "/r.json");
+  const std::string report((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(report.find("\"warnings\":["), std::string::npos);
+  EXPECT_NE(report.find("is off by 500"), std::string::npos) << report.substr(0, 400);
+  // A georeferencing that is right draws no warning.
+  const auto ok = mmreg_test::runCli("-q -overwrite -report " + out + "/r.json " + kRef + " " + kSen + " " + out + "/o.tif");
+  EXPECT_EQ(ok.output.find("Warning"), std::string::npos) << ok.output;
+}
+
+// A sensed image that cannot be registered: advice to run the coarse pass appears only where it
+// did not run (-coarse never); under -coarse auto it has run, and suggesting it again (the advice
+// given to GCP-only input) would only fail the same way.
+TEST_F(CliErrors, CoarsePassIsSuggestedOnlyWhereItDidNotRun) {
+  const auto noise = variant("noise", [](GDALDataset& d) {
+    std::mt19937 rng(3);
+    std::vector<GByte> v(static_cast<size_t>(d.GetRasterXSize()) * d.GetRasterYSize());
+    for (auto& x : v) x = static_cast<GByte>(rng() & 255);
+    ASSERT_EQ(CE_None, d.GetRasterBand(1)->RasterIO(GF_Write, 0, 0, d.GetRasterXSize(), d.GetRasterYSize(), v.data(),
+                                                    d.GetRasterXSize(), d.GetRasterYSize(), GDT_Byte, 0, 0));
+  });
+  auto r = mmreg_test::runCli("-q " + kRef + " " + noise + " " + out + "/o.tif");
+  EXPECT_EQ(r.exitCode, 1) << r.output;
+  EXPECT_EQ(r.output.find("-coarse always"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("-coarse auto"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("coarse alignment"), std::string::npos) << "the coarse pass should have run: " << r.output;
+  r = mmreg_test::runCli("-q -coarse never " + kRef + " " + noise + " " + out + "/o.tif");
+  EXPECT_EQ(r.exitCode, 1) << r.output;
+  EXPECT_NE(r.output.find("was not run (-coarse never): allow it with -coarse auto"), std::string::npos) << r.output;
+  EXPECT_EQ(mmreg_test::countEntries(out), 0);
+}
+
 TEST_F(CliErrors, CrsOnOneImageOnly) {
   const auto nocrs = variant("nocrs", [](GDALDataset& d) { d.SetSpatialRef(nullptr); });
   expectFailure(kRef + " " + nocrs + " " + out + "/o.tif", 1, "-s_srs");
 }
 
-TEST_F(CliErrors, ConstantImageHasTooFewTiePoints) {
+TEST_F(CliErrors, ConstantImageIsNamedAsSuch) {
   const auto flat = variant("flat", [](GDALDataset& d) {
     std::vector<GByte> v(static_cast<size_t>(d.GetRasterXSize()) * d.GetRasterYSize(), 77);
     ASSERT_EQ(CE_None, d.GetRasterBand(1)->RasterIO(GF_Write, 0, 0, d.GetRasterXSize(), d.GetRasterYSize(), v.data(), d.GetRasterXSize(),
                                  d.GetRasterYSize(), GDT_Byte, 0, 0));
   });
-  expectFailure("-coarse never " + kRef + " " + flat + " " + out + "/o.tif", 1, "too few tie points");
+  expectFailure("-coarse never " + kRef + " " + flat + " " + out + "/o.tif", 1, "(band 1) is constant (every valid pixel is 77");
+  expectFailure(kRef + " " + flat + " " + out + "/o.tif", 1, "there is no structure to match");
 }
 
 TEST_F(CliErrors, AllNodataImage) {
@@ -84,7 +136,9 @@ TEST_F(CliErrors, AllNodataImage) {
     ASSERT_EQ(CE_None, d.GetRasterBand(1)->RasterIO(GF_Write, 0, 0, d.GetRasterXSize(), d.GetRasterYSize(), v.data(), d.GetRasterXSize(),
                                  d.GetRasterYSize(), GDT_Byte, 0, 0));
   });
-  expectFailure("-coarse never " + kRef + " " + empty + " " + out + "/o.tif", 1, "too few tie points");
+  expectFailure("-coarse never " + kRef + " " + empty + " " + out + "/o.tif", 1, "(band 1) has no valid pixels");
+  expectFailure(kRef + " " + empty + " " + out + "/o.tif", 1, "has no valid pixels: every pixel is no-data");
+  expectFailure(empty + " " + kSen + " " + out + "/o.tif", 1, "the reference raster");
 }
 
 TEST_F(CliErrors, ExistingOutputNeedsOverwriteAndInputsAreNeverOutputs) {
@@ -150,6 +204,58 @@ TEST_F(CliErrors, HelpAndVersion) {
   EXPECT_NE(r.output.find("mmreg 0."), std::string::npos);
 }
 
+namespace {
+
+// A matcher whose every tile throws what OpenCV or LibTorch would.
+class ThrowingMatcher : public mmreg::TileMatcher {
+ public:
+  std::string name() const override { return "throwing"; }
+  std::vector<mmreg::TileMatch> match(const mmreg::Image&, const mmreg::Image&, int) const override {
+    throw std::runtime_error("OpenCV(4.6.0) error: (-215:Assertion failed) in function 'simulated'");
+  }
+};
+
+}  // namespace
+
+// An exception inside a tile worker thread becomes the library's error on the calling thread
+// (it used to reach std::terminate, taking QGIS down with it), and nothing is written.
+TEST_F(CliErrors, ExceptionInATileWorkerIsAnErrorNotACrash) {
+  // Registered under a name the options accept; this test process never loads the real one.
+  mmreg::registerTileMatcher("learned", [](const mmreg::LearnedModelOptions&) { return std::make_unique<ThrowingMatcher>(); });
+  mmreg::CoregisterOptions o;
+  o.reference = kRef;
+  o.sensed = kSen;
+  o.match.matcher = "learned";
+  o.match.threads = 2;
+  o.out.output = out + "/o.tif";
+  o.out.reportPath = out + "/r.json";
+  try {
+    mmreg::coregister(o, nullptr);
+    ADD_FAILURE() << "no error";
+  } catch (const mmreg::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("the throwing matcher failed on tile"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("Assertion failed"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(mmreg_test::countEntries(out), 0);
+}
+
+// Learned weights are loaded once per run (validation used to load them a second time): the
+// factory registered under "learned" counts how often it is asked.
+TEST_F(CliErrors, MatchersAreBuiltOncePerRun) {
+  static int built = 0;
+  mmreg::registerTileMatcher("learned", [](const mmreg::LearnedModelOptions&) {
+    ++built;
+    return mmreg::makeTileMatcher("sift");
+  });
+  mmreg::CoregisterOptions o;
+  o.reference = kRef;
+  o.sensed = kSen;
+  o.match.matcher = "learned";
+  o.out.reportPath = out + "/r.json";
+  mmreg::coregister(o, nullptr);
+  EXPECT_EQ(built, 1);
+}
+
 TEST_F(CliErrors, CancelLeavesNoOutput) {
   for (double stopAt : {0.1, 0.8, 0.97}) {
     mmreg::CoregisterOptions o;
@@ -166,30 +272,65 @@ TEST_F(CliErrors, CancelLeavesNoOutput) {
   }
 }
 
+namespace {
+
+// Runs the mmreg binary with `args`, sends it `sig` `delay` seconds after its first output (the
+// progress bar: by then it is running and its handlers are installed, whatever the machine's
+// start-up time), and returns its exit code and output.
+mmreg_test::CliResult runAndSignal(const std::vector<std::string>& args, int sig, double delay) {
+  int fds[2];
+  if (pipe(fds) != 0) return {};
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fds[1], 1);
+    dup2(fds[1], 2);
+    close(fds[0]);
+    std::vector<char*> argv{const_cast<char*>(MMREG_CLI)};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(MMREG_CLI, argv.data());
+    _exit(127);
+  }
+  close(fds[1]);
+  mmreg_test::CliResult r;
+  char buf[256];
+  ssize_t n = read(fds[0], buf, sizeof buf);
+  if (n > 0) r.output.append(buf, static_cast<size_t>(n));
+  usleep(static_cast<useconds_t>(delay * 1e6));
+  kill(pid, sig);
+  while ((n = read(fds[0], buf, sizeof buf)) > 0) r.output.append(buf, static_cast<size_t>(n));
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+}  // namespace
+
 TEST_F(CliErrors, SignalsLeaveNoPartialOutput) {
-  // The SAR sample takes about 2 s; interrupt it at several moments after start-up (~0.5 s of
-  // library loading, before mmreg runs at all) with Ctrl-C, a hang-up (closed terminal) and a
-  // kill. A run the signal reaches must stop with "cancelled" and leave nothing; one that
-  // finished first is complete.
+  // The SAR sample takes about 2 s; interrupt it at several moments with Ctrl-C, a hang-up
+  // (closed terminal), a kill and a quit. A run the signal reaches must stop with "cancelled"
+  // and leave nothing; one that finished first is complete.
   const std::string ref = mmreg_test::sampleData() + "/s1s2_075_ref.tif";
   const std::string sen = mmreg_test::sampleData() + "/s1s2_075_sensed.tif";
-  for (const char* signal : {"INT", "HUP", "TERM"}) {
+  for (int sig : {SIGINT, SIGHUP, SIGTERM, SIGQUIT}) {
     int interruptedRuns = 0;
-    for (const char* delay : {"0.8", "1.3", "1.8"}) {
-      const auto r = mmreg_test::runProgram("timeout", std::string("--preserve-status -s ") + signal + " " + delay + " '" + MMREG_CLI +
-                                                           "' -q -report " + out + "/r.json " + ref + " " + sen + " " + out + "/o.tif");
+    for (double delay : {0.0, 0.5, 1.0}) {
+      const auto r = runAndSignal({"-report", out + "/r.json", ref, sen, out + "/o.tif"}, sig, delay);
       if (r.exitCode == 0) {
         EXPECT_TRUE(mmreg_test::fileExists(out + "/o.tif") && mmreg_test::fileExists(out + "/r.json"));
         EXPECT_EQ(mmreg_test::countEntries(out), 2) << r.output;
       } else {
         ++interruptedRuns;
-        EXPECT_NE(r.output.find("cancelled"), std::string::npos) << signal << ": " << r.output;
-        EXPECT_EQ(mmreg_test::countEntries(out), 0) << "after SIG" << signal << " at " << delay << " s: " << r.output;
+        EXPECT_EQ(r.exitCode, 1) << "signal " << sig << " killed mmreg instead of cancelling it: " << r.output;
+        EXPECT_NE(r.output.find("cancelled"), std::string::npos) << "signal " << sig << ": " << r.output;
+        EXPECT_EQ(mmreg_test::countEntries(out), 0) << "after signal " << sig << " at " << delay << " s: " << r.output;
       }
       mmreg_test::removeTree(out);
       VSIMkdir(out.c_str(), 0755);
     }
-    EXPECT_GE(interruptedRuns, 1) << signal;  // 0.8 s is inside the run
+    EXPECT_GE(interruptedRuns, 1) << "signal " << sig;  // right after the first progress output is inside the run
   }
 }
 

@@ -71,8 +71,13 @@ TEST(QgisDesktop, CppPluginRegistersTheProviderAtStart) {
                                               "'" + dir + "' '" + MMREG_QGIS_PLUGIN_DIR + "'");
   ASSERT_EQ(profile.exitCode, 0) << profile.output;
   const std::string out = dir + "/algorithms.txt";
+  // The environment QGIS desktop needs is set here, whatever the caller's: a headless test
+  // environment's QT_QPA_PLATFORM=offscreen makes QGIS desktop die in QgsClipboard. Set it
+  // here too, so that the test proves it does not leak through.
+  setenv("QT_QPA_PLATFORM", "offscreen", 1);
   const auto r = mmreg_test::runProgram(
-      "/usr/bin/env", "HOME='" + dir + "' MMREG_CHECK_OUT='" + out + "' xvfb-run -a -s '-screen 0 1280x800x24' timeout 120 " +
+      "/usr/bin/env", "-u QT_QPA_PLATFORM -u WAYLAND_DISPLAY HOME='" + dir + "' MMREG_CHECK_OUT='" + out +
+                          "' xvfb-run -a -s '-screen 0 1280x800x24' env QT_QPA_PLATFORM=xcb timeout 120 " +
                           "qgis --nologo --noversioncheck --code '" + MMREG_SOURCE_DIR + "/tests/qgis_desktop_check.py'");
   std::ifstream in(out);
   std::string line;

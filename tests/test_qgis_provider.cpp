@@ -9,6 +9,8 @@
 #include <qgsprocessingfeedback.h>
 #include <qgsprocessingparameters.h>
 #include <qgsprocessingregistry.h>
+#include <qgsmaplayerstore.h>
+#include <qgsrasterlayer.h>
 #include <qgsvectorlayer.h>
 
 #include <cmath>
@@ -172,14 +174,44 @@ TEST_F(QgisProvider, DeclaredParametersReachTheLibrary) {
   EXPECT_EQ(out.value("REPORT").toString(), path("r.json"));
 }
 
+// A library error while an algorithm reads a raster itself (here: the reference layer's file was
+// removed after QGIS loaded it) is a QgsProcessingException, not an exception escaping QGIS.
+TEST_F(QgisProvider, RasterErrorsInsideAlgorithmsAreProcessingExceptions) {
+  bool ok = false;
+  run(QStringLiteral("mmreg:extracttiepoints"), {{"REFERENCE", kRef}, {"SENSED", kSen}, {"TIE_POINTS", path("t.gpkg")}}, nullptr, &ok);
+  ASSERT_TRUE(ok);
+  const std::string gone = dir + "/gone.tif";
+  GDALDatasetUniquePtr src(GDALDataset::Open(kRef.toUtf8().constData(), GDAL_OF_RASTER));
+  GDALDatasetUniquePtr(GetGDALDriverManager()->GetDriverByName("GTiff")->CreateCopy(gone.c_str(), src.get(), FALSE, nullptr, nullptr, nullptr));
+  auto* layer = new QgsRasterLayer(QString::fromStdString(gone), QStringLiteral("gone"), QStringLiteral("gdal"));
+  ASSERT_TRUE(layer->isValid());
+  std::remove(gone.c_str());
+  std::unique_ptr<QgsProcessingAlgorithm> alg(QgsApplication::processingRegistry()->createAlgorithmById(QStringLiteral("mmreg:applytiepoints")));
+  QgsProcessingContext context;
+  context.temporaryLayerStore()->addMapLayer(layer);
+  QgsProcessingFeedback feedback;
+  ok = true;
+  EXPECT_NO_THROW(alg->run({{"REFERENCE", QVariant::fromValue(static_cast<QObject*>(layer))}, {"SENSED", kSen},
+                            {"TIE_POINTS_IN", path("t.gpkg")}, {"OUTPUT", path("o.tif")}},
+                           context, &feedback, &ok));
+  EXPECT_FALSE(ok);
+  EXPECT_FALSE(mmreg_test::fileExists(dir + "/o.tif"));
+}
+
 TEST_F(QgisProvider, CoregisterWritesRasterTiePointsAndReport) {
   bool ok = false;
   const auto out = run(QStringLiteral("mmreg:coregister"),
                        {{"REFERENCE", kRef}, {"SENSED", kSen}, {"GEOREF_ONLY", true}, {"OUTPUT", path("co.tif")},
-                        {"TIE_POINTS", path("tp.gpkg")}, {"REPORT", path("r.json")}},
+                        {"TIE_POINTS", path("tp.gpkg")}, {"REPORT", path("r.json")}, {"HTML", path("r.html")}},
                        nullptr, &ok);
   ASSERT_TRUE(ok);
   EXPECT_EQ(out.value("VERDICT").toString(), QStringLiteral("verified"));
+  // The HTML report is an HTML output, which QGIS shows in its results viewer.
+  EXPECT_EQ(out.value("HTML").toString(), path("r.html"));
+  EXPECT_TRUE(mmreg_test::fileExists(dir + "/r.html"));
+  std::unique_ptr<QgsProcessingAlgorithm> alg(QgsApplication::processingRegistry()->createAlgorithmById(QStringLiteral("mmreg:coregister")));
+  ASSERT_TRUE(alg->outputDefinition(QStringLiteral("HTML")));
+  EXPECT_EQ(alg->outputDefinition(QStringLiteral("HTML"))->type(), QStringLiteral("outputHtml"));
   EXPECT_LT(worstError(dir + "/co.tif"), 0.5);
   EXPECT_GT(worstError(kSen.toStdString()), 10);
   QgsVectorLayer tp(out.value("TIE_POINTS").toString(), "tp", "ogr");

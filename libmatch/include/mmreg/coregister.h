@@ -75,7 +75,7 @@ struct OutputOptions {
   OutputGrid grid = OutputGrid::Reference;
   int warpMemoryMB = 256;
   bool overwrite = false;
-  std::string reportPath, tiePointsPath, pointsPath;
+  std::string reportPath, htmlPath, tiePointsPath, pointsPath;
 };
 
 struct CoregisterOptions {
@@ -93,6 +93,7 @@ struct CoregisterResult {
   Verdict verdict;
   double referencePixelSize = 1;  // metres (CRS units) per reference pixel
   std::vector<StageTime> stages;
+  std::vector<std::string> warnings;  // facts the analyst must hear although the result is verified
 };
 
 // Thrown when the verdict refuses the model (failed, or doubtful without keepDoubtful): the

@@ -54,6 +54,10 @@ struct LearnedModelOptions {
 // the learned matcher take none. Throws mmreg::Error listing the known names otherwise.
 std::unique_ptr<TileMatcher> makeTileMatcher(const std::string& name, const LearnedModelOptions& options = {},
                                              std::shared_ptr<const Detector> keypoints = nullptr);
+// Throws mmreg::Error when `matcher` cannot use `detector`'s keypoints (akaze and the learned
+// matcher find their own); "corner", the default, always fits. Loads nothing.
+void checkDetectorFits(const std::string& matcher, const std::string& detector);
+
 using TileMatcherFactory = std::function<std::unique_ptr<TileMatcher>(const LearnedModelOptions&)>;
 void registerTileMatcher(const std::string& name, TileMatcherFactory factory);
 

@@ -53,6 +53,10 @@ void writeTiePointsGpkg(const GeoRaster& reference, const std::vector<TiePoint>&
 void writePointsFile(const GeoRaster& reference, const GeoRaster& sensed, const std::vector<TiePoint>& points,
                      const FitResult& fit, const std::string& path);
 void writeReportJson(const CoregisterOptions& options, const CoregisterResult& result, const std::string& path);
+// Self-contained HTML: overlay checkerboards (whole reference and two zoomed tiles), tie points
+// coloured by residual, the check-point error histogram, model, verdict, tiles, stage times.
+void writeReportHtml(const GeoRaster& reference, const GeoRaster& sensed, const CoregisterOptions& options,
+                     const CoregisterResult& result, const std::string& path);
 
 // GCPs or a geotransform that express `forward` composed with the reference geotransform,
 // as GDAL's own transformers will read them (shared by the georef-only and warped outputs).

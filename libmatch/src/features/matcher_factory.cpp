@@ -34,6 +34,12 @@ const char* const kNoTorch =
     "this build of mmreg has no learned models: rebuild with LibTorch (cmake -DMMREG_WITH_TORCH=ON, Debian package "
     "libtorch-dev), or ";
 
+bool takesKeypoints(const std::string& matcher) { return matcher == "area" || matcher == "sift" || matcher == "orb"; }
+
+std::string ownKeypoints(const std::string& matcher, const std::string& detector) {
+  return "the " + matcher + " matcher finds its own keypoints; only area, sift and orb take a detector (-detector " + detector + ")";
+}
+
 }  // namespace
 
 std::unique_ptr<TileMatcher> makeTileMatcher(const std::string& name, const LearnedModelOptions& options,
@@ -43,14 +49,16 @@ std::unique_ptr<TileMatcher> makeTileMatcher(const std::string& name, const Lear
     o.centres = std::move(keypoints);
     return std::make_unique<AreaMatcher>(o);
   }
-  if (keypoints && name != "sift" && name != "orb")
-    throw Error("the " + name + " matcher finds its own keypoints; only area, sift and orb take a detector (-detector " +
-                keypoints->name() + ")");
+  if (keypoints && !takesKeypoints(name)) throw Error(ownKeypoints(name, keypoints->name()));
   if (name == "sift" || name == "orb" || name == "akaze") return std::make_unique<FeatureMatcher>(name, 0.85, keypoints);
   const auto [factory, known] = lookUp(registry().matchers, name, "area, sift, orb, akaze");
   if (factory) return factory(options);
   if (name == "learned") throw Error(std::string(kNoTorch) + "use -matcher area");
   throw Error("unknown matcher '" + name + "'; use one of: " + known);
+}
+
+void checkDetectorFits(const std::string& matcher, const std::string& detector) {
+  if (detector != "corner" && !takesKeypoints(matcher)) throw Error(ownKeypoints(matcher, detector));
 }
 
 void registerTileMatcher(const std::string& name, TileMatcherFactory factory) {

@@ -327,6 +327,11 @@ std::vector<OptionDecl> declare() {
                                   "Write a JSON report: model, verdict, counts, RMSE, per-tile statistics, times, versions.", J, false},
                                  OptionKind::Destination, [](auto& o) -> auto& { return o.out.reportPath; }),
                             "json"));
+  t.push_back(withExtension(text({"-html", "HTML", "FILE.html", "Report (HTML, with pictures)",
+                                  "Write a self-contained HTML report: overlay checkerboards, tie points coloured by residual, the "
+                                  "check-point error histogram, model, verdict, tiles and stage times.", J, false},
+                                 OptionKind::Destination, [](auto& o) -> auto& { return o.out.htmlPath; }),
+                            "html"));
   t.push_back(withExtension(text({"-tiepoints", "TIE_POINTS", "FILE.gpkg", "Tie points",
                                   "Write the tie points as a GeoPackage layer with residuals and inlier/check flags.", M | R, false},
                                  OptionKind::Sink, [](auto& o) -> auto& { return o.out.tiePointsPath; }),

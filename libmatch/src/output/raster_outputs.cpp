@@ -4,7 +4,9 @@
 #include <gdal_vrt.h>
 #include <ogr_spatialref.h>
 
+#include <climits>
 #include <cmath>
+#include <cstdlib>
 
 #include "mmreg/error.h"
 #include "mmreg/outputs.h"
@@ -37,13 +39,24 @@ struct ProgressBridge {
   }
 };
 
-// A VRT over every band of the sensed raster, carrying the fitted georeferencing.
-DatasetPtr fittedVrt(const GeoRaster& ref, const GeoRaster& sen, const FittedGeoref& g, const std::string& path) {
+// The sensed raster opened again under its absolute path, for VRTs that outlive this run: a VRT
+// names its sources, and a name relative to the current folder breaks anywhere else.
+DatasetPtr openAbsolute(const GeoRaster& sen) {
+  char buf[PATH_MAX];
+  const std::string path = realpath(sen.path().c_str(), buf) ? std::string(buf) : sen.path();
+  DatasetPtr ds(GDALOpenEx(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr));
+  if (!ds) throw Error("cannot open '" + path + "' again to reference it from the VRT output: " + CPLGetLastErrorMsg());
+  return ds;
+}
+
+// A VRT over every band of `sensed` (the raster of `sen`), carrying the fitted georeferencing.
+// `sensed` must stay open as long as the VRT.
+DatasetPtr fittedVrt(const GeoRaster& ref, const GeoRaster& sen, GDALDatasetH sensed, const FittedGeoref& g, const std::string& path) {
   GDALDriverH vrtDrv = GDALGetDriverByName("VRT");
   DatasetPtr vrt(GDALCreate(vrtDrv, path.c_str(), sen.width(), sen.height(), 0, GDT_Byte, nullptr));
   if (!vrt) throw Error("cannot create a VRT at '" + path + "': " + CPLGetLastErrorMsg());
   for (int b = 1; b <= sen.bandCount(); ++b) {
-    GDALRasterBandH src = GDALGetRasterBand(GDALDataset::ToHandle(sen.handle()), b);
+    GDALRasterBandH src = GDALGetRasterBand(sensed, b);
     GDALAddBand(vrt.get(), GDALGetRasterDataType(src), nullptr);
     GDALRasterBandH dst = GDALGetRasterBand(vrt.get(), b);
     VRTAddSimpleSource(static_cast<VRTSourcedRasterBandH>(dst), src, 0, 0, sen.width(), sen.height(), 0, 0, sen.width(),
@@ -123,11 +136,13 @@ void writeGeorefOnly(const GeoRaster& ref, const GeoRaster& sen, const Transform
                      const std::string& path, const ProgressSpan& progress) {
   const FittedGeoref g = describeFit(ref, sen, forward);
   if (EQUAL(o.format.c_str(), "VRT")) {
-    DatasetPtr vrt = fittedVrt(ref, sen, g, path);
+    const DatasetPtr source = openAbsolute(sen);
+    DatasetPtr vrt = fittedVrt(ref, sen, source.get(), g, path);
+    vrt.reset();  // written on close, while its source is still open
     progress.update(1.0, "writing output");
     return;
   }
-  DatasetPtr vrt = fittedVrt(ref, sen, g, "");
+  DatasetPtr vrt = fittedVrt(ref, sen, GDALDataset::ToHandle(sen.handle()), g, "");
   GDALDriverH drv = GDALGetDriverByName(o.format.c_str());
   CPLStringList co;
   for (auto& c : creationOptions(o)) co.AddString(c.c_str());
@@ -141,7 +156,19 @@ void writeGeorefOnly(const GeoRaster& ref, const GeoRaster& sen, const Transform
 void writeWarped(const GeoRaster& ref, const GeoRaster& sen, const Transform2D& forward, const OutputOptions& o,
                  const std::string& path, const ProgressSpan& progress) {
   const FittedGeoref g = describeFit(ref, sen, forward);
-  DatasetPtr vrt = fittedVrt(ref, sen, g, "");
+  // A warped VRT names its source dataset, and the fitted VRT exists only in memory: for a VRT
+  // output the source becomes the fitted VRT's own XML (GDAL opens a VRT from its text), over
+  // the sensed raster's absolute path. Declared in the order that closes each after its users.
+  const bool vrtOutput = EQUAL(o.format.c_str(), "VRT");
+  const DatasetPtr absoluteSource = vrtOutput ? openAbsolute(sen) : nullptr;
+  const DatasetPtr vrt = fittedVrt(ref, sen, vrtOutput ? absoluteSource.get() : GDALDataset::ToHandle(sen.handle()), g, "");
+  DatasetPtr inlineSource;
+  if (vrtOutput) {
+    char** xml = GDALGetMetadata(vrt.get(), "xml:VRT");
+    if (!xml || !xml[0]) throw Error("cannot describe the fitted georeferencing as VRT XML for the VRT output");
+    inlineSource.reset(GDALOpenEx(xml[0], GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr));
+    if (!inlineSource) throw Error(std::string("cannot open the fitted VRT for the VRT output: ") + CPLGetLastErrorMsg());
+  }
   CPLStringList args;
   args.AddString("-of");
   args.AddString(o.format.c_str());
@@ -184,7 +211,7 @@ void writeWarped(const GeoRaster& ref, const GeoRaster& sen, const Transform2D& 
   if (!wo) throw Error(std::string("invalid warp options: ") + CPLGetLastErrorMsg());
   ProgressBridge bridge{progress};
   GDALWarpAppOptionsSetProgress(wo, ProgressBridge::call, &bridge);
-  GDALDatasetH src = vrt.get();
+  GDALDatasetH src = inlineSource ? inlineSource.get() : vrt.get();
   int usageError = FALSE;
   CPLErrorReset();
   DatasetPtr out(GDALWarp(path.c_str(), nullptr, 1, &src, wo, &usageError));

@@ -126,6 +126,9 @@ void writeReportJson(const CoregisterOptions& o, const CoregisterResult& r, cons
   root.Add("accuracy", acc);
 
   root.Add("verdict", verdictJson(r.verdict));
+  CPLJSONArray warnings;
+  for (const auto& w : r.warnings) warnings.Add(w);
+  root.Add("warnings", warnings);
 
   CPLJSONArray tiles;
   for (auto& t : r.match.tiles) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <opencv2/imgproc.hpp>
 
 #include "cv_image.h"
@@ -134,11 +135,15 @@ std::vector<CoarseAlignment> coarseAlign(const Image& ref, double refScale, cons
     });
     if (!seen) peaks.push_back(cand);
   }
-  if (peaks.empty())
-    throw Error("the coarse alignment found no credible match between the images (the strongest peak, correlation " +
-                std::to_string(cells.empty() ? 0.0 : cells[0].ncc) + ", stands " + std::to_string(cells.empty() ? 0.0 : cells[0].score) +
-                " standard deviations above its surroundings; at least " + std::to_string(opt.minScore) +
-                " are needed); check that they show the same area, or georeference the sensed image roughly");
+  if (peaks.empty()) {
+    char why[200];
+    std::snprintf(why, sizeof why,
+                  "the strongest peak has correlation %.2f and stands %.1f standard deviations above its surroundings; a "
+                  "credible one needs at least %.2f and %.1f",
+                  cells.empty() ? 0.0 : cells[0].ncc, cells.empty() ? 0.0 : cells[0].score, opt.minNcc, opt.minScore);
+    throw Error(std::string("the coarse alignment found no credible match between the images (") + why +
+                "); check that they show the same area, or georeference the sensed image roughly");
+  }
 
   std::vector<CoarseAlignment> out;
   const double sStep = std::pow(2.0, 1.0 / (3 * opt.scaleStepsPerOctave));

@@ -90,8 +90,8 @@ void validateOptions(const CoregisterOptions& o) {
   if (m.searchMargin > m.tileSize)
     throw Error("-margin " + std::to_string(m.searchMargin) + " is larger than the tile size " + std::to_string(m.tileSize) +
                 "; use a margin up to the tile size (-tile_size)");
-  // Throw for missing weights and a detector the matcher cannot use.
-  makeTileMatcher(m.matcher, m.learned, m.detector != "corner" ? makeDetector(m.detector, m.learned) : nullptr);
+  // Models are loaded once, by the job (missing weights are found then, before any output).
+  checkDetectorFits(m.matcher, m.detector);
   if (!o.out.output.empty()) {
     GDALDriver* drv = GetGDALDriverManager()->GetDriverByName(o.out.format.c_str());
     if (!drv || (!drv->GetMetadataItem(GDAL_DCAP_CREATE) && !drv->GetMetadataItem(GDAL_DCAP_CREATECOPY)) ||
@@ -100,11 +100,14 @@ void validateOptions(const CoregisterOptions& o) {
   }
   if (!o.out.tiePointsPath.empty() && !endsWith(o.out.tiePointsPath, ".gpkg"))
     throw Error("the tie-point file '" + o.out.tiePointsPath + "' must end in .gpkg (a GeoPackage is written)");
+  if (!o.out.htmlPath.empty() && !endsWith(o.out.htmlPath, ".html") && !endsWith(o.out.htmlPath, ".htm"))
+    throw Error("the HTML report '" + o.out.htmlPath + "' must end in .html");
   if (!o.out.pointsPath.empty() && !endsWith(o.out.pointsPath, ".points"))
     throw Error("the Georeferencer file '" + o.out.pointsPath + "' must end in .points");
   std::set<std::string> seen;
   checkOutputPath(o.out.output, "output", o, seen);
   checkOutputPath(o.out.reportPath, "report", o, seen);
+  checkOutputPath(o.out.htmlPath, "HTML report", o, seen);
   checkOutputPath(o.out.tiePointsPath, "tie-point file", o, seen);
   checkOutputPath(o.out.pointsPath, "points file", o, seen);
 }
@@ -125,22 +128,22 @@ void writeOutputs(const GeoRaster& ref, const GeoRaster& sen, const CoregisterOp
   if (!o.out.pointsPath.empty()) writePointsFile(ref, sen, r.match.tiePoints, r.fit, tx.stage(o.out.pointsPath));
   r.stages.push_back({"outputs", since(t0)});
   if (!o.out.reportPath.empty()) writeReportJson(o, r, tx.stage(o.out.reportPath));
+  if (!o.out.htmlPath.empty()) writeReportHtml(ref, sen, o, r, tx.stage(o.out.htmlPath));
   progress.update(0.97, "renaming outputs");
   tx.commit(o.out.overwrite);
   progress.update(1.0, "done");
 }
 
 // A verified result goes on to be written; a doubtful one only when asked. A refused result
-// writes the report alone (it records why), then throws Refused.
-void acceptOrRefuse(const CoregisterOptions& o, CoregisterResult& r) {
+// writes the reports alone (they record why), then throws Refused.
+void acceptOrRefuse(const GeoRaster& ref, const GeoRaster& sen, const CoregisterOptions& o, CoregisterResult& r) {
   const bool keep = r.verdict.level == VerdictLevel::Verified ||
                     (r.verdict.level == VerdictLevel::Doubtful && o.verify.keepDoubtful);
   if (keep) return;
-  if (!o.out.reportPath.empty()) {
-    OutputTransaction tx;
-    writeReportJson(o, r, tx.stage(o.out.reportPath));
-    tx.commit(o.out.overwrite);
-  }
+  OutputTransaction tx;
+  if (!o.out.reportPath.empty()) writeReportJson(o, r, tx.stage(o.out.reportPath));
+  if (!o.out.htmlPath.empty()) writeReportHtml(ref, sen, o, r, tx.stage(o.out.htmlPath));
+  tx.commit(o.out.overwrite);
   throw Refused(std::make_shared<CoregisterResult>(std::move(r)));
 }
 
@@ -158,8 +161,9 @@ CoregisterResult coregister(const CoregisterOptions& o, const ProgressFn& progre
   r.match = std::move(reg.match);
   r.fit = std::move(reg.fit);
   r.verdict = std::move(reg.verdict);
+  r.warnings = std::move(reg.warnings);
   r.stages = r.match.stages;
-  acceptOrRefuse(o, r);
+  acceptOrRefuse(ref, sen, o, r);
   writeOutputs(ref, sen, o, r, progress.sub(matchShare, 1.0));
   return r;
 }
@@ -181,7 +185,7 @@ CoregisterResult applyTiePoints(const CoregisterOptions& o, const std::vector<Ti
   const auto t1 = Clock::now();
   r.verdict = verifyGivenTiePoints(ref, sen, o.match, o.fit, o.verify, points, r.fit, progress.sub(0.05, 0.15));
   r.stages.push_back({"verdict", since(t1)});
-  acceptOrRefuse(o, r);
+  acceptOrRefuse(ref, sen, o, r);
   writeOutputs(ref, sen, o, r, progress.sub(0.15, 1.0));
   return r;
 }

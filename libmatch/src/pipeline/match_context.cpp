@@ -51,8 +51,7 @@ PixelWindow overlapWindow(const MatchContext& c, const PixelMapping& m) {
   x1 = std::min<double>(c.ref.width(), x1), y1 = std::min<double>(c.ref.height(), y1);
   if (!(x1 - x0 >= 16 && y1 - y0 >= 16))
     throw Error("the footprints of '" + c.ref.path() + "' and '" + c.sen.path() +
-                "' do not overlap under the sensed image's georeferencing; check both CRSs and extents with gdalinfo, "
-                "or use -coarse always if the georeferencing is far off");
+                "' do not overlap under the sensed image's georeferencing; check both CRSs and extents with gdalinfo");
   return {static_cast<int>(std::floor(x0)), static_cast<int>(std::floor(y0)), static_cast<int>(std::ceil(x1 - x0)),
           static_cast<int>(std::ceil(y1 - y0))};
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <exception>
 #include <thread>
 
 #include "mmreg/error.h"
@@ -16,6 +17,24 @@
 
 namespace mmreg {
 namespace {
+
+// Rethrows a tile worker's exception as mmreg::Error naming the tile; nothing when there is none.
+void rethrowTileError(const std::exception_ptr& error, int tile, const std::string& matcher) {
+  if (!error) return;
+  try {
+    std::rethrow_exception(error);
+  } catch (const Cancelled&) {
+    throw;
+  } catch (const Error& e) {
+    throw Error("tile " + std::to_string(tile) + ": " + e.what());
+  } catch (const std::exception& e) {
+    throw Error("the " + matcher + " matcher failed on tile " + std::to_string(tile) + " (" + e.what() +
+                "); no output was written. Please report it with the command line, or try another -matcher");
+  } catch (...) {
+    throw Error("the " + matcher + " matcher failed on tile " + std::to_string(tile) +
+                " with an unknown exception; no output was written. Please report it with the command line");
+  }
+}
 
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
@@ -96,15 +115,23 @@ PassOutput runPass(const MatchContext& c, const PixelMapping& mapping, double sc
       sens.push_back(reader.sensedInReferenceFrame(todo[i]->window, margin, mapping));
     }
     std::vector<std::thread> pool;
+    // An exception must not leave its thread (std::terminate would take QGIS down with it):
+    // each worker keeps its own, and the first is rethrown here, on the calling thread.
+    std::vector<std::exception_ptr> errors(e - b);
     for (size_t i = b; i < e; ++i)
       pool.emplace_back([&, i] {
-        const auto t0 = Clock::now();
-        const Image& s = sens[i - b];
-        if (s.validFraction() >= 0.25) found[i - b] = matcher->match(refs[i - b], s, margin);
-        if (c.keypointMatcher && c.opt.refine) found[i - b] = refineMatches(refs[i - b], s, margin, found[i - b]);
-        secs[i - b] = since(t0);
+        try {
+          const auto t0 = Clock::now();
+          const Image& s = sens[i - b];
+          if (s.validFraction() >= 0.25) found[i - b] = matcher->match(refs[i - b], s, margin);
+          if (c.keypointMatcher && c.opt.refine) found[i - b] = refineMatches(refs[i - b], s, margin, found[i - b]);
+          secs[i - b] = since(t0);
+        } catch (...) {
+          errors[i - b] = std::current_exception();
+        }
       });
     for (auto& t : pool) t.join();
+    for (size_t i = b; i < e; ++i) rethrowTileError(errors[i - b], todo[i]->index, matcher->name());
     for (size_t i = b; i < e; ++i) {
       const auto& win = todo[i]->window;
       auto& st = out.stats[todo[i]->index];

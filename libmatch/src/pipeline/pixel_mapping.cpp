@@ -56,7 +56,7 @@ std::unique_ptr<PixelMapping> georefMapping(const GeoRaster& ref, const GeoRaste
                                                opts.List());
   if (!arg)
     throw Error(std::string("cannot relate the sensed raster to the reference through their georeferencing (") +
-                CPLGetLastErrorMsg() + "); check both CRSs with gdalinfo, or use -coarse always to align by image content");
+                CPLGetLastErrorMsg() + "); check both CRSs with gdalinfo");
   return std::make_unique<GdalTransformerMapping>(arg);
 }
 

@@ -3,11 +3,13 @@
 #include <cpl_error.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cmath>
 #include <optional>
 
 #include "mmreg/error.h"
 #include "pipeline/coarse_alignment.h"
+#include "pipeline/content_check.h"
 #include "pipeline/match_context.h"
 #include "pipeline/match_rasters.h"
 #include "verify/verify_model.h"
@@ -80,13 +82,45 @@ bool better(const Registration& a, const Registration& b) {
 
 }  // namespace
 
+namespace {
+
+// When a coarse hypothesis won over a georeferencing the sensed raster has, how far that
+// georeferencing is from the registered position, as a warning once it is beyond what the
+// georeferenced start searched (the analyst should fix the file, not trust it elsewhere).
+std::optional<std::string> georeferencingDisagreement(const GeoRaster& ref, const GeoRaster& sen, const MatchOptions& opt,
+                                                      const FitResult& fit) {
+  const Point2 centre{sen.width() / 2.0, sen.height() / 2.0};
+  const Point2 registered = fit.forward->apply(centre);
+  std::vector<Point2> byGeoref{centre};
+  try {
+    georefMapping(ref, sen, opt.sensedSrs)->sensedToRef(byGeoref);
+  } catch (const Error&) {
+    byGeoref[0] = {NAN, NAN};
+  }
+  const double px = std::hypot(byGeoref[0].x - registered.x, byGeoref[0].y - registered.y);
+  const double searched = opt.maxOffset > 0 ? opt.maxOffset / ref.pixelSize() : 256;
+  if (px <= searched) return std::nullopt;
+  const std::string what = "the sensed raster '" + sen.path() + "' carries georeferencing that ";
+  const std::string advice = "; the result comes from the coarse pass, which aligned the image content instead. Fix the "
+                             "georeferencing of the file (CRS, coordinates) before using it elsewhere";
+  if (!std::isfinite(px)) return what + "cannot be evaluated at the registered position" + advice;
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "is off by %.1f km (%.0f reference pixels) at the image centre", px * ref.pixelSize() / 1000, px);
+  return what + buf + advice;
+}
+
+}  // namespace
+
 Registration registerRasters(const GeoRaster& ref, const GeoRaster& sen, const MatchOptions& opt, const FitOptions& fitOpt,
                              const VerifyOptions& verifyOpt, const ProgressSpan& progress) {
   checkReference(ref);
   const MatchContext c = makeMatchContext(ref, sen, opt);
+  checkHasContent(ref, c.refBands.bands, "reference");
+  checkHasContent(sen, c.senBands.bands, "sensed");
   const bool senGeoref = sen.georefKind() != GeorefKind::None;
   const bool refCrs = !ref.crsWkt().empty(), senCrs = !sen.crsWkt().empty() || !opt.sensedSrs.empty();
   std::vector<Start> starts;
+  std::vector<std::string> failures;
   if (senGeoref && opt.coarse != CoarseMode::Always) {
     if (refCrs && !senCrs)
       throw Error("the reference has a CRS but the sensed raster '" + sen.path() +
@@ -95,9 +129,15 @@ Registration registerRasters(const GeoRaster& ref, const GeoRaster& sen, const M
     if (!refCrs && senCrs)
       throw Error("the sensed raster has a CRS but the reference '" + ref.path() +
                   "' has none; assign the reference's CRS first (gdal_edit.py -a_srs EPSG:n)");
-    auto m = georefMapping(ref, sen, opt.sensedSrs);
-    LinearPrior prior = priorOf(*m, {ref.width() / 2.0, ref.height() / 2.0}, "georeferencing");
-    starts.push_back({std::move(m), prior, "georeferencing"});
+    try {
+      auto m = georefMapping(ref, sen, opt.sensedSrs);
+      LinearPrior prior = priorOf(*m, {ref.width() / 2.0, ref.height() / 2.0}, "georeferencing");
+      starts.push_back({std::move(m), prior, "georeferencing"});
+    } catch (const Error& e) {
+      // Georeferencing GDAL cannot use is one failed start: -coarse auto goes on to the content.
+      if (opt.coarse == CoarseMode::Never) throw;
+      failures.push_back(std::string("georeferencing: ") + e.what());
+    }
   } else if (!senGeoref && opt.coarse == CoarseMode::Never) {
     throw Error("the sensed raster '" + sen.path() +
                 "' has no georeferencing and -coarse never was given; allow the coarse pass (-coarse auto)");
@@ -115,7 +155,6 @@ Registration registerRasters(const GeoRaster& ref, const GeoRaster& sen, const M
 
   std::vector<StageTime> searchStages;
   std::optional<Registration> best;
-  std::vector<std::string> failures;
   bool coarseTried = false;
   double done = 0;  // share of the progress used so far
   for (size_t k = 0;; ++k) {
@@ -167,12 +206,21 @@ Registration registerRasters(const GeoRaster& ref, const GeoRaster& sen, const M
     if (!best || better(r, *best)) best = std::move(r);
     if (verified) break;
   }
+  // Advice about the search itself: only where a pass that was not run could help (under
+  // -coarse auto the coarse pass has run by now, so suggesting it would only fail again).
+  const std::string searchAdvice = !coarseTried && opt.coarse == CoarseMode::Never
+                                       ? "the coarse pass, which aligns by image content and ignores the georeferencing, "
+                                         "was not run (-coarse never): allow it with -coarse auto"
+                                       : "";
   if (!best) {
     std::string msg = failures.empty() ? "nothing to start the search from" : failures[0];
     if (failures.size() > 1) msg += ". Also tried (" + std::to_string(failures.size() - 1) + "):";
     for (size_t i = 1; i < failures.size(); ++i) msg += (i > 1 ? "; " : " ") + failures[i];
+    if (!searchAdvice.empty()) msg += ". Also: " + searchAdvice;
     throw Error(msg);
   }
+  if (best->verdict.level != VerdictLevel::Verified && !searchAdvice.empty())
+    best->verdict.advice += (best->verdict.advice.empty() ? "" : "; ") + searchAdvice;
   best->match.stages.insert(best->match.stages.begin(), searchStages.begin(), searchStages.end());
   for (size_t i = 0; i < best->match.tiePoints.size(); ++i)
     if (best->fit.inlier[i])
@@ -180,6 +228,8 @@ Registration registerRasters(const GeoRaster& ref, const GeoRaster& sen, const M
         if (t.pass == best->match.finalPass && t.index == best->match.tiePoints[i].tile) ++t.inliers;
   for (const auto& f : failures)  // the analyst sees every start that was tried
     if (f.rfind(best->verdict.hypothesis + ":", 0) != 0) best->verdict.otherStarts.push_back(f);
+  if (best->match.coarseUsed && senGeoref)
+    if (auto w = georeferencingDisagreement(ref, sen, opt, best->fit)) best->warnings.push_back(*w);
   return std::move(*best);
 }
 

@@ -10,6 +10,7 @@ struct Registration {
   MatchResult match;
   FitResult fit;
   Verdict verdict;
+  std::vector<std::string> warnings;  // for stderr, the QGIS log and the report
 };
 
 // Tries the starts in order until one gives a verified model: the georeferencing first (unless

@@ -67,8 +67,7 @@ Verdict judge(const SupportCheck& s, const GeometryCheck& g, const ConfirmationC
   else if (c.pValue > t.failPValue)
     fail(fmt("independent windows do not confirm the model: %.0f of %.0f correlate at it, chance alone gives %.1f",
              c.confirmed, c.windows, c.chance * c.windows),
-         "check that the images show the same area; for a sensed image without georeferencing or far off, try "
-         "-coarse always; for SAR, -sensed_type sar");
+         "check that the images show the same area; for SAR, -sensed_type sar");
   else if (std::hypot(c.aggregateOffset.x, c.aggregateOffset.y) > t.failOffset)
     fail(fmt("independent windows put the alignment %.1f, %.1f processing px away from the model", c.aggregateOffset.x,
              c.aggregateOffset.y),
