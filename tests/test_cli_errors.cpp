@@ -92,17 +92,30 @@ TEST_F(CliErrors, FarOffGeoreferencingIsReportedWhenTheCoarsePassRegisters) {
   EXPECT_EQ(ok.output.find("Warning"), std::string::npos) << ok.output;
 }
 
-// A sensed image that cannot be registered: advice to run the coarse pass appears only where it
-// did not run (-coarse never); under -coarse auto it has run, and suggesting it again (the advice
-// given to GCP-only input) would only fail the same way.
+// A GCP-only sensed image that cannot be registered: advice to run the coarse pass appears only
+// where it did not run (-coarse never); under -coarse auto it has run, and suggesting it again
+// (the advice GCP-only input used to get) would only fail the same way.
 TEST_F(CliErrors, CoarsePassIsSuggestedOnlyWhereItDidNotRun) {
   const auto noise = variant("noise", [](GDALDataset& d) {
+    double gt[6];
+    d.GetGeoTransform(gt);
+    std::vector<GDAL_GCP> gcps(4);
+    const double cols[4] = {0, 349, 0, 349}, rows[4] = {0, 0, 352, 352};
+    char id[] = "", info[] = "";
+    for (int k = 0; k < 4; ++k)
+      gcps[k] = {id, info, cols[k], rows[k], gt[0] + cols[k] * gt[1] + rows[k] * gt[2], gt[3] + cols[k] * gt[4] + rows[k] * gt[5], 0};
+    ASSERT_EQ(CE_None, d.SetGCPs(4, gcps.data(), d.GetSpatialRef()));
     std::mt19937 rng(3);
     std::vector<GByte> v(static_cast<size_t>(d.GetRasterXSize()) * d.GetRasterYSize());
     for (auto& x : v) x = static_cast<GByte>(rng() & 255);
     ASSERT_EQ(CE_None, d.GetRasterBand(1)->RasterIO(GF_Write, 0, 0, d.GetRasterXSize(), d.GetRasterYSize(), v.data(),
                                                     d.GetRasterXSize(), d.GetRasterYSize(), GDT_Byte, 0, 0));
   });
+  GDALDatasetUniquePtr check(GDALDataset::Open(noise.c_str(), GDAL_OF_RASTER));
+  double gt[6];
+  ASSERT_EQ(check->GetGCPCount(), 4);
+  ASSERT_NE(check->GetGeoTransform(gt), CE_None) << "the variant must carry GCPs only";
+  check.reset();
   auto r = mmreg_test::runCli("-q " + kRef + " " + noise + " " + out + "/o.tif");
   EXPECT_EQ(r.exitCode, 1) << r.output;
   EXPECT_EQ(r.output.find("-coarse always"), std::string::npos) << r.output;
