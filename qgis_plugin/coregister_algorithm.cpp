@@ -12,7 +12,8 @@ QString CoregisterAlgorithm::shortHelpString() const {
 
 void CoregisterAlgorithm::initAlgorithm(const QVariantMap&) {
   addInputParameters();
-  addDeclaredParameters(mmreg::kScopeMatching | mmreg::kScopeModel | mmreg::kScopeRaster | mmreg::kScopeReport);
+  addDeclaredParameters(mmreg::kScopeMatching | mmreg::kScopeModel | mmreg::kScopeRaster | mmreg::kScopeReport |
+                        mmreg::kScopeRpcOutput);
   addParameter(new QgsProcessingParameterRasterDestination(QStringLiteral("OUTPUT"), QObject::tr("Co-registered raster")));
   addParameter(new QgsProcessingParameterFeatureSink(QStringLiteral("TIE_POINTS"), QObject::tr("Tie points"),
                                                      QgsProcessing::TypeVectorPoint, QVariant(), true));

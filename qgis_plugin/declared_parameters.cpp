@@ -26,8 +26,8 @@ QgsProcessingParameterDefinition* definition(const OptionDecl& d) {
       return new QgsProcessingParameterNumber(name, label, QgsProcessingParameterNumber::Integer, def.toInt(), false, d.minValue,
                                               d.maxValue);
     case OptionKind::Number:
-      return new QgsProcessingParameterNumber(name, label, QgsProcessingParameterNumber::Double, def.toDouble(), false, d.minValue,
-                                              d.maxValue);
+      return new QgsProcessingParameterNumber(name, label, QgsProcessingParameterNumber::Double, def.isEmpty() ? QVariant() : def.toDouble(),
+                                              def.isEmpty(), d.minValue, d.maxValue);
     case OptionKind::Choice: {
       QStringList options;
       for (const auto& c : d.choices) options << QString::fromStdString(c);
@@ -53,12 +53,15 @@ QgsProcessingParameterDefinition* definition(const OptionDecl& d) {
 // The parameter's value in the CLI's text form, one entry per repetition; empty when unset.
 QStringList textValues(const QgsProcessingAlgorithm& a, const OptionDecl& d, const QVariantMap& p, QgsProcessingContext& c) {
   const QString name = QString::fromStdString(d.qgis);
+  const QVariant given = p.value(name);
+  const bool unset = !given.isValid() || given.isNull() || (given.type() == QVariant::String && given.toString().isEmpty());
   switch (d.kind) {
     case OptionKind::Flag:
       return {QgsProcessingParameters::parameterAsBoolean(a.parameterDefinition(name), p, c) ? QStringLiteral("true") : QStringLiteral("false")};
     case OptionKind::Integer:
       return {QString::number(QgsProcessingParameters::parameterAsInt(a.parameterDefinition(name), p, c))};
     case OptionKind::Number:
+      if (unset && mmreg::defaultValue(d).empty()) return {};  // an optional number left empty
       return {QString::number(QgsProcessingParameters::parameterAsDouble(a.parameterDefinition(name), p, c), 'g', 17)};
     case OptionKind::Choice:
       return {QString::fromStdString(d.choices.at(static_cast<size_t>(QgsProcessingParameters::parameterAsEnum(a.parameterDefinition(name), p, c))))};

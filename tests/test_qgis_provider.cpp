@@ -13,11 +13,13 @@
 #include <qgsrasterlayer.h>
 #include <qgsvectorlayer.h>
 
+#include <array>
 #include <cmath>
 #include <fstream>
 #include <map>
 
 #include "mmreg/option_table.h"
+#include "mmreg/rpc_case.h"
 #include "mmreg/raster.h"
 #include "mmreg_provider.h"
 #include "test_support.h"
@@ -79,7 +81,8 @@ TEST_F(QgisProvider, ListsTheThreeAlgorithms) {
 TEST_F(QgisProvider, ParametersMatchTheCliOptionDeclarations) {
   using mmreg::OptionKind;
   const std::map<QString, unsigned> scopes{
-      {"mmreg:coregister", mmreg::kScopeMatching | mmreg::kScopeModel | mmreg::kScopeRaster | mmreg::kScopeReport},
+      {"mmreg:coregister",
+       mmreg::kScopeMatching | mmreg::kScopeModel | mmreg::kScopeRaster | mmreg::kScopeReport | mmreg::kScopeRpcOutput},
       {"mmreg:extracttiepoints", mmreg::kScopeMatching | mmreg::kScopeModel | mmreg::kScopeReport | mmreg::kScopePointsFile},
       {"mmreg:applytiepoints", mmreg::kScopeModel | mmreg::kScopeRaster | mmreg::kScopeReport}};
   const QStringList owned{"REFERENCE", "SENSED", "OUTPUT", "TIE_POINTS_IN"};
@@ -107,7 +110,8 @@ TEST_F(QgisProvider, ParametersMatchTheCliOptionDeclarations) {
           auto* n = dynamic_cast<const QgsProcessingParameterNumber*>(p);
           ASSERT_TRUE(n) << what;
           EXPECT_EQ(n->dataType() == QgsProcessingParameterNumber::Integer, d.kind == OptionKind::Integer) << what;
-          EXPECT_DOUBLE_EQ(n->defaultValue().toDouble(), std::stod(def)) << what;
+          if (def.empty()) EXPECT_TRUE(!n->defaultValue().isValid() && (n->flags() & QgsProcessingParameterDefinition::FlagOptional)) << what;
+          else EXPECT_DOUBLE_EQ(n->defaultValue().toDouble(), std::stod(def)) << what;
           EXPECT_DOUBLE_EQ(n->minimum(), d.minValue) << what;
           EXPECT_DOUBLE_EQ(n->maximum(), d.maxValue) << what;
           break;
@@ -196,6 +200,26 @@ TEST_F(QgisProvider, RasterErrorsInsideAlgorithmsAreProcessingExceptions) {
                            context, &feedback, &ok));
   EXPECT_FALSE(ok);
   EXPECT_FALSE(mmreg_test::fileExists(dir + "/o.tif"));
+}
+
+// Co-register raster with RPC_REFINE and a DEM: the output is the sensed raster with refined
+// RPCs (tested in depth through the CLI in test_rpc_refine).
+TEST_F(QgisProvider, CoregisterRefinesRpcs) {
+  if (!mmreg_test::haveSharedData()) GTEST_SKIP() << "../shared/data missing";
+  const auto c = mmreg::makeRpcCase(mmreg_test::sharedData() + "/landsat", dir);
+  bool ok = false;
+  const auto out = run(QStringLiteral("mmreg:coregister"),
+                       {{"REFERENCE", QString::fromStdString(c.reference)}, {"SENSED", QString::fromStdString(c.sensed)},
+                        {"RPC_REFINE", true}, {"DEM", QString::fromStdString(c.dem)}, {"OUTPUT", path("refined.tif")},
+                        {"REPORT", path("r.json")}},
+                       nullptr, &ok);
+  ASSERT_TRUE(ok);
+  GDALDatasetUniquePtr refined(GDALDataset::Open((dir + "/refined.tif").c_str(), GDAL_OF_RASTER));
+  ASSERT_TRUE(refined && refined->GetMetadata("RPC"));
+  EXPECT_EQ(refined->GetGeoTransform(std::array<double, 6>().data()), CE_Failure) << "the pixels stay in the camera's geometry";
+  std::ifstream in(dir + "/r.json");
+  const std::string report((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(report.find("\"rpc_refinement\""), std::string::npos);
 }
 
 TEST_F(QgisProvider, CoregisterWritesRasterTiePointsAndReport) {

@@ -1,6 +1,7 @@
 #pragma once
 // The whole job: match a sensed raster onto a reference, fit one model, write the outputs.
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "mmreg/global_fit.h"
 #include "mmreg/preprocess.h"
 #include "mmreg/progress.h"
+#include "mmreg/rpc.h"
 #include "mmreg/verdict.h"
 
 namespace mmreg {
@@ -36,6 +38,10 @@ struct MatchOptions {
   int maxTiles = 36;
   CoarseMode coarse = CoarseMode::Auto;
   std::string sensedSrs;   // CRS assumed for a sensed raster that has none
+  // Heights for RPC georeferencing: a DEM (any GDAL raster, any CRS), else a constant (the
+  // RPC's height offset when not given).
+  std::string dem;
+  std::optional<double> rpcHeight;
   int threads = 0;         // 0: all cores
 };
 
@@ -75,6 +81,9 @@ struct OutputOptions {
   OutputGrid grid = OutputGrid::Reference;
   int warpMemoryMB = 256;
   bool overwrite = false;
+  // Write the sensed raster unchanged with its RPCs corrected against the reference (instead
+  // of resampling it); needs RPCs on the sensed raster.
+  bool rpcRefine = false;
   std::string reportPath, htmlPath, tiePointsPath, pointsPath;
 };
 
@@ -94,6 +103,7 @@ struct CoregisterResult {
   double referencePixelSize = 1;  // metres (CRS units) per reference pixel
   std::vector<StageTime> stages;
   std::vector<std::string> warnings;  // facts the analyst must hear although the result is verified
+  std::optional<RpcRefinement> rpc;   // with -rpc_refine
 };
 
 // Thrown when the verdict refuses the model (failed, or doubtful without keepDoubtful): the

@@ -13,7 +13,7 @@ namespace mmreg {
 enum class OptionKind {
   Flag,         // CLI: a bare flag that sets `flagValue`; QGIS: a boolean
   Integer,      // whole number within [minValue, maxValue]
-  Number,       // real number within [minValue, maxValue]
+  Number,       // real number within [minValue, maxValue]; an empty default means "unset" (optional)
   Choice,       // one of `choices` (QGIS: an enum; new choices are appended so saved indices keep)
   Text,         // free text; with `repeatable`, QGIS joins the values with '|'
   Bands,        // band numbers of `parentLayer`; the CLI repeats the option
@@ -30,6 +30,7 @@ enum OptionScope : unsigned {
   kScopeRaster = 4,      // the algorithms that write a raster: Co-register raster, Apply tie points
   kScopeReport = 8,      // all three algorithms
   kScopePointsFile = 16, // Extract tie points
+  kScopeRpcOutput = 32,  // Co-register raster (its output is the sensed raster with refined RPCs)
 };
 
 struct OptionDecl {

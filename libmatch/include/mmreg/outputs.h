@@ -36,6 +36,10 @@ void writeGeorefOnly(const GeoRaster& reference, const GeoRaster& sensed, const 
 // The sensed raster resampled by GDAL's warper onto the reference grid or its own grid.
 void writeWarped(const GeoRaster& reference, const GeoRaster& sensed, const Transform2D& forward,
                  const OutputOptions& options, const std::string& path, const ProgressSpan& progress);
+// The sensed raster, pixels unchanged, with the refined RPCs as its "RPC" metadata (GeoTIFF
+// RPC tags, or what the format's driver writes), for gdalwarp -rpc -to RPC_DEM=...
+void writeRefinedRpc(const GeoRaster& sensed, const RpcRefinement& refinement, const OutputOptions& options, const std::string& path,
+                     const ProgressSpan& progress);
 // The attribute table of a tie-point layer, shared by the GeoPackage writer and the QGIS sink:
 // tile, ref_x, ref_y, ref_col, ref_row, sensed_col, sensed_row, score, inlier, check, dx_px,
 // dy_px, residual_px, residual_m. The point geometry is (ref_x, ref_y) in the reference CRS.

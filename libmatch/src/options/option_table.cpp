@@ -176,7 +176,8 @@ OptionDecl withExtension(OptionDecl d, const char* ext) {
 }
 
 std::vector<OptionDecl> declare() {
-  constexpr unsigned M = kScopeMatching, F = kScopeModel, R = kScopeRaster, J = kScopeReport, P = kScopePointsFile;
+  constexpr unsigned M = kScopeMatching, F = kScopeModel, R = kScopeRaster, J = kScopeReport, P = kScopePointsFile,
+                     X = kScopeRpcOutput;
   const double kMax = 1e12;
   std::vector<OptionDecl> t;
   // Output raster.
@@ -241,6 +242,22 @@ std::vector<OptionDecl> declare() {
                       "256 reference pixels. The area matcher's first pass runs on a coarser level when its margin needs it; "
                       "keypoint matchers search their -margin.", M, true},
                      0, kMax, [](auto& o) -> auto& { return o.match.maxOffset; }));
+  t.push_back(withExtension(text({"-dem", "DEM", "FILE", "DEM for RPC georeferencing (heights; any GDAL raster and CRS)",
+                                  "DEM giving terrain heights for a sensed raster georeferenced by RPCs: used to place it "
+                                  "for matching and, with -rpc_refine, to lift tie points to 3-D.", M, true},
+                                 OptionKind::File, [](auto& o) -> auto& { return o.match.dem; }),
+                            ""));
+  {
+    auto height = make({"-rpc_height", "RPC_HEIGHT", "METRES", "Constant height for RPCs without a DEM (empty: the RPC's height offset)",
+                        "Constant terrain height for a sensed raster georeferenced by RPCs when there is no -dem (flat ground); "
+                        "default the RPC's height offset.", M, true},
+                       OptionKind::Number);
+    height.minValue = -12000;
+    height.maxValue = 10000;
+    height.set = [](O& o, S v) { o.match.rpcHeight = parseNumber("-rpc_height", v); };
+    height.get = [](const O& o) { return o.match.rpcHeight ? numberText(*o.match.rpcHeight) : std::string(); };
+    t.push_back(height);
+  }
   t.push_back(integer({"-max_tiles", "MAX_TILES", "N", "Most tiles matched", "Most tiles matched, spread over the overlap.",
                        M, true},
                       1, 10000, [](auto& o) -> auto& { return o.match.maxTiles; }));
@@ -318,6 +335,10 @@ std::vector<OptionDecl> declare() {
                                       "(the sensed extent at its own resolution, in the reference CRS).", R, true},
                                      {{"ref", OutputGrid::Reference}, {"own", OutputGrid::Sensed}},
                                      [](auto& o) -> auto& { return o.out.grid; }));
+  t.push_back(flag({"-rpc_refine", "RPC_REFINE", "", "Refine the sensed RPCs (write the raster unchanged, RPCs corrected)",
+                    "Write the sensed raster unchanged with its RPCs corrected against the reference (bias compensation, "
+                    "for gdalwarp -rpc -to RPC_DEM=...), instead of resampling it. Use -dem over relief.", X, false},
+                   "true", [](auto& o) -> auto& { return o.out.rpcRefine; }));
   t.push_back(flag({"-georef_only", "GEOREF_ONLY", "", "Georeference only (do not resample)",
                     "Do not resample: write the sensed raster with the fitted geotransform or GCPs attached.", R, false},
                    "true", [](auto& o) -> auto& { return o.out.georefOnly; }));
@@ -372,6 +393,7 @@ void checkOptionValue(const OptionDecl& d, const std::string& value) {
     throw Error(d.cli + " expects " + joinedChoices(d) + ", got '" + value + "'");
   }
   if (d.kind != OptionKind::Integer && d.kind != OptionKind::Number) return;
+  if (value.empty()) return;  // an optional number left unset
   const double x = parseNumber(d.cli, value);
   if (!(x >= d.minValue && x <= d.maxValue)) throw Error(d.cli + " " + value + " is out of range; use " + rangeText(d));
 }

@@ -153,6 +153,31 @@ void writeGeorefOnly(const GeoRaster& ref, const GeoRaster& sen, const Transform
   if (!out) throw Error("writing '" + path + "' as " + o.format + " failed: " + CPLGetLastErrorMsg());
 }
 
+void writeRefinedRpc(const GeoRaster& sen, const RpcRefinement& refinement, const OutputOptions& o, const std::string& path,
+                     const ProgressSpan& progress) {
+  // A VRT of the sensed raster carries the new RPCs into the copy, which every driver writes
+  // its own way (GeoTIFF: RPC tags).
+  CPLStringList args;
+  args.AddString("-of");
+  args.AddString("VRT");
+  GDALTranslateOptions* to = GDALTranslateOptionsNew(args.List(), nullptr);
+  int usageError = FALSE;
+  DatasetPtr vrt(GDALTranslate("", GDALDataset::ToHandle(sen.handle()), to, &usageError));
+  GDALTranslateOptionsFree(to);
+  if (!vrt) throw Error(std::string("cannot copy the sensed raster for the refined RPCs: ") + CPLGetLastErrorMsg());
+  CPLStringList rpc;
+  for (const auto& kv : refinement.metadata) rpc.AddString(kv.c_str());
+  GDALSetMetadata(vrt.get(), rpc.List(), "RPC");
+  CPLStringList co;
+  for (auto& c : creationOptions(o)) co.AddString(c.c_str());
+  ProgressBridge bridge{progress};
+  CPLErrorReset();
+  DatasetPtr out(GDALCreateCopy(GDALGetDriverByName(o.format.c_str()), path.c_str(), vrt.get(), FALSE, co.List(), ProgressBridge::call,
+                                &bridge));
+  if (bridge.cancelled) throw Cancelled();
+  if (!out) throw Error("writing '" + path + "' as " + o.format + " failed: " + CPLGetLastErrorMsg());
+}
+
 void writeWarped(const GeoRaster& ref, const GeoRaster& sen, const Transform2D& forward, const OutputOptions& o,
                  const std::string& path, const ProgressSpan& progress) {
   const FittedGeoref g = describeFit(ref, sen, forward);

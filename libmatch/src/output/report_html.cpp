@@ -136,6 +136,18 @@ void writeReportHtml(const GeoRaster& ref, const GeoRaster& sen, const Coregiste
     h << "</table>\n";
   }
 
+  if (r.rpc) {
+    const auto& k = *r.rpc;
+    h << "<h2>RPC refinement</h2>\n<table>\n" << row("Heights", k.heights)
+      << row("Correction (" + std::string(modelName(k.fit.forward->type())) + ")",
+             "pixel' = " + num(k.correction[0], 3) + " + " + num(k.correction[1], 6) + " pixel + " + num(k.correction[2], 6) +
+                 " line; line' = " + num(k.correction[3], 3) + " + " + num(k.correction[4], 6) + " pixel + " + num(k.correction[5], 6) + " line")
+      << row("Check points", std::to_string(k.fit.checkCount) + ", of " + std::to_string(k.fit.inlierCount) + " inliers")
+      << row("Check-point error, refined RPCs", num(k.fit.rmseCheck, 3) + " px (" + num(k.fit.rmseCheck * k.sensedPixelSize) + " m)")
+      << row("Check-point error, given RPCs", num(k.rmseCheckBeforePx, 3) + " px")
+      << row("Refit of the written RPCs", "within " + num(k.refitErrorPx, 4) + " px of the corrected model") << "</table>\n";
+    if (k.flatGround) h << "<p class=\"bad\">Flat ground: without a DEM, relief displaces points by its height times the view's obliquity; give -dem.</p>\n";
+  }
   h << "<h2>Verdict</h2>\n<table>\n";
   for (const auto& reason : v.reasons) h << row("Reason", reason);
   if (!v.advice.empty()) h << row("Advice", v.advice);

@@ -126,6 +126,26 @@ void writeReportJson(const CoregisterOptions& o, const CoregisterResult& r, cons
   root.Add("accuracy", acc);
 
   root.Add("verdict", verdictJson(r.verdict));
+  if (r.rpc) {
+    const auto& k = *r.rpc;
+    CPLJSONObject j;
+    j.Add("heights", k.heights);
+    j.Add("flat_ground", k.flatGround);
+    j.Add("correction_model", modelName(k.fit.forward->type()));
+    CPLJSONArray c;
+    for (double v : k.correction) c.Add(v);
+    j.Add("correction", c);
+    j.Add("correction_maps", "pixel' = c0 + c1 pixel + c2 line, line' = c3 + c4 pixel + c5 line, of the given RPCs' image position");
+    j.Add("inliers", k.fit.inlierCount);
+    j.Add("check_points", k.fit.checkCount);
+    j.Add("rmse_fit_px", k.fit.rmseFit);
+    j.Add("rmse_check_px", finiteOr(k.fit.rmseCheck, -1));
+    j.Add("rmse_check_m", finiteOr(k.fit.rmseCheck * k.sensedPixelSize, -1));
+    j.Add("rmse_check_before_px", finiteOr(k.rmseCheckBeforePx, -1));
+    j.Add("sensed_pixel_size_m", k.sensedPixelSize);
+    j.Add("rpc_refit_error_px", k.refitErrorPx);
+    root.Add("rpc_refinement", j);
+  }
   CPLJSONArray warnings;
   for (const auto& w : r.warnings) warnings.Add(w);
   root.Add("warnings", warnings);

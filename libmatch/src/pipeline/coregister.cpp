@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <climits>
 #include <cstdlib>
@@ -19,6 +20,8 @@
 #include "mmreg/outputs.h"
 #include "pipeline/match_context.h"
 #include "pipeline/register_rasters.h"
+#include "pipeline/rpc_matching.h"
+#include "rpc/rpc_refinement.h"
 
 namespace mmreg {
 namespace {
@@ -98,6 +101,11 @@ void validateOptions(const CoregisterOptions& o) {
         !drv->GetMetadataItem(GDAL_DCAP_RASTER))
       throw Error("output format '" + o.out.format + "' is not a GDAL raster driver that can write; try GTiff, COG or VRT");
   }
+  if (o.out.rpcRefine && (o.out.output.empty() || o.out.georefOnly))
+    throw Error("-rpc_refine writes the sensed raster with corrected RPCs to <output>: give an output path (not '-'), "
+                "without -georef_only");
+  if (!o.match.dem.empty() && o.match.rpcHeight)
+    throw Error("give either -dem or -rpc_height, not both: the DEM gives the heights");
   if (!o.out.tiePointsPath.empty() && !endsWith(o.out.tiePointsPath, ".gpkg"))
     throw Error("the tie-point file '" + o.out.tiePointsPath + "' must end in .gpkg (a GeoPackage is written)");
   if (!o.out.htmlPath.empty() && !endsWith(o.out.htmlPath, ".html") && !endsWith(o.out.htmlPath, ".htm"))
@@ -121,7 +129,8 @@ void writeOutputs(const GeoRaster& ref, const GeoRaster& sen, const CoregisterOp
   OutputTransaction tx;
   if (!o.out.output.empty()) {
     const std::string tmp = tx.stage(o.out.output);
-    if (o.out.georefOnly) writeGeorefOnly(ref, sen, *r.fit.forward, o.out, tmp, progress.sub(0, 0.95));
+    if (o.out.rpcRefine) writeRefinedRpc(sen, *r.rpc, o.out, tmp, progress.sub(0, 0.95));
+    else if (o.out.georefOnly) writeGeorefOnly(ref, sen, *r.fit.forward, o.out, tmp, progress.sub(0, 0.95));
     else writeWarped(ref, sen, *r.fit.forward, o.out, tmp, progress.sub(0, 0.95));
   }
   if (!o.out.tiePointsPath.empty()) writeTiePointsGpkg(ref, r.match.tiePoints, r.fit, tx.stage(o.out.tiePointsPath));
@@ -132,6 +141,34 @@ void writeOutputs(const GeoRaster& ref, const GeoRaster& sen, const CoregisterOp
   progress.update(0.97, "renaming outputs");
   tx.commit(o.out.overwrite);
   progress.update(1.0, "done");
+}
+
+// Ground units per sensed pixel near the overlap's centre, through the fitted model.
+double sensedPixelSize(const GeoRaster& ref, const CoregisterResult& r) {
+  const Point2 c{r.match.overlap.x + r.match.overlap.width / 2.0, r.match.overlap.y + r.match.overlap.height / 2.0};
+  const Point2 s = r.fit.inverse->apply(c);
+  const Point2 a = r.fit.forward->apply(s), b = r.fit.forward->apply({s.x + 1, s.y}), d = r.fit.forward->apply({s.x, s.y + 1});
+  return ref.pixelSize() * std::sqrt(std::abs((b.x - a.x) * (d.y - a.y) - (d.x - a.x) * (b.y - a.y)));
+}
+
+// -rpc_refine: the RPC correction, judged like a model: it fails when its check points miss.
+void refineAndJudgeRpc(const GeoRaster& ref, const GeoRaster& sen, const CoregisterOptions& o, CoregisterResult& r,
+                       const ProgressSpan& progress) {
+  const auto t0 = Clock::now();
+  r.rpc = refineRpcByMatching(ref, sen, o.match, o.fit, r.match, sensedPixelSize(ref, r), progress);
+  r.stages.push_back({"rpc refinement", since(t0)});
+  const FitResult& f = r.rpc->fit;
+  std::string why;
+  if (f.inlierCount < minimumInliers(f.forward->type()))
+    why = "only " + std::to_string(f.inlierCount) + " tie points agree on the RPC correction";
+  else if (!(f.rmseCheck <= o.fit.inlierThreshold))
+    why = "the refined RPCs miss their check points by " + std::string(CPLSPrintf("%.2f", f.rmseCheck)) + " px (threshold " +
+          CPLSPrintf("%.2f", o.fit.inlierThreshold) + ")";
+  if (why.empty()) return;
+  r.verdict.level = VerdictLevel::Failed;
+  r.verdict.reasons.push_back(why);
+  r.verdict.advice = r.rpc->flatGround ? "over relief, give a DEM (-dem) so that tie points are placed at their height"
+                                       : "check that the DEM covers the scene and uses the RPCs' height reference (ellipsoid)";
 }
 
 // A verified result goes on to be written; a doubtful one only when asked. A refused result
@@ -154,6 +191,7 @@ CoregisterResult coregister(const CoregisterOptions& o, const ProgressFn& progre
   const ProgressSpan progress(progressFn, 0, 1);
   const GeoRaster ref = GeoRaster::open(o.reference);
   const GeoRaster sen = GeoRaster::open(o.sensed);
+  if (o.out.rpcRefine) checkRpcInputs(ref, sen, o.match);
   CoregisterResult r;
   r.referencePixelSize = ref.pixelSize();
   const double matchShare = o.out.output.empty() ? 0.95 : 0.7;
@@ -163,8 +201,11 @@ CoregisterResult coregister(const CoregisterOptions& o, const ProgressFn& progre
   r.verdict = std::move(reg.verdict);
   r.warnings = std::move(reg.warnings);
   r.stages = r.match.stages;
+  const double refineShare = o.out.rpcRefine ? 0.1 : 0;
+  if (o.out.rpcRefine && r.verdict.level != VerdictLevel::Failed)
+    refineAndJudgeRpc(ref, sen, o, r, progress.sub(matchShare, matchShare + refineShare));
   acceptOrRefuse(ref, sen, o, r);
-  writeOutputs(ref, sen, o, r, progress.sub(matchShare, 1.0));
+  writeOutputs(ref, sen, o, r, progress.sub(matchShare + refineShare, 1.0));
   return r;
 }
 

@@ -222,4 +222,21 @@ MatchResult matchFrom(const MatchContext& c, const PixelMapping& start, const Fi
   return result;
 }
 
+MatchResult matchThrough(const MatchContext& c, const PixelMapping& mapping, double scale, const ProgressSpan& progress) {
+  const auto t0 = Clock::now();
+  MatchResult result;
+  result.sensedModality = modalityName(c.senBands.modality);
+  const PixelWindow overlap = overlapWindow(c, mapping);
+  const int pass = 2 + static_cast<int>(std::size(kRefineMargins));
+  PassOutput out = runPass(c, mapping, scale, overlap, pass, kRefineMargins[std::size(kRefineMargins) - 1], progress);
+  result.stages.push_back({"match pass " + std::to_string(pass), since(t0)});
+  result.tiles = std::move(out.stats);
+  result.finalPass = pass;
+  result.processingScale = scale;
+  result.overlap = overlap;
+  result.templateSizePx = finalTemplateSize(c, overlap, scale) * scale;
+  result.tiePoints = std::move(out.points);
+  return result;
+}
+
 }  // namespace mmreg

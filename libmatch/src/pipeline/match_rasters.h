@@ -10,4 +10,8 @@ namespace mmreg {
 MatchResult matchFrom(const MatchContext& context, const PixelMapping& start, const FitOptions& fit,
                       const ProgressSpan& progress);
 
+// One pass like the final one (its margin and templates, at `scale` reference pixels per
+// processing pixel) through a mapping that is already close: tie points, no fit.
+MatchResult matchThrough(const MatchContext& context, const PixelMapping& mapping, double scale, const ProgressSpan& progress);
+
 }  // namespace mmreg

@@ -47,10 +47,15 @@ class ModelMapping : public PixelMapping {
 
 }  // namespace
 
-std::unique_ptr<PixelMapping> georefMapping(const GeoRaster& ref, const GeoRaster& sen, const std::string& sensedSrs) {
+std::unique_ptr<PixelMapping> georefMapping(const GeoRaster& ref, const GeoRaster& sen, const MatchOptions& opt) {
   CPLStringList opts;
-  if (!sensedSrs.empty()) opts.SetNameValue("SRC_SRS", sensedSrs.c_str());
-  if (sen.georefKind() == GeorefKind::Rpc) opts.SetNameValue("METHOD", "RPC");
+  if (!opt.sensedSrs.empty()) opts.SetNameValue("SRC_SRS", opt.sensedSrs.c_str());
+  if (sen.georefKind() == GeorefKind::Rpc) {
+    opts.SetNameValue("METHOD", "RPC");
+    // Over relief, RPCs place pixels right only at the right height.
+    if (!opt.dem.empty()) opts.SetNameValue("RPC_DEM", opt.dem.c_str());
+    else if (opt.rpcHeight) opts.SetNameValue("RPC_HEIGHT", CPLSPrintf("%.17g", *opt.rpcHeight));
+  }
   CPLErrorReset();
   void* arg = GDALCreateGenImgProjTransformer2(GDALDataset::ToHandle(sen.handle()), GDALDataset::ToHandle(ref.handle()),
                                                opts.List());

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "mmreg/coregister.h"
 #include "mmreg/model.h"
 #include "mmreg/raster.h"
 
@@ -19,9 +20,9 @@ class PixelMapping {
   virtual void sensedToRef(std::vector<Point2>& pts) const = 0;
 };
 
-// Throws mmreg::Error when either raster lacks what the transformer needs.
-std::unique_ptr<PixelMapping> georefMapping(const GeoRaster& reference, const GeoRaster& sensed,
-                                            const std::string& sensedSrs);
+// Through GDAL's transformer (opt: -s_srs, and -dem/-rpc_height for RPCs). Throws
+// mmreg::Error when either raster lacks what the transformer needs.
+std::unique_ptr<PixelMapping> georefMapping(const GeoRaster& reference, const GeoRaster& sensed, const MatchOptions& opt);
 // forward: sensed -> reference pixels; inverse: reference -> sensed pixels.
 std::unique_ptr<PixelMapping> modelMapping(const Transform2D& forward, const Transform2D& inverse);
 

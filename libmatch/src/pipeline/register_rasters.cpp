@@ -93,7 +93,7 @@ std::optional<std::string> georeferencingDisagreement(const GeoRaster& ref, cons
   const Point2 registered = fit.forward->apply(centre);
   std::vector<Point2> byGeoref{centre};
   try {
-    georefMapping(ref, sen, opt.sensedSrs)->sensedToRef(byGeoref);
+    georefMapping(ref, sen, opt)->sensedToRef(byGeoref);
   } catch (const Error&) {
     byGeoref[0] = {NAN, NAN};
   }
@@ -118,7 +118,9 @@ Registration registerRasters(const GeoRaster& ref, const GeoRaster& sen, const M
   checkHasContent(ref, c.refBands.bands, "reference");
   checkHasContent(sen, c.senBands.bands, "sensed");
   const bool senGeoref = sen.georefKind() != GeorefKind::None;
-  const bool refCrs = !ref.crsWkt().empty(), senCrs = !sen.crsWkt().empty() || !opt.sensedSrs.empty();
+  // RPCs are in longitude/latitude by definition.
+  const bool refCrs = !ref.crsWkt().empty(),
+             senCrs = !sen.crsWkt().empty() || !opt.sensedSrs.empty() || sen.georefKind() == GeorefKind::Rpc;
   std::vector<Start> starts;
   std::vector<std::string> failures;
   if (senGeoref && opt.coarse != CoarseMode::Always) {
@@ -130,8 +132,13 @@ Registration registerRasters(const GeoRaster& ref, const GeoRaster& sen, const M
       throw Error("the sensed raster has a CRS but the reference '" + ref.path() +
                   "' has none; assign the reference's CRS first (gdal_edit.py -a_srs EPSG:n)");
     try {
-      auto m = georefMapping(ref, sen, opt.sensedSrs);
-      LinearPrior prior = priorOf(*m, {ref.width() / 2.0, ref.height() / 2.0}, "georeferencing");
+      auto m = georefMapping(ref, sen, opt);
+      // The geometry prior is the camera's, at one height: through a DEM the local derivative
+      // carries the terrain's slopes, which no planar model is meant to reproduce.
+      MatchOptions flat = opt;
+      flat.dem.clear();
+      const LinearPrior prior = priorOf(opt.dem.empty() ? *m : *georefMapping(ref, sen, flat), {ref.width() / 2.0, ref.height() / 2.0},
+                                        "georeferencing");
       starts.push_back({std::move(m), prior, "georeferencing"});
     } catch (const Error& e) {
       // Georeferencing GDAL cannot use is one failed start: -coarse auto goes on to the content.
@@ -147,7 +154,7 @@ Registration registerRasters(const GeoRaster& ref, const GeoRaster& sen, const M
   if (senGeoref) {
     try {
       const Point2 centre{ref.width() / 2.0, ref.height() / 2.0};
-      nominal = sensedPixelsPerRefPixel(starts.empty() ? *georefMapping(ref, sen, opt.sensedSrs) : *starts[0].mapping, centre);
+      nominal = sensedPixelsPerRefPixel(starts.empty() ? *georefMapping(ref, sen, opt) : *starts[0].mapping, centre);
     } catch (const Error&) {
       nominal = 0;  // georeferencing GDAL cannot evaluate here: search scales from 0.5 to 2
     }
@@ -244,7 +251,7 @@ Verdict verifyGivenTiePoints(const GeoRaster& ref, const GeoRaster& sen, const M
   std::optional<LinearPrior> georef;
   if (sen.georefKind() != GeorefKind::None) {
     try {
-      georef = priorOf(*georefMapping(ref, sen, opt.sensedSrs), centre, "georeferencing");
+      georef = priorOf(*georefMapping(ref, sen, opt), centre, "georeferencing");
     } catch (const Error&) {
       // Georeferencing GDAL cannot relate to the reference (no CRS, say): none to judge against.
     }
