@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian bookworm packages mmreg builds against. Idempotent: only
 # packages that are missing are installed, so a second run costs a few seconds.
-# Usage: scripts/install_deps.sh [--with-qgis] [--with-chromium] [--with-clang] [--with-otb]
+# Usage: scripts/install_deps.sh [--with-qgis] [--with-chromium] [--with-clang] [--with-mpi] [--with-otb]
 #   --with-qgis  QGIS 3.22 (provider, plugin, qgis_process) and Xvfb for its tests
 #   --with-chromium  headless Chromium, in which the tests load the HTML report
 #   --with-clang     clang and its libFuzzer runtime, for scripts/run_fuzz.sh
+#   --with-mpi       OpenMPI, for mmreg_batch on a cluster (and its test under mpirun)
 #   --with-otb   Orfeo ToolBox, the optional peer in the benchmark (never needed to build or test)
 set -euo pipefail
 
@@ -20,8 +21,9 @@ for arg in "$@"; do
     --with-qgis) packages+=(libqgis-dev qgis qgis-providers python3-qgis xvfb xauth) ;;
     --with-chromium) packages+=(chromium) ;;
     --with-clang) packages+=(clang libclang-rt-14-dev) ;;
+    --with-mpi) packages+=(libopenmpi-dev openmpi-bin) ;;
     --with-otb) packages+=(otb-bin) ;;
-    *) echo "install_deps.sh: unknown option '$arg' (known: --with-qgis, --with-chromium, --with-clang, --with-otb)" >&2; exit 2 ;;
+    *) echo "install_deps.sh: unknown option '$arg' (known: --with-qgis, --with-chromium, --with-clang, --with-mpi, --with-otb)" >&2; exit 2 ;;
   esac
 done
 

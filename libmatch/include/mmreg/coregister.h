@@ -43,6 +43,9 @@ struct MatchOptions {
   std::string dem;
   std::optional<double> rpcHeight;
   int threads = 0;         // 0: all cores
+  // GDAL's block cache for the run, MB, so that memory does not follow GDAL's default (5 % of
+  // RAM); a GDAL_CACHEMAX the user configured wins. Restored afterwards.
+  int cacheMB = 256;
 };
 
 struct TileStats {

@@ -258,6 +258,9 @@ std::vector<OptionDecl> declare() {
     height.get = [](const O& o) { return o.match.rpcHeight ? numberText(*o.match.rpcHeight) : std::string(); };
     t.push_back(height);
   }
+  t.push_back(integer({"-cache", "CACHE_MB", "MB", "GDAL block cache for the run (MB)",
+                       "GDAL's block cache for the run, MB (a GDAL_CACHEMAX given with --config wins).", M, true},
+                      16, 1 << 20, [](auto& o) -> auto& { return o.match.cacheMB; }));
   t.push_back(integer({"-max_tiles", "MAX_TILES", "N", "Most tiles matched", "Most tiles matched, spread over the overlap.",
                        M, true},
                       1, 10000, [](auto& o) -> auto& { return o.match.maxTiles; }));

@@ -171,6 +171,25 @@ void refineAndJudgeRpc(const GeoRaster& ref, const GeoRaster& sen, const Coregis
                                        : "check that the DEM covers the scene and uses the RPCs' height reference (ellipsoid)";
 }
 
+// GDAL's block cache set for one run and restored afterwards (QGIS shares it).
+class ScopedBlockCache {
+ public:
+  explicit ScopedBlockCache(int mb) : previous_(GDALGetCacheMax64()) {
+    if (CPLGetConfigOption("GDAL_CACHEMAX", nullptr)) return;  // the user's own setting
+    GDALSetCacheMax64(static_cast<GIntBig>(mb) * 1024 * 1024);
+    set_ = true;
+  }
+  ~ScopedBlockCache() {
+    if (set_) GDALSetCacheMax64(previous_);
+  }
+  ScopedBlockCache(const ScopedBlockCache&) = delete;
+  ScopedBlockCache& operator=(const ScopedBlockCache&) = delete;
+
+ private:
+  GIntBig previous_;
+  bool set_ = false;
+};
+
 // A verified result goes on to be written; a doubtful one only when asked. A refused result
 // writes the reports alone (they record why), then throws Refused.
 void acceptOrRefuse(const GeoRaster& ref, const GeoRaster& sen, const CoregisterOptions& o, CoregisterResult& r) {
@@ -188,6 +207,7 @@ void acceptOrRefuse(const GeoRaster& ref, const GeoRaster& sen, const Coregister
 
 CoregisterResult coregister(const CoregisterOptions& o, const ProgressFn& progressFn) {
   validateOptions(o);
+  const ScopedBlockCache cache(o.match.cacheMB);
   const ProgressSpan progress(progressFn, 0, 1);
   const GeoRaster ref = GeoRaster::open(o.reference);
   const GeoRaster sen = GeoRaster::open(o.sensed);
@@ -211,6 +231,7 @@ CoregisterResult coregister(const CoregisterOptions& o, const ProgressFn& progre
 
 CoregisterResult applyTiePoints(const CoregisterOptions& o, const std::vector<TiePoint>& points, const ProgressFn& progressFn) {
   validateOptions(o);
+  const ScopedBlockCache cache(o.match.cacheMB);
   const ProgressSpan progress(progressFn, 0, 1);
   const GeoRaster ref = GeoRaster::open(o.reference);
   const GeoRaster sen = GeoRaster::open(o.sensed);

@@ -1,0 +1,15 @@
+#pragma once
+// The batch manifest: one pair per line, "reference,sensed,output[,extra options]" (CSV; a
+// header line starting with "reference" and lines starting with '#' are skipped). Relative
+// paths are relative to the manifest's folder; extra options are mmreg options for that pair
+// alone, separated by spaces.
+#include <string>
+#include <vector>
+
+struct BatchPair {
+  std::string reference, sensed, output;
+  std::vector<std::string> options;
+};
+
+// Throws mmreg::Error naming the line when the manifest cannot be read or a line is malformed.
+std::vector<BatchPair> readManifest(const std::string& path);

@@ -1,0 +1,140 @@
+// mmreg_batch: many pairs, on one machine or a cluster with OpenMPI.
+//   mpirun -n N mmreg_batch [mmreg options] [-summary FILE.json] manifest.csv
+// Ranks take pairs in turn from a shared counter (MPI one-sided fetch-and-add on rank 0), so a
+// slow pair does not hold up the others; without mpirun it runs as a single rank. The mmreg
+// options apply to every pair (each pair runs with its own -threads). A failed pair never stops
+// the others. Rank 0 gathers every outcome into one summary (JSON, and a table on stdout).
+// Exit status: 0 every pair verified, 1 some pair was refused or failed, 2 usage error.
+#include <gdal.h>
+#include <mpi.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "batch/batch_manifest.h"
+#include "batch/batch_outcome.h"
+#include "mmreg/error.h"
+#include "mmreg/learned_models.h"
+#include "mmreg_lib.h"
+
+namespace {
+
+const char* const kUsage =
+    "Usage: mpirun -n N mmreg_batch [mmreg options] [-summary FILE.json] manifest.csv\n"
+    "       mmreg_batch [mmreg options] [-summary FILE.json] manifest.csv   (one rank)\n\n"
+    "Co-registers every pair of the manifest, one line per pair: reference,sensed,output[,options]\n"
+    "(relative paths from the manifest's folder; options: mmreg options for that pair). The mmreg\n"
+    "options given here apply to every pair (see mmreg --help). -summary (default:\n"
+    "<manifest>.summary.json) receives every pair's verdict, model and check-point RMSE.\n"
+    "Exit status: 0 every pair verified, 1 some pair refused or failed, 2 usage error.\n";
+
+// The pairs this rank runs, taken one at a time from the counter on rank 0.
+std::vector<PairOutcome> runMyShare(const std::vector<BatchPair>& pairs, const std::vector<std::string>& common, int rank) {
+  int* counter = nullptr;
+  MPI_Win win;
+  MPI_Win_allocate(rank == 0 ? sizeof(int) : 0, sizeof(int), MPI_INFO_NULL, MPI_COMM_WORLD, &counter, &win);
+  if (rank == 0) *counter = 0;
+  MPI_Barrier(MPI_COMM_WORLD);
+  std::vector<PairOutcome> mine;
+  for (;;) {
+    const int one = 1;
+    int next = 0;
+    MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, win);
+    MPI_Fetch_and_op(&one, &next, MPI_INT, 0, 0, MPI_SUM, win);
+    MPI_Win_unlock(0, win);
+    if (next >= static_cast<int>(pairs.size())) break;
+    mine.push_back(runPair(pairs[next], common, next, rank));
+    const auto& o = mine.back();
+    std::fprintf(stderr, "mmreg_batch: rank %d, pair %d/%zu (%s): %s%s%s\n", rank, next + 1, pairs.size(), o.sensed.c_str(),
+                 o.status.c_str(), o.message.empty() ? "" : ": ", o.message.substr(0, 200).c_str());
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  MPI_Win_free(&win);
+  return mine;
+}
+
+// Every rank's outcomes on rank 0, in manifest order.
+std::vector<PairOutcome> gather(const std::vector<PairOutcome>& mine, int rank, int ranks) {
+  const std::string text = outcomesJson(mine);
+  int length = static_cast<int>(text.size());
+  std::vector<int> lengths(ranks), offsets(ranks);
+  MPI_Gather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
+  std::vector<char> all;
+  if (rank == 0) {
+    int total = 0;
+    for (int r = 0; r < ranks; ++r) offsets[r] = total, total += lengths[r];
+    all.resize(total);
+  }
+  MPI_Gatherv(text.data(), length, MPI_CHAR, all.data(), lengths.data(), offsets.data(), MPI_CHAR, 0, MPI_COMM_WORLD);
+  std::vector<PairOutcome> out;
+  if (rank != 0) return out;
+  for (int r = 0; r < ranks; ++r)
+    for (auto& o : outcomesFromJson(std::string(all.data() + offsets[r], lengths[r]))) out.push_back(o);
+  std::sort(out.begin(), out.end(), [](const PairOutcome& a, const PairOutcome& b) { return a.index < b.index; });
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  MPI_Init(&argc, &argv);
+  int rank = 0, ranks = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+  GDALAllRegister();
+  mmreg::registerLearnedModels();
+  std::vector<std::string> common;
+  std::string manifest, summaryPath;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      if (rank == 0) std::fputs(kUsage, stdout);
+      MPI_Finalize();
+      return 0;
+    }
+    if (a == "-summary" && i + 1 < argc) summaryPath = argv[++i];
+    else if (i == argc - 1) manifest = a;
+    else common.push_back(a);
+  }
+  // Usage errors before any work: the common options must parse (with placeholder files).
+  std::string error;
+  std::vector<std::string> probe = common;
+  for (const char* f : {"r", "s", "o"}) probe.push_back(f);
+  std::vector<BatchPair> pairs;
+  if (manifest.empty() || manifest[0] == '-') error = "give the manifest as the last argument; see mmreg_batch --help";
+  else if (!MmregAppOptionsNew(probe, &error)) error = "in the options for every pair: " + error;
+  else {
+    try {
+      pairs = readManifest(manifest);
+    } catch (const mmreg::Error& e) {
+      error = e.what();
+    }
+  }
+  if (!error.empty()) {
+    if (rank == 0) std::fprintf(stderr, "mmreg_batch: %s\n", error.c_str());
+    MPI_Finalize();
+    return 2;
+  }
+  if (summaryPath.empty()) summaryPath = manifest + ".summary.json";
+
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto mine = runMyShare(pairs, common, rank);
+  const auto all = gather(mine, rank, ranks);
+  int rc = 0;
+  if (rank == 0) {
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::ofstream(summaryPath) << summaryJson(all, ranks, seconds);
+    std::fputs(summaryTable(all).c_str(), stdout);
+    std::printf("%zu pairs on %d rank(s) in %.1f s; summary: %s\n", all.size(), ranks, seconds, summaryPath.c_str());
+    for (const auto& o : all)
+      if (o.status != "verified") rc = 1;
+  }
+  MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  MPI_Finalize();
+  return rc;
+}

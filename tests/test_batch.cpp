@@ -1,0 +1,81 @@
+// mmreg_batch under a real mpirun: two ranks share three small pairs, one of them broken; the
+// broken pair fails alone, the summary has every pair, and the results equal a one-rank run.
+#include <gtest/gtest.h>
+
+#include <cpl_json.h>
+
+#include <fstream>
+
+#include "test_support.h"
+
+namespace {
+
+struct Summary {
+  int pairs = 0, verified = 0, errors = 0, ranks = 0;
+  std::vector<std::string> status, parameters;
+  std::vector<int> rank;
+};
+
+Summary readSummary(const std::string& path) {
+  CPLJSONDocument doc;
+  Summary s;
+  if (!doc.Load(path)) return s;
+  const auto root = doc.GetRoot();
+  s.pairs = root.GetInteger("pairs"), s.verified = root.GetInteger("verified"), s.errors = root.GetInteger("errors");
+  s.ranks = root.GetInteger("ranks");
+  const auto results = root.GetArray("results");
+  for (int i = 0; i < results.Size(); ++i) {
+    s.status.push_back(results[i].GetString("status"));
+    s.parameters.push_back(results[i].GetArray("parameters").Format(CPLJSONObject::PrettyFormat::Plain));
+    s.rank.push_back(results[i].GetInteger("rank"));
+  }
+  return s;
+}
+
+}  // namespace
+
+class Batch : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = mmreg_test::freshDir("batch");
+    const std::string s = mmreg_test::sampleData();
+    std::ofstream(dir + "/broken.tif") << "not a raster";
+    std::ofstream(dir + "/pairs.csv") << "reference,sensed,output,options\n"
+                                      << s << "/landsat_red_swir1_ref.tif," << s << "/landsat_red_swir1_sensed.tif,a.tif\n"
+                                      << s << "/landsat_red_swir1_ref.tif,broken.tif,b.tif\n"
+                                      << s << "/s1s2_075_ref.tif," << s << "/s1s2_075_sensed.tif,c.tif,-model similarity\n";
+  }
+  void TearDown() override { mmreg_test::removeTree(dir); }
+  std::string dir;
+};
+
+TEST_F(Batch, TwoRanksShareThePairsAndABrokenOneFailsAlone) {
+  const auto two = mmreg_test::runProgram(MMREG_MPIRUN, "-n 2 --allow-run-as-root --oversubscribe '" MMREG_BATCH "' -q -threads 1 -summary '" +
+                                                           dir + "/two.json' '" + dir + "/pairs.csv'");
+  EXPECT_NE(two.exitCode, 0) << "a failed pair must show in the exit status: " << two.output;
+  const Summary s = readSummary(dir + "/two.json");
+  ASSERT_EQ(s.pairs, 3) << two.output;
+  EXPECT_EQ(s.ranks, 2);
+  EXPECT_EQ(s.status, (std::vector<std::string>{"verified", "error", "verified"}));
+  EXPECT_TRUE(mmreg_test::fileExists(dir + "/a.tif") && mmreg_test::fileExists(dir + "/c.tif"));
+  EXPECT_FALSE(mmreg_test::fileExists(dir + "/b.tif"));
+  EXPECT_NE(two.output.find("/broken.tif | error |"), std::string::npos) << two.output;
+
+  // One rank, no mpirun: the same results, pair by pair.
+  const auto one = mmreg_test::runProgram(MMREG_BATCH, "-q -threads 1 -overwrite -summary '" + dir + "/one.json' '" + dir + "/pairs.csv'");
+  const Summary o = readSummary(dir + "/one.json");
+  ASSERT_EQ(o.pairs, 3) << one.output;
+  EXPECT_EQ(o.ranks, 1);
+  EXPECT_EQ(o.status, s.status);
+  EXPECT_EQ(o.parameters, s.parameters) << "a pair's model depends on the rank that ran it";
+}
+
+TEST_F(Batch, UsageErrorsStopBeforeAnyWork) {
+  auto r = mmreg_test::runProgram(MMREG_BATCH, "-tile_size 0 '" + dir + "/pairs.csv'");
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.output.find("-tile_size 0 is out of range"), std::string::npos) << r.output;
+  r = mmreg_test::runProgram(MMREG_BATCH, "'" + dir + "/none.csv'");
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.output.find("cannot read the manifest"), std::string::npos) << r.output;
+  EXPECT_FALSE(mmreg_test::fileExists(dir + "/a.tif"));
+}
