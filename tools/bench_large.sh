@@ -36,14 +36,14 @@ for n in $sizes; do
       gdaladdo -q -r average "$ref" 2 4 8 16 32 64
       gdaladdo -q -r average "$sen" 2 4 8 16 32 64
     fi
-    "$mmreg" -q -georef_only -of VRT "$ref" "$sen" "$work/fit.vrt"
+    "$mmreg" -q -overwrite -georef_only -of VRT "$ref" "$sen" "$work/fit.vrt"
     read -r x0 y0 x1 y1 <<<"$(gdalinfo -json "$ref" | python3 -c "import json,sys; c=json.load(sys.stdin)['cornerCoordinates']; print(c['upperLeft'][0], c['lowerRight'][1], c['lowerRight'][0], c['upperLeft'][1])")"
     for fmt in GTiff COG; do
       [ "$ov" = yes ] && [ "$fmt" = COG ] && continue
       runs="after"
       [ -n "$before" ] && [ "$n" = 10240 ] && [ "$fmt" = GTiff ] && [ "$ov" = no ] && runs="before after"
       floor=$(timed gdalwarp -q -overwrite -of "$fmt" -r bilinear -wm 256 -wo NUM_THREADS=ALL_CPUS -co BIGTIFF=IF_SAFER \
-        -te "$x0" "$y0" "$x1" "$y1" -ts "$n" "$n" "$work/fit.vrt" "$work/floor.tif" | cut -d'|' -f1)
+        -te "$x0" "$y0" "$x1" "$y1" -ts "$n" "$n" "$work/fit.vrt" "$work/floor.tif" | cut -d"|" -f1 | tr -d " ")
       rm -f "$work/floor.tif"
       for which in $runs; do
         bin=$mmreg

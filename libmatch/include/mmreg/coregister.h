@@ -83,6 +83,7 @@ struct OutputOptions {
   std::string resampling = "bilinear";
   OutputGrid grid = OutputGrid::Reference;
   int warpMemoryMB = 256;
+  int threads = 0;           // the warper's threads; 0: every core
   bool overwrite = false;
   // Write the sensed raster unchanged with its RPCs corrected against the reference (instead
   // of resampling it); needs RPCs on the sensed raster.

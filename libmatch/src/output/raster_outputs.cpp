@@ -202,7 +202,7 @@ void writeWarped(const GeoRaster& ref, const GeoRaster& sen, const Transform2D& 
   args.AddString("-wm");
   args.AddString(std::to_string(o.warpMemoryMB).c_str());
   args.AddString("-wo");
-  args.AddString("NUM_THREADS=ALL_CPUS");
+  args.AddString(o.threads > 0 ? CPLSPrintf("NUM_THREADS=%d", o.threads) : "NUM_THREADS=ALL_CPUS");
   for (auto& c : creationOptions(o)) {
     args.AddString("-co");
     args.AddString(c.c_str());

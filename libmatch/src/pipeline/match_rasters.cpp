@@ -3,9 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <atomic>
 #include <exception>
-#include <mutex>
 #include <thread>
 
 #include "mmreg/error.h"
@@ -19,25 +17,6 @@
 
 namespace mmreg {
 namespace {
-
-// A mapping shared by tile workers: GDAL's transformers are not thread-safe, and evaluating a
-// tile's lattice costs little next to reading and matching it.
-class SerializedMapping : public PixelMapping {
- public:
-  explicit SerializedMapping(const PixelMapping& m) : m_(m) {}
-  void refToSensed(std::vector<Point2>& p) const override {
-    const std::lock_guard<std::mutex> lock(mutex_);
-    m_.refToSensed(p);
-  }
-  void sensedToRef(std::vector<Point2>& p) const override {
-    const std::lock_guard<std::mutex> lock(mutex_);
-    m_.sensedToRef(p);
-  }
-
- private:
-  const PixelMapping& m_;
-  mutable std::mutex mutex_;
-};
 
 // Rethrows a tile worker's exception as mmreg::Error naming the tile; nothing when there is none.
 void rethrowTileError(const std::exception_ptr& error, int tile, const std::string& matcher) {
@@ -100,6 +79,7 @@ PassOutput runPass(const MatchContext& c, const PixelMapping& mapping, double sc
   const PixelWindow overlap{static_cast<int>(std::floor(overlapRef.x / scale)), static_cast<int>(std::floor(overlapRef.y / scale)),
                             std::max(1, static_cast<int>(overlapRef.width / scale)),
                             std::max(1, static_cast<int>(overlapRef.height / scale))};
+  const TileReader reader(c.ref, c.refBands, c.sen, c.senBands, scale);
   int oh = 0;
   const int ow = overviewSide(overlap, kOverviewSize, &oh);
   const PixelWindow overlapFull{overlapRef.x, overlapRef.y, static_cast<int>(overlap.width * scale),
@@ -123,80 +103,51 @@ PassOutput runPass(const MatchContext& c, const PixelMapping& mapping, double sc
   const auto matcher = passMatcher(c, pass, std::min(overlap.width, std::min(overlap.height, c.opt.tileSize)));
   const int threads = c.opt.threads > 0 ? c.opt.threads : std::max(1u, std::thread::hardware_concurrency());
 
-  // Each worker reads and matches whole tiles through its own GDAL handles (GDAL datasets are
-  // not shared between threads), taking the next tile in turn; results are kept by tile, so the
-  // output does not depend on the thread count. This thread reports progress and cancels.
-  struct TileResult {
-    std::vector<TileMatch> found;
-    double seconds = 0;
-    bool noData = false;
-    std::exception_ptr error;
-  };
-  std::vector<TileResult> results(todo.size());
-  std::atomic<size_t> next{0}, done{0};
-  std::atomic<int> running{0};
-  std::atomic<bool> stop{false};
-  const SerializedMapping safeMapping(mapping);
-  std::exception_ptr openError;
-  std::mutex openMutex;
-  auto worker = [&] {
-    try {
-      const GeoRaster ref = GeoRaster::open(c.ref.path()), sen = GeoRaster::open(c.sen.path());
-      const TileReader reader(ref, c.refBands, sen, c.senBands, scale);
-      for (size_t i; !stop && (i = next++) < todo.size(); ++done) {
-        TileResult& r = results[i];
+  // Read a batch in order (one GDAL handle per raster), match it in parallel (pure work).
+  for (size_t b = 0; b < todo.size(); b += threads) {
+    progress.update(static_cast<double>(b) / todo.size(), pass == 1 ? "matching tiles" : "refining tiles");
+    const size_t e = std::min(todo.size(), b + threads);
+    std::vector<Image> refs, sens;
+    std::vector<std::vector<TileMatch>> found(e - b);
+    std::vector<double> secs(e - b);
+    for (size_t i = b; i < e; ++i) {
+      refs.push_back(reader.reference(todo[i]->window));
+      sens.push_back(reader.sensedInReferenceFrame(todo[i]->window, margin, mapping));
+    }
+    std::vector<std::thread> pool;
+    // An exception must not leave its thread (std::terminate would take QGIS down with it):
+    // each worker keeps its own, and the first is rethrown here, on the calling thread.
+    std::vector<std::exception_ptr> errors(e - b);
+    for (size_t i = b; i < e; ++i)
+      pool.emplace_back([&, i] {
         try {
           const auto t0 = Clock::now();
-          const Image a = reader.reference(todo[i]->window);
-          const Image s = reader.sensedInReferenceFrame(todo[i]->window, margin, safeMapping);
-          r.noData = s.validFraction() < 0.25;
-          if (!r.noData) r.found = matcher->match(a, s, margin);
-          if (!r.noData && c.keypointMatcher && c.opt.refine) r.found = refineMatches(a, s, margin, r.found);
-          r.seconds = since(t0);
+          const Image& s = sens[i - b];
+          if (s.validFraction() >= 0.25) found[i - b] = matcher->match(refs[i - b], s, margin);
+          if (c.keypointMatcher && c.opt.refine) found[i - b] = refineMatches(refs[i - b], s, margin, found[i - b]);
+          secs[i - b] = since(t0);
         } catch (...) {
-          // An exception must not leave its thread: std::terminate would take QGIS down with it.
-          r.error = std::current_exception();
+          errors[i - b] = std::current_exception();
         }
-      }
-    } catch (...) {
-      const std::lock_guard<std::mutex> lock(openMutex);
-      openError = std::current_exception();
-      stop = true;
-    }
-    --running;
-  };
-  const int workers = static_cast<int>(std::min<size_t>(threads, std::max<size_t>(1, todo.size())));
-  running = workers;
-  std::vector<std::thread> pool;
-  for (int t = 0; t < workers; ++t) pool.emplace_back(worker);
-  try {
-    while (running > 0) {
-      progress.update(todo.empty() ? 1.0 : static_cast<double>(done) / todo.size(), pass == 1 ? "matching tiles" : "refining tiles");
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  } catch (...) {
-    stop = true;
+      });
     for (auto& t : pool) t.join();
-    throw;
-  }
-  for (auto& t : pool) t.join();
-  if (openError) std::rethrow_exception(openError);
-  for (size_t i = 0; i < todo.size(); ++i) rethrowTileError(results[i].error, todo[i]->index, matcher->name());
-  for (size_t i = 0; i < todo.size(); ++i) {
-    const auto& win = todo[i]->window;
-    auto& st = out.stats[todo[i]->index];
-    st.seconds = results[i].seconds;
-    if (results[i].noData) st.skipped = "no valid sensed data";
-    std::vector<Point2> refPts, senPts;
-    for (auto& m : results[i].found) {
-      refPts.push_back({(win.x + m.ref.x) * scale, (win.y + m.ref.y) * scale});
-      senPts.push_back({(win.x + m.sensed.x) * scale, (win.y + m.sensed.y) * scale});
+    for (size_t i = b; i < e; ++i) rethrowTileError(errors[i - b], todo[i]->index, matcher->name());
+    for (size_t i = b; i < e; ++i) {
+      const auto& win = todo[i]->window;
+      auto& st = out.stats[todo[i]->index];
+      st.seconds = secs[i - b];
+      if (sens[i - b].validFraction() < 0.25) st.skipped = "no valid sensed data";
+      std::vector<Point2> refPts, senPts;
+      for (auto& m : found[i - b]) {
+        refPts.push_back({(win.x + m.ref.x) * scale, (win.y + m.ref.y) * scale});
+        senPts.push_back({(win.x + m.sensed.x) * scale, (win.y + m.sensed.y) * scale});
+      }
+      mapping.refToSensed(senPts);
+      for (size_t k = 0; k < refPts.size(); ++k)
+        if (std::isfinite(senPts[k].x) && std::isfinite(senPts[k].y))
+          out.points.push_back({refPts[k], senPts[k], found[i - b][k].score, todo[i]->index});
+      st.matches = static_cast<int>(refPts.size());
     }
-    mapping.refToSensed(senPts);
-    for (size_t k = 0; k < refPts.size(); ++k)
-      if (std::isfinite(senPts[k].x) && std::isfinite(senPts[k].y))
-        out.points.push_back({refPts[k], senPts[k], results[i].found[k].score, todo[i]->index});
-    st.matches = static_cast<int>(refPts.size());
   }
   progress.update(1.0);
   return out;
