@@ -143,31 +143,30 @@ TEST(Verify, RulesTurnTheNumbersIntoALevel) {
   c.windows = 36, c.confirmed = 20, c.chance = 0.05, c.pValue = binomialTail(20, 36, 0.05), c.tolerancePx = 1.5;
   c.cellsConfirmed = 9, c.aggregatePeak = 0.2, c.perturbationMargin = 0.02;
   const VerdictThresholds t;
-  const VerifyOptions o;
-  EXPECT_EQ(judge(s, g, c, ModelType::Affine, t, o).level, VerdictLevel::Verified);
+  EXPECT_EQ(judge(s, g, c, ModelType::Affine, t).level, VerdictLevel::Verified);
 
   auto weak = c;
   weak.confirmed = 6, weak.pValue = binomialTail(6, 36, 0.05);  // about 1e-2: some evidence, not enough
-  EXPECT_EQ(judge(s, g, weak, ModelType::Affine, t, o).level, VerdictLevel::Doubtful);
+  EXPECT_EQ(judge(s, g, weak, ModelType::Affine, t).level, VerdictLevel::Doubtful);
   auto none = c;
   none.confirmed = 2, none.pValue = binomialTail(2, 36, 0.05);
-  const Verdict v = judge(s, g, none, ModelType::Affine, t, o);
+  const Verdict v = judge(s, g, none, ModelType::Affine, t);
   EXPECT_EQ(v.level, VerdictLevel::Failed);
   EXPECT_NE(v.summary().find("do not confirm"), std::string::npos) << v.summary();
   EXPECT_FALSE(v.advice.empty());
 
   auto elsewhere = c;
   elsewhere.aggregateOffset = {4, -2};
-  EXPECT_EQ(judge(s, g, elsewhere, ModelType::Affine, t, o).level, VerdictLevel::Failed);
+  EXPECT_EQ(judge(s, g, elsewhere, ModelType::Affine, t).level, VerdictLevel::Failed);
   auto few = s;
   few.inliers = 10;
-  EXPECT_EQ(judge(few, g, c, ModelType::Affine, t, o).level, VerdictLevel::Failed);
+  EXPECT_EQ(judge(few, g, c, ModelType::Affine, t).level, VerdictLevel::Failed);
   auto far = s;
   far.extrapolationPx = 7;
-  EXPECT_EQ(judge(far, g, c, ModelType::Affine, t, o).level, VerdictLevel::Doubtful);
+  EXPECT_EQ(judge(far, g, c, ModelType::Affine, t).level, VerdictLevel::Doubtful);
   auto bent = g;
   bent.worstAnisotropy = 1.6, bent.plausible = false;
-  EXPECT_EQ(judge(s, bent, c, ModelType::Affine, t, o).level, VerdictLevel::Failed);
+  EXPECT_EQ(judge(s, bent, c, ModelType::Affine, t).level, VerdictLevel::Failed);
 }
 
 // On the real Landsat VIS/SWIR sample (pixel-aligned), the model that is right is confirmed by

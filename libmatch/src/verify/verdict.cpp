@@ -34,7 +34,7 @@ std::string Verdict::summary() const {
 }
 
 Verdict judge(const SupportCheck& s, const GeometryCheck& g, const ConfirmationCheck& c, ModelType model,
-              const VerdictThresholds& t, const VerifyOptions& o) {
+              const VerdictThresholds& t) {
   Verdict v;
   v.support = s, v.geometry = g, v.confirmation = c;
   std::vector<std::string> failed, doubtful;

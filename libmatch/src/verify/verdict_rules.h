@@ -14,6 +14,6 @@ struct VerdictThresholds {
 };
 
 Verdict judge(const SupportCheck& support, const GeometryCheck& geometry, const ConfirmationCheck& confirmation,
-              ModelType model, const VerdictThresholds& thresholds, const VerifyOptions& options);
+              ModelType model, const VerdictThresholds& thresholds);
 
 }  // namespace mmreg

@@ -20,7 +20,7 @@ Verdict verifyModel(const std::vector<TiePoint>& points, const FitResult& fit, c
   const ConfirmationCheck confirmation = confirmModel(in.reader, *model, proc, ConfirmationOptions{}, progress);
   VerdictThresholds t;
   t.maxExtrapolationPx = in.inlierThreshold;
-  return judge(support, geometry, confirmation, fit.forward->type(), t, options);
+  return judge(support, geometry, confirmation, fit.forward->type(), t);
 }
 
 }  // namespace mmreg
