@@ -16,16 +16,9 @@ namespace mmreg {
 namespace {
 
 std::string escaped(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
+  char* e = CPLEscapeString(s.c_str(), -1, CPLES_XML);
+  std::string out(e);
+  CPLFree(e);
   return out;
 }
 

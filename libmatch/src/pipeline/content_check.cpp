@@ -8,16 +8,13 @@
 
 namespace mmreg {
 
-void checkHasContent(const GeoRaster& raster, const std::vector<int>& bands, const char* role) {
-  const int longest = std::max(raster.width(), raster.height());
-  const double shrink = std::max(1.0, longest / 1024.0);
-  const int w = std::max(1, static_cast<int>(raster.width() / shrink)), h = std::max(1, static_cast<int>(raster.height() / shrink));
+void checkHasContent(const GeoRaster& raster, const std::vector<int>& bands, const std::vector<Image>& overviews, const char* role) {
   std::string names;
   bool anyValid = false;
   float constant = 0;
-  for (int band : bands) {
-    names += (names.empty() ? "" : ", ") + std::to_string(band);
-    const Image img = raster.readWindow(band, {0, 0, raster.width(), raster.height()}, w, h);
+  for (size_t k = 0; k < bands.size() && k < overviews.size(); ++k) {
+    names += (names.empty() ? "" : ", ") + std::to_string(bands[k]);
+    const Image& img = overviews[k];
     float lo = INFINITY, hi = -INFINITY;
     for (int y = 0; y < img.height; ++y)
       for (int x = 0; x < img.width; ++x)

@@ -8,8 +8,8 @@
 namespace mmreg {
 
 // Throws mmreg::Error naming `role` ("reference", "sensed"), the raster and the bands when every
-// band in `bands` is all no-data (masked, NaN) or constant over its valid pixels. Reads an
-// overview of at most 1024 pixels a side.
-void checkHasContent(const GeoRaster& raster, const std::vector<int>& bands, const char* role);
+// band's overview in `overviews` (one per entry of `bands`) is all no-data (masked, NaN) or
+// constant over its valid pixels.
+void checkHasContent(const GeoRaster& raster, const std::vector<int>& bands, const std::vector<Image>& overviews, const char* role);
 
 }  // namespace mmreg

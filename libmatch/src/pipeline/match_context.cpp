@@ -5,18 +5,27 @@
 
 #include "mmreg/error.h"
 #include "mmreg/features.h"
+#include "pipeline/content_check.h"
 
 namespace mmreg {
 namespace {
 
-Modality resolveModality(const GeoRaster& r, const BandChoice& b, Modality requested) {
-  if (requested != Modality::Auto) return requested;
-  if (r.isComplex(b.bands[0])) return Modality::Sar;
-  if (b.bands.size() > 1) return Modality::Optical;
+// One overview per band, at most 512 px a side, read once: the content check and the modality
+// guess share it (without overviews in the file, each read decodes the whole raster).
+std::vector<Image> bandOverviews(const GeoRaster& r, const std::vector<int>& bands) {
   const PixelWindow all{0, 0, r.width(), r.height()};
   int h = 0;
   const int w = overviewSide(all, 512, &h);
-  return guessModality(r.readWindow(b.bands[0], all, w, h));
+  std::vector<Image> out;
+  for (int b : bands) out.push_back(r.readWindow(b, all, w, h));
+  return out;
+}
+
+Modality resolveModality(const GeoRaster& r, const BandChoice& b, const std::vector<Image>& overviews, Modality requested) {
+  if (requested != Modality::Auto) return requested;
+  if (r.isComplex(b.bands[0])) return Modality::Sar;
+  if (b.bands.size() > 1) return Modality::Optical;
+  return guessModality(overviews[0]);
 }
 
 }  // namespace
@@ -27,8 +36,11 @@ MatchContext makeMatchContext(const GeoRaster& ref, const GeoRaster& sen, const 
   if (opt.matcher != "area") c.keypointMatcher = makeTileMatcher(opt.matcher, opt.learned, c.centres);
   c.refBands.bands = resolveBands(ref, opt.referenceBands, "reference band (-refb)");
   c.senBands.bands = resolveBands(sen, opt.sensedBands, "sensed band (-b)");
-  c.refBands.modality = resolveModality(ref, c.refBands, opt.referenceModality);
-  c.senBands.modality = resolveModality(sen, c.senBands, opt.sensedModality);
+  const auto refOverviews = bandOverviews(ref, c.refBands.bands), senOverviews = bandOverviews(sen, c.senBands.bands);
+  checkHasContent(ref, c.refBands.bands, refOverviews, "reference");
+  checkHasContent(sen, c.senBands.bands, senOverviews, "sensed");
+  c.refBands.modality = resolveModality(ref, c.refBands, refOverviews, opt.referenceModality);
+  c.senBands.modality = resolveModality(sen, c.senBands, senOverviews, opt.sensedModality);
   return c;
 }
 

@@ -19,7 +19,8 @@ struct MatchContext {
   std::shared_ptr<const TileMatcher> keypointMatcher;  // every pass's matcher, unless it is the area matcher
 };
 
-// Resolves bands, modalities (guessing SAR from speckle when asked) and matchers.
+// Resolves bands, modalities (guessing SAR from speckle when asked) and matchers; throws
+// mmreg::Error when either raster's bands hold no valid pixel or no contrast.
 MatchContext makeMatchContext(const GeoRaster& reference, const GeoRaster& sensed, const MatchOptions& options);
 
 // Overlap of the sensed footprint with the reference under `m`, in reference pixels. Throws

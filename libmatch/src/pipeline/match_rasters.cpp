@@ -166,6 +166,16 @@ ModelType intermediateModel(size_t candidates) {
   return ModelType::Translation;
 }
 
+// What the caller needs of the final pass.
+void finishResult(const MatchContext& c, int pass, double scale, const PixelWindow& overlap, std::vector<TiePoint> points,
+                  MatchResult& result) {
+  result.finalPass = pass;
+  result.processingScale = scale;
+  result.overlap = overlap;
+  result.templateSizePx = finalTemplateSize(c, overlap, scale) * scale;
+  result.tiePoints = std::move(points);
+}
+
 }  // namespace
 
 MatchResult matchFrom(const MatchContext& c, const PixelMapping& start, const FitOptions& fitOpt, const ProgressSpan& progress) {
@@ -214,11 +224,7 @@ MatchResult matchFrom(const MatchContext& c, const PixelMapping& start, const Fi
     }
     result.tiles.insert(result.tiles.end(), last.stats.begin(), last.stats.end());
   }
-  result.finalPass = passes;
-  result.processingScale = scale;
-  result.overlap = overlap;
-  result.templateSizePx = finalTemplateSize(c, overlap, scale) * scale;
-  result.tiePoints = std::move(last.points);
+  finishResult(c, passes, scale, overlap, std::move(last.points), result);
   return result;
 }
 
@@ -231,11 +237,7 @@ MatchResult matchThrough(const MatchContext& c, const PixelMapping& mapping, dou
   PassOutput out = runPass(c, mapping, scale, overlap, pass, kRefineMargins[std::size(kRefineMargins) - 1], progress);
   result.stages.push_back({"match pass " + std::to_string(pass), since(t0)});
   result.tiles = std::move(out.stats);
-  result.finalPass = pass;
-  result.processingScale = scale;
-  result.overlap = overlap;
-  result.templateSizePx = finalTemplateSize(c, overlap, scale) * scale;
-  result.tiePoints = std::move(out.points);
+  finishResult(c, pass, scale, overlap, std::move(out.points), result);
   return result;
 }
 

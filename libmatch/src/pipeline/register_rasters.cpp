@@ -9,7 +9,6 @@
 
 #include "mmreg/error.h"
 #include "pipeline/coarse_alignment.h"
-#include "pipeline/content_check.h"
 #include "pipeline/match_context.h"
 #include "pipeline/match_rasters.h"
 #include "verify/verify_model.h"
@@ -115,8 +114,6 @@ Registration registerRasters(const GeoRaster& ref, const GeoRaster& sen, const M
                              const VerifyOptions& verifyOpt, const ProgressSpan& progress) {
   checkReference(ref);
   const MatchContext c = makeMatchContext(ref, sen, opt);
-  checkHasContent(ref, c.refBands.bands, "reference");
-  checkHasContent(sen, c.senBands.bands, "sensed");
   const bool senGeoref = sen.georefKind() != GeorefKind::None;
   // RPCs are in longitude/latitude by definition.
   const bool refCrs = !ref.crsWkt().empty(),

@@ -14,10 +14,10 @@
 namespace mmreg {
 namespace {
 
-// Reference pixel -> WGS84 longitude/latitude.
+// Reference pixel <-> WGS84 longitude/latitude.
 class ReferenceToLonLat {
  public:
-  explicit ReferenceToLonLat(const GeoRaster& ref) : gt_(ref.geoTransform()) {
+  explicit ReferenceToLonLat(const GeoRaster& ref) : gt_(ref.geoTransform()), inv_(invertGeoTransform(gt_)) {
     OGRSpatialReference crs, wgs84;
     if (ref.crsWkt().empty() || crs.importFromWkt(ref.crsWkt().c_str()) != OGRERR_NONE)
       throw Error("the reference '" + ref.path() + "' has no CRS; -rpc_refine places tie points on the ground through it");
@@ -25,17 +25,23 @@ class ReferenceToLonLat {
     wgs84.SetWellKnownGeogCS("WGS84");
     wgs84.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
     toLonLat_.reset(OGRCreateCoordinateTransformation(&crs, &wgs84));
-    if (!toLonLat_) throw Error("cannot transform the reference's CRS to longitude/latitude; check it with gdalinfo");
+    fromLonLat_.reset(OGRCreateCoordinateTransformation(&wgs84, &crs));
+    if (!toLonLat_ || !fromLonLat_) throw Error("cannot transform the reference's CRS to longitude/latitude; check it with gdalinfo");
   }
   bool operator()(Point2 refPixel, double* lon, double* lat) const {
     const Point2 m = applyGeoTransform(gt_, refPixel);
     *lon = m.x, *lat = m.y;
     return toLonLat_->Transform(1, lon, lat) != 0;
   }
+  bool referencePixel(double lon, double lat, Point2* pixel) const {
+    if (!fromLonLat_->Transform(1, &lon, &lat)) return false;
+    *pixel = applyGeoTransform(inv_, {lon, lat});
+    return true;
+  }
 
  private:
-  GeoTransform gt_;
-  std::unique_ptr<OGRCoordinateTransformation> toLonLat_;
+  GeoTransform gt_, inv_;
+  std::unique_ptr<OGRCoordinateTransformation> toLonLat_, fromLonLat_;
 };
 
 RpcModel sensedRpc(const GeoRaster& sen) {
@@ -85,13 +91,6 @@ void checkRpcInputs(const GeoRaster& ref, const GeoRaster& sen, const MatchOptio
   // the reference: every point of a 9 x 9 grid there must have a DEM height.
   void* t = GDALCreateRPCTransformerV2(&rpc.info(), FALSE, 0.1, nullptr);
   if (!t) throw Error("GDAL cannot use the RPCs of the sensed raster '" + sen.path() + "': " + CPLGetLastErrorMsg());
-  const GeoTransform inv = invertGeoTransform(ref.geoTransform());
-  OGRSpatialReference crs, wgs84;
-  crs.importFromWkt(ref.crsWkt().c_str());
-  crs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-  wgs84.SetWellKnownGeogCS("WGS84");
-  wgs84.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-  std::unique_ptr<OGRCoordinateTransformation> toRef(OGRCreateCoordinateTransformation(&wgs84, &crs));
   int onReference = 0, missing = 0;
   for (int j = 0; j < 9; ++j)
     for (int i = 0; i < 9; ++i) {
@@ -99,12 +98,11 @@ void checkRpcInputs(const GeoRaster& ref, const GeoRaster& sen, const MatchOptio
       int ok = 0;
       GDALRPCTransform(t, FALSE, 1, &x, &y, &z, &ok);
       if (!ok) continue;
-      const double lon = x, lat = y;
-      if (!toRef || !toRef->Transform(1, &x, &y)) continue;
-      const Point2 p = applyGeoTransform(inv, {x, y});
+      Point2 p;
+      if (!toLonLat.referencePixel(x, y, &p)) continue;
       if (p.x < 0 || p.y < 0 || p.x > ref.width() || p.y > ref.height()) continue;
       ++onReference;
-      if (!std::isfinite(heights.at(lon, lat))) ++missing;
+      if (!std::isfinite(heights.at(x, y))) ++missing;
     }
   GDALDestroyRPCTransformer(t);
   if (missing > 0)
