@@ -110,6 +110,40 @@ TEST_F(EndToEnd, LearnedPipelineRegistersARealPairOnCpu) {
   EXPECT_NE(json.find("matcher.pt"), std::string::npos) << json;  // the report names the weights used
   EXPECT_NE(json.find("\"refined\":true"), std::string::npos) << json;
 }
+
+// The shipped feature backbone (-features learned) on a held-out group (Landsat VIS/SWIR): the
+// area matcher on its descriptors recovers the sample's misregistration as exactly as on the
+// structural features, and the report names the weights.
+TEST_F(EndToEnd, LearnedFeaturesRecoverTheLandsatSampleToSubPixel) {
+  const std::string ref = mmreg_test::sampleData() + "/landsat_red_swir1_ref.tif";
+  const std::string sen = mmreg_test::sampleData() + "/landsat_red_swir1_sensed.tif";
+  const auto r = mmreg_test::runCli("-q -features learned -georef_only -report " + dir + "/r.json " + ref + " " + sen + " " + dir + "/g.tif");
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  SyntheticCase c;
+  c.reference = ref;
+  c.sensedWidth = 349;
+  c.sensedHeight = 352;
+  EXPECT_LT(worstGridError(dir + "/g.tif", c), 0.5);
+  const std::string json = slurp(dir + "/r.json");
+  EXPECT_NE(json.find("\"features\":\"learned\""), std::string::npos) << json;
+  EXPECT_NE(json.find("backbone.pt"), std::string::npos) << json;
+}
+
+// A seed gives the same output with any thread count, with learned features too (the backbone
+// runs each tile on one intra-op thread; see LearnedFeatures::compute).
+TEST_F(EndToEnd, LearnedFeaturesGiveIdenticalResultsOnOneAndTwoThreads) {
+  const std::string ref = mmreg_test::sampleData() + "/s1s2_075_ref.tif", sen = mmreg_test::sampleData() + "/s1s2_075_sensed.tif";
+  for (const char* t : {"1", "2"}) {
+    const auto r = mmreg_test::runCli(std::string("-q -features learned -threads ") + t + " -report " + dir + "/r" + t + ".json " + ref +
+                                      " " + sen + " " + dir + "/o" + t + ".tif");
+    ASSERT_EQ(r.exitCode, 0) << r.output;
+  }
+  const std::string a = slurp(dir + "/r1.json"), b = slurp(dir + "/r2.json");
+  const auto params = [](const std::string& j) { return j.substr(j.find("\"parameters\""), j.find(']', j.find("\"parameters\"")) - j.find("\"parameters\"")); };
+  EXPECT_EQ(params(a), params(b));
+  EXPECT_LT(reportNumber(a, "rmse_check_px"), 2.5);
+  EXPECT_EQ(slurp(dir + "/o1.tif"), slurp(dir + "/o2.tif")) << "the warped outputs differ";
+}
 #endif
 
 TEST_F(EndToEnd, SampleSarIsRecoveredAndOutputsAreComplete) {

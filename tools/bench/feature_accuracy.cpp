@@ -14,10 +14,12 @@
 #include <sstream>
 
 #include "cv_image.h"
-#include "features/fft_ncc.h"
+#include "features/dense_features.h"
+#include "features/template_accuracy.h"
 #include "features/structural_features.h"
 #include "mmreg/datasets.h"
 #include "mmreg/error.h"
+#include "mmreg/learned_models.h"
 #include "mmreg/preprocess.h"
 #include "mmreg/raster.h"
 #include "mmreg/splits.h"
@@ -44,7 +46,11 @@ const char* kUsage =
     "  ratioH       ROEWA-style log-ratio gradients of the linear intensity over H px half-windows\n"
     "  ratioH-both  the same operator on the optical side too (its luminance as intensity)\n"
     "  ridgeS       oriented line response (Hessian's strongest eigenvalue) after a Gaussian of S px\n"
-    "  ridgeS-both  the same on the optical side too\n";
+    "  ridgeS-both  the same on the optical side too\n"
+    "  learned      the learned backbone (models/backbone.pt) on both sides; learned:FILE.pt another one\n";
+
+// The learned backbones named by variants, loaded once each.
+std::map<std::string, std::shared_ptr<const mmreg::DenseFeatures>> gBackbones;
 
 mmreg::Image readBands(const mmreg::ImageWindowRef& w) {
   const auto r = mmreg::GeoRaster::open(w.path);
@@ -72,6 +78,13 @@ std::vector<cv::Mat> features(const mmreg::Image& raw, bool sar, const std::stri
     return mmreg::orientedChannels(gx, gy, raw, o);
   }
   const mmreg::Image pre = mmreg::preprocess(raw, sar ? mmreg::Modality::Sar : mmreg::Modality::Optical);
+  if (v.rfind("learned", 0) == 0) {
+    auto& net = gBackbones[v];
+    mmreg::LearnedModelOptions lo;
+    if (v.size() > 8) lo.featureWeights = v.substr(8);
+    if (!net) net = mmreg::makeDenseFeatures("learned", lo);
+    return net->compute(pre);
+  }
   const bool both = v.find("-both") != std::string::npos;
   if (v.rfind("ridge", 0) == 0 && (sar || both)) {
     // Oriented second derivatives (lines, such as SAR's bright double-bounce lines), after a
@@ -128,46 +141,37 @@ int main(int argc, char** argv) {
   }
   GDALAllRegister();
   CPLSetConfigOption("CPL_LOG", "/dev/null");
+  mmreg::registerLearnedModels();
   std::map<std::string, std::vector<mmreg::AlignedPair>> byGroup;
+  std::map<std::pair<std::string, std::string>, Count> counts;
   try {
     byGroup = bench::pairsByGroup(a.data, a.splitsFile, a.split, {}, a.groups);
-  } catch (const mmreg::Error& e) {
-    return std::fprintf(stderr, "mmreg_bench_features: %s\n", e.what()), 1;
-  }
-  std::map<std::pair<std::string, std::string>, Count> counts;
-  for (auto& [g, list] : byGroup) {
-    for (const auto& p : bench::spreadEvenly(list, a.perGroup)) {
-      if (p.sensedToReference != std::array<double, 6>{1, 0, 0, 0, 1, 0}) continue;  // pixel-aligned pairs only
-      const mmreg::Image ref = readBands(p.reference), sen = readBands(p.sensed);
-      for (const auto& v : a.variants) {
-        const int look = v.rfind("multilook", 0) == 0 ? std::stoi(v.substr(9)) : 1;
-        const mmreg::Image r = look > 1 ? multilook(ref, look) : ref, s = look > 1 ? multilook(sen, look) : sen;
-        const auto fr = features(r, false, v), fs = features(s, true, v);
-        const int t = a.templ / look, m = std::max(2, a.radius / look);
-        const double tol = a.tolerance / look;
-        auto& c = counts[{g, v}];
-        std::vector<double> ox, oy;
-        for (int y = m; y + t + m <= r.height; y += t / 3)
-          for (int x = m; x + t + m <= r.width; x += t / 3) {
-            std::vector<cv::Mat> tk, sk;
-            for (size_t q = 0; q < fr.size(); ++q) tk.push_back(fr[q](cv::Rect(x, y, t, t))), sk.push_back(fs[q](cv::Rect(x - m, y - m, t + 2 * m, t + 2 * m)));
-            const cv::Mat ncc = mmreg::multiChannelNcc(tk, sk);
-            double best;
-            cv::Point pk;
-            cv::minMaxLoc(ncc, nullptr, &best, nullptr, &pk);
-            if (best <= 0) continue;  // a flat template: no evidence
-            ++c.templates;
-            c.within += std::hypot(pk.x - m, pk.y - m) <= tol;
-            ox.push_back(pk.x - m), oy.push_back(pk.y - m);
+    for (auto& [g, list] : byGroup) {
+      for (const auto& p : bench::spreadEvenly(list, a.perGroup)) {
+        if (p.sensedToReference != std::array<double, 6>{1, 0, 0, 0, 1, 0}) continue;  // pixel-aligned pairs only
+        const mmreg::Image ref = readBands(p.reference), sen = readBands(p.sensed);
+        for (const auto& v : a.variants) {
+          const int look = v.rfind("multilook", 0) == 0 ? std::stoi(v.substr(9)) : 1;
+          const mmreg::Image r = look > 1 ? multilook(ref, look) : ref, s = look > 1 ? multilook(sen, look) : sen;
+          const auto fr = features(r, false, v), fs = features(s, true, v);
+          const int t = a.templ / look, m = std::max(2, a.radius / look);
+          const double tol = a.tolerance / look;
+          auto& c = counts[{g, v}];
+          const auto hits = mmreg::templateHits(fr, fs, t, m, tol);
+          c.templates += hits.templates, c.within += hits.within;
+          std::vector<double> ox, oy;
+          for (const auto& o : hits.offsets) ox.push_back(o.x), oy.push_back(o.y);
+          if (a.offsets && !ox.empty()) {
+            std::nth_element(ox.begin(), ox.begin() + ox.size() / 2, ox.end());
+            std::nth_element(oy.begin(), oy.begin() + oy.size() / 2, oy.end());
+            std::fprintf(stderr, "%s %s: median peak offset %.0f, %.0f px over %zu templates\n", p.name.c_str(), v.c_str(),
+                         ox[ox.size() / 2] * look, oy[oy.size() / 2] * look, ox.size());
           }
-        if (a.offsets && !ox.empty()) {
-          std::nth_element(ox.begin(), ox.begin() + ox.size() / 2, ox.end());
-          std::nth_element(oy.begin(), oy.begin() + oy.size() / 2, oy.end());
-          std::fprintf(stderr, "%s %s: median peak offset %.0f, %.0f px over %zu templates\n", p.name.c_str(), v.c_str(),
-                       ox[ox.size() / 2] * look, oy[oy.size() / 2] * look, ox.size());
         }
       }
     }
+  } catch (const mmreg::Error& e) {
+    return std::fprintf(stderr, "mmreg_bench_features: %s\n", e.what()), 1;
   }
   std::printf("templates %d px searched +-%d px, share whose NCC peak lies within %.1f px of the truth (no misregistration)\n\n",
               a.templ, a.radius, a.tolerance);

@@ -40,13 +40,13 @@ struct Args {
   bool auditTruth = false;  // judge pairs whose dataset alignment the content disputes by the content (truth_audit.h)
   unsigned seed = 7;
   double successPx = 3.0;
-  std::string csv, work = "/tmp/mmreg_bench", sensedType = "auto", coarse = "auto";
+  std::string csv, work = "/tmp/mmreg_bench", sensedType = "auto", coarse = "auto", featureWeights;
 };
 
 const char* kUsage =
     "mmreg_bench [--data DIR] [--split test|validation|train|all] [--splits FILE]\n"
     "            [--sources 3mos,s1s2,vsff,srif,landsat] [--groups G1,G2] [--per-group N]\n"
-    "            [--pipelines area,area+learned,sift,orb,akaze,otb] [--max-shift PX] [--max-rotation DEG] [--max-scale F]\n"
+    "            [--pipelines area,area+learned,area@learned,sift,orb,akaze,otb] [--feature-weights FILE.pt] [--max-shift PX] [--max-rotation DEG] [--max-scale F]\n"
     "            [--max-perspective P (per px; needs --pixels)] [--scale-octaves N]\n"
     "            [--pixels] [--seed N] [--success PX] [--csv FILE] [--work DIR] [--keep] [--audit-truth]\n"
     "            [--sensed-type auto|sar|optical] [--coarse auto|never|always]\n"
@@ -131,6 +131,7 @@ int main(int argc, char** argv) {
     else if (k == "--work") a.work = next();
     else if (k == "--sensed-type") a.sensedType = next();
     else if (k == "--coarse") a.coarse = next();
+    else if (k == "--feature-weights") a.featureWeights = next();
     else if (k == "--help" || k == "-h") return std::fputs(kUsage, stdout), 0;
     else return std::fprintf(stderr, "mmreg_bench: unknown option %s\n%s", k.c_str(), kUsage), 2;
   }
@@ -141,6 +142,7 @@ int main(int argc, char** argv) {
 
   bench::PipelineSettings settings;
   if (!mmreg::parseModality(a.sensedType, &settings.sensedModality)) return std::fprintf(stderr, "bad --sensed-type\n"), 2;
+  settings.featureWeights = a.featureWeights;
   settings.coarse = a.coarse == "never" ? mmreg::CoarseMode::Never : a.coarse == "always" ? mmreg::CoarseMode::Always : mmreg::CoarseMode::Auto;
   std::vector<std::unique_ptr<bench::Pipeline>> pipelines;
   try {

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "features/dense_features.h"
 #include "mmreg/error.h"
 #include "mmreg/features.h"
 #include "mmreg/raster.h"
@@ -36,11 +37,12 @@ double peakRssMb() {
 
 class MmregPipeline : public Pipeline {
  public:
-  MmregPipeline(std::string matcher, std::string detector, bool refine, PipelineSettings s)
-      : matcher_(std::move(matcher)), detector_(std::move(detector)), refine_(refine), s_(s) {}
+  MmregPipeline(std::string matcher, std::string detector, std::string features, bool refine, PipelineSettings s)
+      : matcher_(std::move(matcher)), detector_(std::move(detector)), features_(std::move(features)), refine_(refine), s_(s) {}
   std::string name() const override {
     const bool own = detector_ == "corner" || detector_ == matcher_;
-    return (own ? matcher_ : matcher_ + "+" + detector_) + (refine_ || matcher_ == "area" ? "" : "-norefine");
+    return (own ? matcher_ : matcher_ + "+" + detector_) + (features_ == "structural" ? "" : "@" + features_) +
+           (refine_ || matcher_ == "area" ? "" : "-norefine");
   }
   std::string detector() const override { return detector_; }
   PipelineRun run(const mmreg::SyntheticCase& c, const std::string&) const override {
@@ -50,6 +52,8 @@ class MmregPipeline : public Pipeline {
     o.match.matcher = matcher_;
     if (detector_ != matcher_) o.match.detector = detector_;
     o.match.refine = refine_;
+    o.match.features = features_;
+    o.match.learned.featureWeights = s_.featureWeights;
     o.match.sensedModality = s_.sensedModality;
     o.match.coarse = s_.coarse;
     PipelineRun r;
@@ -86,7 +90,7 @@ class MmregPipeline : public Pipeline {
   }
 
  private:
-  std::string matcher_, detector_;
+  std::string matcher_, detector_, features_;
   bool refine_;
   PipelineSettings s_;
 };
@@ -158,13 +162,18 @@ std::unique_ptr<Pipeline> makePipeline(const std::string& name, const PipelineSe
   if (name == "otb") return std::make_unique<OtbPipeline>();
   const std::string kNoRefine = "-norefine";
   const bool refine = !(name.size() > kNoRefine.size() && name.compare(name.size() - kNoRefine.size(), kNoRefine.size(), kNoRefine) == 0);
-  const std::string base = refine ? name : name.substr(0, name.size() - kNoRefine.size());
+  const std::string full = refine ? name : name.substr(0, name.size() - kNoRefine.size());
+  const auto at = full.find('@');
+  const std::string base = full.substr(0, at), features = at != std::string::npos ? full.substr(at + 1) : "structural";
   const auto plus = base.find('+');
   const std::string matcher = base.substr(0, plus);
   const std::string detector = plus != std::string::npos ? base.substr(plus + 1) : matcher == "area" ? "corner" : matcher;
   // Throws for unknown names, missing weights, and detectors the matcher cannot use.
   mmreg::makeTileMatcher(matcher, {}, plus != std::string::npos ? mmreg::makeDetector(detector) : nullptr);
-  return std::make_unique<MmregPipeline>(matcher, detector, refine, s);
+  mmreg::LearnedModelOptions lo;
+  lo.featureWeights = s.featureWeights;
+  mmreg::makeDenseFeatures(features, lo);
+  return std::make_unique<MmregPipeline>(matcher, detector, features, refine, s);
 }
 
 }  // namespace bench

@@ -33,11 +33,13 @@ class Pipeline {
 struct PipelineSettings {
   mmreg::Modality sensedModality = mmreg::Modality::Auto;
   mmreg::CoarseMode coarse = mmreg::CoarseMode::Auto;
+  std::string featureWeights;  // of the pipelines with "@learned" features; empty: the shipped backbone
 };
 
 // "area", "sift", "orb", "akaze", "learned" (mmreg with that matcher), "MATCHER+DETECTOR" (the
 // area matcher's templates, or sift/orb's described keypoints, placed by DETECTOR, e.g.
-// area+learned, sift+learned), either with "-norefine" (no area-based refinement of keypoint
+// area+learned, sift+learned), "...@learned" (the area matcher and refinement on the learned
+// backbone's features, e.g. area@learned), either with "-norefine" (no area-based refinement of keypoint
 // matches), or "otb" (the peer).
 std::unique_ptr<Pipeline> makePipeline(const std::string& name, const PipelineSettings& settings);
 

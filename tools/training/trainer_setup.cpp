@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 
 #include "mmreg/error.h"
 
@@ -13,7 +14,19 @@ namespace mmreg::training {
 void runTraining(const TrainerOptions& o, torch::optim::Optimizer& optimizer, const TrainingSteps& steps) {
   const auto t0 = std::chrono::steady_clock::now();
   double running = 0, best = -1;
-  for (int it = 1; it <= o.iterations; ++it) {
+  int first = 1;
+  const std::string last = o.out + ".last";
+  if (o.resume) {
+    std::ifstream state(last + ".state");
+    if (!steps.load) throw Error("this trainer cannot resume; start it without --resume");
+    if (!(state >> first >> best))
+      throw Error("--resume found no checkpoint state in " + last + ".state; start without --resume, or pass the --out of the run to continue");
+    steps.load(last);
+    torch::load(optimizer, last + ".optim");
+    std::printf("resumed from %s after iteration %d (best metric %.3f)\n", last.c_str(), first, best);
+    ++first;
+  }
+  for (int it = first; it <= o.iterations; ++it) {
     optimizer.zero_grad();
     const auto loss = steps.loss();
     loss.backward();
@@ -26,8 +39,10 @@ void runTraining(const TrainerOptions& o, torch::optim::Optimizer& optimizer, co
                   std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
       std::fflush(stdout);
       running = 0;
-      steps.save(o.out + ".last");
+      steps.save(last);
       if (metric > best) best = metric, steps.save(o.out);
+      torch::save(optimizer, last + ".optim");
+      std::ofstream(last + ".state") << it << ' ' << best << '\n';
     }
   }
   std::printf("wrote %s (%s %.3f) and %s.last\n", o.out.c_str(), steps.metricName.c_str(), best, o.out.c_str());
@@ -35,7 +50,7 @@ void runTraining(const TrainerOptions& o, torch::optim::Optimizer& optimizer, co
 
 const char* const kTrainerUsage =
     "[--data DIR] [--splits FILE] [--out FILE.pt] [--device cpu|cuda] [--iterations N] [--lr F] [--width F]\n"
-    "    [--fixed-batch] [--max-pairs N] [--threads N] [--log-every N] [--seed N]";
+    "    [--fixed-batch] [--max-pairs N] [--threads N] [--log-every N] [--seed N] [--resume]";
 
 bool readTrainerOption(const std::string& k, const std::function<std::string()>& next, TrainerOptions& o) {
   if (k == "--data") o.data = next();
@@ -46,6 +61,7 @@ bool readTrainerOption(const std::string& k, const std::function<std::string()>&
   else if (k == "--lr") o.lr = std::stod(next());
   else if (k == "--width") o.width = std::stod(next());
   else if (k == "--fixed-batch") o.fixedBatch = true;
+  else if (k == "--resume") o.resume = true;
   else if (k == "--max-pairs") o.maxPairs = std::stoi(next());
   else if (k == "--threads") o.threads = std::stoi(next());
   else if (k == "--log-every") o.logEvery = std::stoi(next());

@@ -14,6 +14,7 @@ struct TrainerOptions {
   int iterations = 1000, logEvery = 50, threads = 0, maxPairs = 0;
   double lr = 1e-4, width = 0.25;
   bool fixedBatch = false;  // smoke test: train on one batch, which the loss must be able to fit
+  bool resume = false;      // continue from out.last: weights, optimiser moments, iteration count
   unsigned seed = 1;
 };
 
@@ -38,11 +39,13 @@ struct TrainingSteps {
   std::function<double()> validate;            // the validation metric; higher is better
   std::function<void(const std::string&)> save;  // writes the weights to a path
   std::string metricKey, metricName;           // for the log line and the final message
+  std::function<void(const std::string&)> load;  // reads them back (--resume); may be empty when the trainer cannot resume
 };
 
 // Adam steps for o.iterations; every o.logEvery iterations (and at the end) logs the mean loss,
 // the validation metric and the elapsed time, writes o.out.last, and o.out when the metric is
-// the best so far.
+// the best so far. The optimiser's state and the iteration count go beside o.out.last (.optim,
+// .state), so that --resume continues there (with different random batches).
 void runTraining(const TrainerOptions& o, torch::optim::Optimizer& optimizer, const TrainingSteps& steps);
 
 }  // namespace mmreg::training

@@ -26,6 +26,10 @@ struct MatchOptions {
   Modality sensedModality = Modality::Auto;
   std::string matcher = "area";     // area, sift, orb, akaze, learned (see makeTileMatcher)
   std::string detector = "corner";  // places the area matcher's templates: corner, learned, sift, orb, akaze
+  // What the area matcher and the refinement of keypoint matches correlate: structural, or
+  // learned (the backbone: structural features + a trained residual). The verdict's independent
+  // confirmation always uses the structural features.
+  std::string features = "structural";
   LearnedModelOptions learned;      // weights, threads and device of the learned models
   // Area-based sub-pixel refinement of a keypoint matcher's matches (learned, sift, orb,
   // akaze); the area matcher is sub-pixel already.

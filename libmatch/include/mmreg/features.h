@@ -43,6 +43,7 @@ class TileMatcher {
 struct LearnedModelOptions {
   std::string weights;         // the detector's; empty: the shipped model (see mmreg/learned_models.h)
   std::string matcherWeights;  // the cross-fusion matcher's; empty: the shipped model
+  std::string featureWeights;  // the learned dense feature backbone's; empty: the shipped model
   int threads = 0;             // inference threads; 0: every core
   std::string device = "cpu";  // cpu | cuda
 };

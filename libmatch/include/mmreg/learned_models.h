@@ -5,9 +5,10 @@
 namespace mmreg {
 
 // Adds the learned detector ("learned") to makeDetector and the learned matcher ("learned":
-// learned detector + cross-fusion network) to makeTileMatcher. Does nothing in a build without
-// LibTorch (-DMMREG_WITH_TORCH=OFF), where both factories then explain that. Safe to call more
-// than once.
+// learned detector + cross-fusion network) to makeTileMatcher, and the learned feature backbone
+// ("learned") to the area matcher's features (MatchOptions::features). Does nothing in a build
+// without LibTorch (-DMMREG_WITH_TORCH=OFF), where the factories then explain that. Safe to call
+// more than once.
 void registerLearnedModels();
 
 // Where a shipped model file is looked for: $MMREG_MODEL_DIR, the installed models folder,

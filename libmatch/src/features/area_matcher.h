@@ -1,8 +1,10 @@
 #pragma once
 // Area-based matching: template blocks of the reference tile searched in the padded sensed tile
-// by FFT correlation of structural features, with a sub-pixel peak and a distinctiveness test.
+// by FFT correlation of dense features (structural, or learned), with a sub-pixel peak and a
+// distinctiveness test.
 #include <memory>
 
+#include "features/dense_features.h"
 #include "mmreg/features.h"
 
 namespace mmreg {
@@ -15,7 +17,12 @@ struct AreaMatcherOptions {
   // Keypoints that place the templates (the strongest in each grid cell; none in a cell: no
   // template there). Null: the strongest minimum-eigenvalue corner of each cell.
   std::shared_ptr<const Detector> centres;
+  // What is correlated. Null: the structural features.
+  std::shared_ptr<const DenseFeatures> features;
 };
+
+// The given features, or the structural ones when null.
+std::vector<cv::Mat> computeFeatures(const DenseFeatures* features, const Image& image);
 
 // The template side used when AreaMatcherOptions::templateSize is 0, for a tile of this side.
 int defaultTemplateSize(int tileSide);

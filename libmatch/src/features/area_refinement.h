@@ -2,9 +2,10 @@
 // Area-based sub-pixel refinement of keypoint matches (not in Li, Han & Ye 2022; meant to beat
 // the pixel quantisation of keypoints): each match's template of structural features is
 // correlated in a small window around where the match put it.
+#include <memory>
 #include <vector>
 
-#include "mmreg/features.h"
+#include "features/dense_features.h"
 
 namespace mmreg {
 
@@ -12,6 +13,7 @@ struct AreaRefinementOptions {
   int templateSize = 32;  // pixels, square, centred on the reference keypoint
   int radius = 5;         // pixels searched around the matched position: the learned detector's keypoints
                           // keep to 8 px cells, so a learned match can be 4 px off on each axis
+  std::shared_ptr<const DenseFeatures> features;  // what is correlated; null: the structural features
 };
 
 // Matches as a TileMatcher returns them (sensedPadded padded by `margin`). Each match moves to

@@ -3,6 +3,7 @@
 
 #include "features/area_matcher.h"
 #include "features/corner_detector.h"
+#include "features/dense_features.h"
 #include "features/feature_matcher.h"
 #include "mmreg/error.h"
 
@@ -14,6 +15,7 @@ struct Registry {
   std::mutex mutex;
   std::map<std::string, DetectorFactory> detectors;
   std::map<std::string, TileMatcherFactory> matchers;
+  std::map<std::string, DenseFeaturesFactory> features;
 };
 Registry& registry() {
   static Registry r;
@@ -64,6 +66,19 @@ void checkDetectorFits(const std::string& matcher, const std::string& detector) 
 void registerTileMatcher(const std::string& name, TileMatcherFactory factory) {
   std::lock_guard<std::mutex> lock(registry().mutex);
   registry().matchers[name] = std::move(factory);
+}
+
+void registerDenseFeatures(const std::string& name, DenseFeaturesFactory factory) {
+  std::lock_guard<std::mutex> lock(registry().mutex);
+  registry().features[name] = std::move(factory);
+}
+
+std::shared_ptr<const DenseFeatures> makeDenseFeatures(const std::string& name, const LearnedModelOptions& options) {
+  if (name == "structural") return std::make_shared<StructuralDenseFeatures>();
+  const auto [factory, known] = lookUp(registry().features, name, "structural");
+  if (factory) return factory(options);
+  if (name == "learned") throw Error(std::string(kNoTorch) + "use -features structural");
+  throw Error("unknown features '" + name + "'; use one of: " + known);
 }
 
 void registerDetector(const std::string& name, DetectorFactory factory) {

@@ -4,6 +4,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "cv_image.h"
+#include "features/dense_features.h"
 
 namespace mmreg {
 
@@ -14,6 +15,14 @@ std::vector<cv::Mat> structuralFeatures(const Image& image, const StructuralFeat
   cv::Sobel(img, gy, CV_32F, 0, 1, 3, 1.0 / 8, 0, cv::BORDER_REFLECT);
   return orientedChannels(gx, gy, image, opt);
 }
+
+cv::Mat featureMask(const Image& image) {
+  cv::Mat mask = validMask(image);
+  if (!image.valid.empty()) cv::erode(mask, mask, cv::Mat(), {-1, -1}, 2);  // no edges from nodata borders
+  return mask;
+}
+
+std::vector<cv::Mat> StructuralDenseFeatures::compute(const Image& image) const { return structuralFeatures(image); }
 
 std::vector<cv::Mat> orientedChannels(const cv::Mat& gx, const cv::Mat& gy, const Image& image, const StructuralFeatureOptions& opt) {
   const int n = opt.orientations;
@@ -31,8 +40,7 @@ std::vector<cv::Mat> orientedChannels(const cv::Mat& gx, const cv::Mat& gy, cons
   cv::Mat inv;
   cv::sqrt(norm2, inv);
   inv = 1.0 / (inv + 1e-3);
-  cv::Mat mask = validMask(image);
-  if (!image.valid.empty()) cv::erode(mask, mask, cv::Mat(), {-1, -1}, 2);  // no edges from nodata borders
+  const cv::Mat mask = featureMask(image);
   for (auto& c : sm) {
     c = c.mul(inv);
     c.setTo(0, mask == 0);

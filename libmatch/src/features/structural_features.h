@@ -16,6 +16,9 @@ struct StructuralFeatureOptions {
 };
 
 // One CV_32F channel per orientation; invalid pixels get all-zero vectors.
+// Where the channels may be non-zero (CV_8U, 255): valid pixels away from nodata borders.
+cv::Mat featureMask(const Image& image);
+
 std::vector<cv::Mat> structuralFeatures(const Image& image, const StructuralFeatureOptions& opt = {});
 
 // The same channels from given gradients (CV_32F, the image's size): the image's validity

@@ -1,6 +1,7 @@
 // registerLearnedModels() of a build with LibTorch.
 #include "mmreg/learned_models.h"
 #include "nets/learned_detector.h"
+#include "nets/learned_features.h"
 #include "nets/learned_matcher.h"
 
 namespace mmreg {
@@ -8,6 +9,7 @@ namespace mmreg {
 void registerLearnedModels() {
   registerDetector("learned", [](const LearnedModelOptions& o) { return std::make_unique<nets::LearnedDetector>(o); });
   registerTileMatcher("learned", [](const LearnedModelOptions& o) { return std::make_unique<nets::LearnedMatcher>(o); });
+  registerDenseFeatures("learned", [](const LearnedModelOptions& o) { return std::make_shared<nets::LearnedFeatures>(o); });
 }
 
 }  // namespace mmreg

@@ -222,6 +222,16 @@ std::vector<OptionDecl> declare() {
                            "corner (default; strongest corner per cell, or sift/orb's own keypoints), learned (the shipped "
                            "detection network), sift, orb, akaze.", M, true},
                           {"corner", "learned", "sift", "orb", "akaze"}, [](auto& o) -> auto& { return o.match.detector; }));
+  t.push_back(namedChoice({"-features", "FEATURES", "NAME", "Dense features correlated by the area matcher",
+                           "What the area matcher (and the refinement of keypoint matches) correlates: structural "
+                           "(default; oriented gradient channels) or learned (the shipped backbone: the same channels plus "
+                           "a trained residual). The verdict always confirms on the structural features.", M, true},
+                          {"structural", "learned"}, [](auto& o) -> auto& { return o.match.features; }));
+  t.push_back(withExtension(text({"-feature_weights", "FEATURE_WEIGHTS", "FILE.pt",
+                                  "Learned feature backbone weights (empty: the shipped model)",
+                                  "Weights of the learned feature backbone (default: the shipped models/backbone.pt).", M, true},
+                                 OptionKind::File, [](auto& o) -> auto& { return o.match.learned.featureWeights; }),
+                            "pt"));
   t.push_back(withExtension(text({"-weights", "WEIGHTS", "FILE.pt", "Learned detector weights (empty: the shipped model)",
                                   "Weights of the learned detector (default: the shipped models/detector.pt).", M, true},
                                  OptionKind::File, [](auto& o) -> auto& { return o.match.learned.weights; }),

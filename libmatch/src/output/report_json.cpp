@@ -86,6 +86,9 @@ void writeReportJson(const CoregisterOptions& o, const CoregisterResult& r, cons
   if (learnedMatcher)
     root.Add("matcher_weights", o.match.learned.matcherWeights.empty() ? shippedModelPath("matcher.pt") : o.match.learned.matcherWeights);
   if (o.match.matcher != "area") root.Add("refined", o.match.refine);
+  root.Add("features", o.match.features);
+  if (o.match.features == "learned")
+    root.Add("feature_weights", o.match.learned.featureWeights.empty() ? shippedModelPath("backbone.pt") : o.match.learned.featureWeights);
   root.Add("sensed_modality", r.match.sensedModality);
   root.Add("coarse_pass_used", r.match.coarseUsed);
   root.Add("processing_scale", r.match.processingScale);

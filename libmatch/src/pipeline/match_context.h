@@ -3,6 +3,7 @@
 // and the matchers; and the geometry helpers that depend only on the current estimate.
 #include <memory>
 
+#include "features/dense_features.h"
 #include "mmreg/coregister.h"
 #include "mmreg/raster.h"
 #include "pipeline/pixel_mapping.h"
@@ -17,6 +18,7 @@ struct MatchContext {
   BandChoice refBands, senBands;
   std::shared_ptr<const Detector> centres;             // the area matcher's template centres (null: corners), or sift/orb's keypoints
   std::shared_ptr<const TileMatcher> keypointMatcher;  // every pass's matcher, unless it is the area matcher
+  std::shared_ptr<const DenseFeatures> features;       // what the area matcher and refinement correlate; null: structural
 };
 
 // Resolves bands, modalities (guessing SAR from speckle when asked) and matchers; throws

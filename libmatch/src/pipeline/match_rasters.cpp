@@ -48,6 +48,7 @@ std::shared_ptr<const TileMatcher> passMatcher(const MatchContext& c, int pass, 
   if (c.keypointMatcher) return c.keypointMatcher;
   AreaMatcherOptions o;
   o.centres = c.centres;
+  o.features = c.features;
   if (pass > 1) return std::make_shared<AreaMatcher>(o);
   o.templateSize = std::clamp(tileSide / 2 / 2 * 2, 48, 192);
   o.gridStep = std::max(o.templateSize / 4, (tileSide - o.templateSize) / 4);  // up to 5 x 5, overlapping
@@ -101,6 +102,8 @@ PassOutput runPass(const MatchContext& c, const PixelMapping& mapping, double sc
     if (t.skipped.empty()) todo.push_back(&t);
   }
   const auto matcher = passMatcher(c, pass, std::min(overlap.width, std::min(overlap.height, c.opt.tileSize)));
+  AreaRefinementOptions refinement;
+  refinement.features = c.features;
   const int threads = c.opt.threads > 0 ? c.opt.threads : std::max(1u, std::thread::hardware_concurrency());
 
   // Read a batch in order (one GDAL handle per raster), match it in parallel (pure work).
@@ -124,7 +127,7 @@ PassOutput runPass(const MatchContext& c, const PixelMapping& mapping, double sc
           const auto t0 = Clock::now();
           const Image& s = sens[i - b];
           if (s.validFraction() >= 0.25) found[i - b] = matcher->match(refs[i - b], s, margin);
-          if (c.keypointMatcher && c.opt.refine) found[i - b] = refineMatches(refs[i - b], s, margin, found[i - b]);
+          if (c.keypointMatcher && c.opt.refine) found[i - b] = refineMatches(refs[i - b], s, margin, found[i - b], refinement);
           secs[i - b] = since(t0);
         } catch (...) {
           errors[i - b] = std::current_exception();

@@ -1,0 +1,42 @@
+#pragma once
+// The learned dense feature backbone (issue 13): the structural channels plus a learned
+// residual. The residual's last layer starts at zero, so an untrained backbone gives exactly the
+// structural features and the area matcher on it gives today's results; training moves it only
+// where the matcher's own correlation objective pays.
+#include <torch/torch.h>
+
+#include <string>
+
+namespace mmreg::nets {
+
+struct FeatureBackboneOptions {
+  int width = 16;          // hidden channels of each stage
+  bool intensity = true;   // feed the preprocessed intensity beside the structural channels
+  int channels = 9;        // structural channels in and descriptor channels out
+};
+
+// A small pyramid: a 3x3 stage at full resolution, then three 3x3 stages each on the previous
+// one's output averaged 2 x 2 (1/2, 1/4, 1/8: about 60 px of context, which speckle needs, at a
+// fraction of the cost of dilated full-resolution stages). A 1x1 head per stage maps it to the
+// residual at its own resolution, and the coarser residuals are upsampled and added, coarse to
+// fine: the same as one head over the upsampled, concatenated stages (both are linear), without
+// building that large full-resolution tensor (measured: the concatenation and its head were
+// most of the time).
+struct FeatureBackboneImpl : torch::nn::Module {
+  explicit FeatureBackboneImpl(const FeatureBackboneOptions& options = {});
+  // structural: (N, C, H, W); image: (N, 1, H, W) in [0, 1]; mask: (N, 1, H, W), 1 where the
+  // structural channels may be non-zero. Returns (structural + residual) * mask.
+  torch::Tensor forward(const torch::Tensor& structural, const torch::Tensor& image, const torch::Tensor& mask);
+  // Zeroes the heads, so that forward() returns the structural channels exactly.
+  void resetResidual();
+
+  FeatureBackboneOptions options;
+  torch::nn::ModuleList stages, heads;
+};
+TORCH_MODULE(FeatureBackbone);
+
+// Weights with their architecture; load throws mmreg::Error naming the file and what to do.
+void saveBackbone(FeatureBackbone& net, const std::string& path);
+FeatureBackbone loadBackbone(const std::string& path, const torch::Device& device);
+
+}  // namespace mmreg::nets

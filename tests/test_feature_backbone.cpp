@@ -1,0 +1,204 @@
+// The learned dense feature backbone (issue 13): the untrained network is the structural
+// features exactly (and the area matcher on it gives today's matches), the differentiable NCC is
+// the matcher's, a smoke training on a real aligned crop lowers the loss, save/load, determinism,
+// thread counts, the trainer's resume, and the errors for missing weights.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <thread>
+#include <opencv2/core.hpp>
+
+#include "features/area_matcher.h"
+#include "features/fft_ncc.h"
+#include "features/structural_features.h"
+#include "mmreg/error.h"
+#include "mmreg/learned_models.h"
+#include "mmreg/preprocess.h"
+#include "mmreg/raster.h"
+#include "nets/feature_backbone.h"
+#include "nets/learned_features.h"
+#include "nets/template_ncc.h"
+#include "test_support.h"
+
+using namespace mmreg::nets;
+
+namespace {
+
+// A preprocessed window of a bundled sample image: the S2 reference (luminance) or the S1
+// sensed image (SAR path). The two are pixel-aligned up to about 2 px (sample_data/README.md).
+mmreg::Image sampleWindow(bool sar, int x, int y, int side) {
+  const auto r = mmreg::GeoRaster::open(mmreg_test::sampleData() + (sar ? "/s1s2_075_sensed.tif" : "/s1s2_075_ref.tif"));
+  const mmreg::PixelWindow w{x, y, side, side};
+  std::vector<mmreg::Image> bands;
+  for (int b = 1; b <= (sar ? 1 : 3); ++b) bands.push_back(r.readWindow(b, w, side, side));
+  return mmreg::preprocess(mmreg::combineBands(bands), sar ? mmreg::Modality::Sar : mmreg::Modality::Optical);
+}
+
+double largestDifference(const std::vector<cv::Mat>& a, const std::vector<cv::Mat>& b) {
+  EXPECT_EQ(a.size(), b.size());
+  double d = 0;
+  for (size_t k = 0; k < a.size() && k < b.size(); ++k) d = std::max(d, cv::norm(a[k], b[k], cv::NORM_INF));
+  return d;
+}
+
+// A backbone whose residual is not zero (as after training), reproducibly.
+FeatureBackbone perturbedBackbone() {
+  torch::manual_seed(5);
+  FeatureBackbone net;
+  torch::NoGradGuard g;
+  for (const auto& h : *net->heads) h->as<torch::nn::Conv2d>()->weight.normal_(0, 0.05);
+  return net;
+}
+
+// Templates of one feature map on a grid, each searched over a window of the other around the
+// same place: what the trainer builds (here with zero displacement).
+std::pair<torch::Tensor, torch::Tensor> gridTemplates(const torch::Tensor& fa, const torch::Tensor& fb, int t, int m) {
+  std::vector<torch::Tensor> tk, wk;
+  for (int y = m; y + t + m <= fa.size(2); y += t / 2)
+    for (int x = m; x + t + m <= fa.size(3); x += t / 2) {
+      tk.push_back(fa[0].slice(1, y, y + t).slice(2, x, x + t));
+      wk.push_back(fb[0].slice(1, y - m, y + t + m).slice(2, x - m, x + t + m));
+    }
+  return {torch::stack(tk), torch::stack(wk)};
+}
+
+}  // namespace
+
+TEST(FeatureBackbone, UntrainedGivesTheStructuralFeaturesExactly) {
+  auto img = sampleWindow(true, 300, 200, 160);
+  img.valid.assign(img.pixels.size(), 1);
+  for (int y = 0; y < 40; ++y)
+    for (int x = 0; x < 60; ++x) img.valid[y * img.width + x] = 0;  // a nodata corner: the mask must hold there too
+  const LearnedFeatures untrained{FeatureBackbone{}};
+  EXPECT_EQ(largestDifference(untrained.compute(img), mmreg::structuralFeatures(img)), 0.0);
+}
+
+TEST(FeatureBackbone, AreaMatcherOnTheUntrainedBackboneGivesTodaysMatches) {
+  const int m = 16;
+  const auto ref = sampleWindow(false, 256, 256, 256), sen = sampleWindow(true, 256 - m, 256 - m, 256 + 2 * m);
+  mmreg::AreaMatcherOptions learned;
+  learned.features = std::make_shared<LearnedFeatures>(FeatureBackbone{});
+  const auto today = mmreg::AreaMatcher().match(ref, sen, m), onBackbone = mmreg::AreaMatcher(learned).match(ref, sen, m);
+  ASSERT_GE(today.size(), 4u);
+  ASSERT_EQ(today.size(), onBackbone.size());
+  for (size_t i = 0; i < today.size(); ++i) {
+    EXPECT_EQ(today[i].sensed.x, onBackbone[i].sensed.x);
+    EXPECT_EQ(today[i].sensed.y, onBackbone[i].sensed.y);
+    EXPECT_EQ(today[i].score, onBackbone[i].score);
+  }
+}
+
+TEST(TemplateNcc, IsTheAreaMatchersCorrelation) {
+  const auto a = backboneInput(sampleWindow(false, 100, 500, 96)), b = backboneInput(sampleWindow(true, 100, 500, 96));
+  const int t = 32, m = 6;
+  const auto [templates, windows] = gridTemplates(a.structural, b.structural, t, m);
+  const auto ncc = templateNcc(templates, windows);
+  ASSERT_EQ(ncc.sizes(), (std::vector<int64_t>{templates.size(0), 2 * m + 1, 2 * m + 1}));
+  for (int64_t n = 0; n < templates.size(0); ++n) {
+    std::vector<cv::Mat> tk = channelImages(templates[n].unsqueeze(0)), wk = channelImages(windows[n].unsqueeze(0));
+    const cv::Mat expected = mmreg::multiChannelNcc(tk, wk);
+    const auto got = ncc[n].to(torch::kDouble).contiguous();
+    const cv::Mat gotMat(expected.rows, expected.cols, CV_64F, got.data_ptr<double>());
+    EXPECT_LT(cv::norm(gotMat, expected, cv::NORM_INF), 1e-4) << "template " << n;
+  }
+}
+
+TEST(NccMatchingLoss, RewardsAPeakAtTheTruth) {
+  auto ncc = torch::full({2, 9, 9}, 0.1);
+  ncc[0][4][3] = 0.9;  // template 0 peaks at (u, v) = (3, 4)
+  ncc[1][7][7] = 0.9;  // template 1 at (7, 7)
+  const auto truth = torch::tensor({3.0f, 4.0f, 3.0f, 4.0f}).view({2, 2});
+  const auto both = nccMatchingLoss(ncc, truth);
+  EXPECT_DOUBLE_EQ(both.accuracy, 0.5);
+  const auto right = nccMatchingLoss(ncc.slice(0, 0, 1), truth.slice(0, 0, 1)), wrong = nccMatchingLoss(ncc.slice(0, 1, 2), truth.slice(0, 1, 2));
+  EXPECT_LT(right.loss.item<double>(), wrong.loss.item<double>());
+  // Between pixels, the target spreads over the neighbours: a peak on either side costs the same.
+  const auto between = torch::tensor({3.5f, 4.0f}).view({1, 2});
+  auto left = torch::full({1, 9, 9}, 0.1), rightPeak = left.clone();
+  left[0][4][3] = 0.9, rightPeak[0][4][4] = 0.9;
+  EXPECT_NEAR(nccMatchingLoss(left, between).loss.item<double>(), nccMatchingLoss(rightPeak, between).loss.item<double>(), 1e-5);
+}
+
+TEST(FeatureBackbone, SmokeTrainingOnARealAlignedCropLowersTheLoss) {
+  torch::manual_seed(3);
+  FeatureBackbone net;
+  const auto a = backboneInput(sampleWindow(false, 400, 300, 128)), b = backboneInput(sampleWindow(true, 400, 300, 128));
+  torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(3e-3));
+  const int t = 32, m = 6;
+  std::vector<double> losses;
+  for (int step = 0; step < 15; ++step) {
+    opt.zero_grad();
+    const auto [templates, windows] =
+        gridTemplates(net->forward(a.structural, a.image, a.mask), net->forward(b.structural, b.image, b.mask), t, m);
+    const auto ncc = templateNcc(templates, windows);
+    const auto loss = nccMatchingLoss(ncc, torch::full({ncc.size(0), 2}, static_cast<float>(m))).loss;
+    loss.backward();
+    opt.step();
+    losses.push_back(loss.item<double>());
+  }
+  EXPECT_LT(losses.back(), 0.9 * losses.front()) << "first " << losses.front() << ", last " << losses.back();
+}
+
+TEST(FeatureBackbone, SaveLoadRoundTripAndDeterminism) {
+  auto net = perturbedBackbone();
+  const auto img = sampleWindow(true, 600, 600, 128);
+  const LearnedFeatures features(net);
+  const auto first = features.compute(img);
+  EXPECT_EQ(largestDifference(first, features.compute(img)), 0.0);
+  EXPECT_GT(largestDifference(first, mmreg::structuralFeatures(img)), 1e-3);  // the residual is really there
+  EXPECT_EQ(largestDifference(first, LearnedFeatures(perturbedBackbone()).compute(img)), 0.0);
+  const std::string path = ::testing::TempDir() + "/backbone_roundtrip.pt";
+  saveBackbone(net, path);
+  EXPECT_EQ(largestDifference(first, LearnedFeatures(loadBackbone(path, torch::kCPU)).compute(img)), 0.0);
+  std::remove(path.c_str());
+}
+
+TEST(FeatureBackbone, SameDescriptorsWhateverTheThreadCount) {
+  const auto img = sampleWindow(true, 0, 0, 256);
+  const LearnedFeatures features(perturbedBackbone());
+  const int before = torch::get_num_threads();
+  torch::set_num_threads(1);
+  const auto one = features.compute(img);
+  torch::set_num_threads(2);
+  const auto two = features.compute(img);
+  std::vector<cv::Mat> worker;
+  std::thread([&] { worker = features.compute(img); }).join();  // a tile's thread, as in the pipeline
+  torch::set_num_threads(before);
+  EXPECT_EQ(largestDifference(one, two), 0.0);
+  EXPECT_EQ(largestDifference(one, worker), 0.0);
+}
+
+TEST(LearnedFeatures, MissingOrForeignWeightsGiveAnErrorThatSaysWhatToDo) {
+  mmreg::registerLearnedModels();
+  mmreg::LearnedModelOptions o;
+  o.featureWeights = ::testing::TempDir() + "/no_such_backbone.pt";
+  try {
+    mmreg::makeDenseFeatures("learned", o);
+    FAIL() << "expected an error";
+  } catch (const mmreg::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("-feature_weights"), std::string::npos) << e.what();
+  }
+  o.featureWeights = mmreg_test::sampleData() + "/README.md";
+  EXPECT_THROW(mmreg::makeDenseFeatures("learned", o), mmreg::Error);
+  EXPECT_THROW(mmreg::makeDenseFeatures("nonsense"), mmreg::Error);
+}
+
+TEST(BackboneTrainer, SmokeTrainingLowersTheLossAndResumes) {
+  SKIP_WITHOUT_SHARED_DATA();
+  const std::string out = ::testing::TempDir() + "/backbone_smoke.pt";
+  const std::string common = "--data " + mmreg_test::sharedData() +
+                             " --batch 1 --crop 96 --template 32 --radius 4 --step 16 --max-pairs 2 --val-pairs 2"
+                             " --fixed-batch --lr 3e-3 --threads 2 --seed 3 --log-every 5 --out " + out;
+  const auto first = mmreg_test::runProgram(MMREG_BACKBONE_TRAINER, common + " --iterations 10");
+  ASSERT_EQ(first.exitCode, 0) << first.output;
+  const auto losses = mmreg_test::trainingLosses(first.output);
+  ASSERT_EQ(losses.size(), 2u) << first.output;
+  EXPECT_LT(losses.back(), losses.front()) << first.output;
+  const auto resumed = mmreg_test::runProgram(MMREG_BACKBONE_TRAINER, common + " --iterations 15 --resume");
+  ASSERT_EQ(resumed.exitCode, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("resumed from"), std::string::npos) << resumed.output;
+  EXPECT_NE(resumed.output.find("iteration 15 "), std::string::npos) << resumed.output;
+  EXPECT_EQ(resumed.output.find("iteration 5 "), std::string::npos) << "it started over:\n" << resumed.output;
+  EXPECT_NO_THROW(loadBackbone(out, torch::kCPU));
+  for (const char* s : {"", ".last", ".last.optim", ".last.state"}) std::remove((out + s).c_str());
+}
