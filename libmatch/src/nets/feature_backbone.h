@@ -16,8 +16,8 @@ struct FeatureBackboneOptions {
 };
 
 // A small pyramid: a 3x3 stage at full resolution, then three 3x3 stages each on the previous
-// one's output averaged 2 x 2 (1/2, 1/4, 1/8: about 60 px of context, which speckle needs, at a
-// fraction of the cost of dilated full-resolution stages). A 1x1 head per stage maps it to the
+// one's output averaged 2 x 2 (1/2, 1/4, 1/8: some 40-50 px of context, which speckle needs, at
+// a fraction of the cost of dilated full-resolution stages). A 1x1 head per stage maps it to the
 // residual at its own resolution, and the coarser residuals are upsampled and added, coarse to
 // fine: the same as one head over the upsampled, concatenated stages (both are linear), without
 // building that large full-resolution tensor (measured: the concatenation and its head were
