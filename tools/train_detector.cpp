@@ -167,9 +167,13 @@ int main(int argc, char** argv) {
   const Batch valBatch = toDevice(makeBatch(val, valArgs, valRng, false), device);
   Batch fixed;
   if (a.fixedBatch) fixed = toDevice(makeBatch(train, a, rng, false), device);
-  runTraining(a, opt,
-              {[&] { return lossOf(net, a.fixedBatch ? fixed : toDevice(makeBatch(train, a, rng, true), device), a); },
-               [&] { return repeatability3(net, valBatch); }, [&](const std::string& path) { mmreg::nets::saveDetector(net, path); },
-               "val_repeatability3", "validation repeatability at 3 px"});
+  try {
+    runTraining(a, opt,
+                {[&] { return lossOf(net, a.fixedBatch ? fixed : toDevice(makeBatch(train, a, rng, true), device), a); },
+                 [&] { return repeatability3(net, valBatch); }, [&](const std::string& path) { mmreg::nets::saveDetector(net, path); },
+                 "val_repeatability3", "validation repeatability at 3 px"});
+  } catch (const mmreg::Error& e) {
+    return std::fprintf(stderr, "mmreg_train_detector: %s\n", e.what()), 1;
+  }
   return 0;
 }

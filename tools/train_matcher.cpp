@@ -300,9 +300,13 @@ int main(int argc, char** argv) {
   std::vector<Batch> valSet;
   for (int i = 0; i < 8; ++i) valSet.push_back(makeBatch(val, a, valRng, false, det).to(device));
   const Batch fixed = a.fixedBatch ? makeBatch(train, a, rng, false, det).to(device) : Batch{};
-  runTraining(a, opt,
-              {[&] { return lossOf(net, a.fixedBatch ? fixed : makeBatch(train, a, rng, true, det).to(device), a.encoderLoss); },
-               [&] { return precisionAt1(net, valSet); }, [&](const std::string& path) { mmreg::nets::saveMatcher(net, path); },
-               "val_precision_at_1", "validation precision@1"});
+  try {
+    runTraining(a, opt,
+                {[&] { return lossOf(net, a.fixedBatch ? fixed : makeBatch(train, a, rng, true, det).to(device), a.encoderLoss); },
+                 [&] { return precisionAt1(net, valSet); }, [&](const std::string& path) { mmreg::nets::saveMatcher(net, path); },
+                 "val_precision_at_1", "validation precision@1"});
+  } catch (const mmreg::Error& e) {
+    return std::fprintf(stderr, "mmreg_train_matcher: %s\n", e.what()), 1;
+  }
   return 0;
 }

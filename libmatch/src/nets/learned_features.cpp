@@ -1,5 +1,7 @@
 #include "nets/learned_features.h"
 
+#include <cstring>
+
 #include "features/structural_features.h"
 #include "nets/learned_detector.h"
 
