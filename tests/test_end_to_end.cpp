@@ -25,6 +25,16 @@ double worstGridError(const std::string& output, const SyntheticCase& c) {
   return mmreg_test::worstMappingError(output, c.reference, [&](Point2 p) { return c.truthOf(p); }, 0.1 * side, 0.9 * side, 8);
 }
 
+// The Landsat sample's truth: its SWIR pixels are aligned with the reference grid (the default
+// truth of a SyntheticCase, the identity); only its georeferencing was moved.
+SyntheticCase landsatTruth(const std::string& reference) {
+  SyntheticCase c;
+  c.reference = reference;
+  c.sensedWidth = 349;
+  c.sensedHeight = 352;
+  return c;
+}
+
 double reportNumber(const std::string& json, const std::string& key) {
   const size_t k = json.find("\"" + key + "\"");
   return k == std::string::npos ? NAN : std::stod(json.substr(json.find(':', k) + 1));
@@ -54,10 +64,7 @@ TEST_F(EndToEnd, SampleLandsatSwirIsRecoveredToSubPixel) {
   const std::string sen = mmreg_test::sampleData() + "/landsat_red_swir1_sensed.tif";
   const auto r = mmreg_test::runCli("-q -georef_only -report " + dir + "/r.json " + ref + " " + sen + " " + dir + "/g.tif");
   ASSERT_EQ(r.exitCode, 0) << r.output;
-  SyntheticCase c;  // the sample's truth: the pixels are aligned with the reference grid
-  c.reference = ref;  // the default truth, the identity: the SWIR pixels are aligned with the reference grid
-  c.sensedWidth = 349;
-  c.sensedHeight = 352;
+  const SyntheticCase c = landsatTruth(ref);
   EXPECT_LT(worstGridError(dir + "/g.tif", c), 0.5);
   EXPECT_GT(worstGridError(sen, c), 10);  // and the input really was misregistered
 }
@@ -71,10 +78,7 @@ TEST_F(EndToEnd, ShippedLearnedDetectorPlacesTheTemplates) {
   const auto r = mmreg_test::runCli("-q -detector learned -threads 2 -georef_only -report " + dir + "/r.json " + ref + " " + sen +
                                     " " + dir + "/g.tif");
   ASSERT_EQ(r.exitCode, 0) << r.output;
-  SyntheticCase c;
-  c.reference = ref;
-  c.sensedWidth = 349;
-  c.sensedHeight = 352;
+  const SyntheticCase c = landsatTruth(ref);
   EXPECT_LT(worstGridError(dir + "/g.tif", c), 0.5);
   const std::string json = slurp(dir + "/r.json");
   EXPECT_NE(json.find("detector.pt"), std::string::npos) << json;  // the report names the weights used
@@ -100,10 +104,7 @@ TEST_F(EndToEnd, LearnedPipelineRegistersARealPairOnCpu) {
   const auto r = mmreg_test::runCli("-q -matcher learned -margin 12 -threads 2 -georef_only -report " + dir + "/r.json " + ref + " " + sen +
                                     " " + dir + "/g.tif");
   ASSERT_EQ(r.exitCode, 0) << r.output;
-  SyntheticCase c;  // the truth: SWIR pixel (c, r) lies at reference pixel (c, r)
-  c.reference = ref;
-  c.sensedWidth = 349;
-  c.sensedHeight = 352;
+  const SyntheticCase c = landsatTruth(ref);
   EXPECT_GT(worstGridError(sen, c), 6);
   EXPECT_LT(worstGridError(dir + "/g.tif", c), 0.75);
   const std::string json = slurp(dir + "/r.json");
@@ -119,10 +120,7 @@ TEST_F(EndToEnd, LearnedFeaturesRecoverTheLandsatSampleToSubPixel) {
   const std::string sen = mmreg_test::sampleData() + "/landsat_red_swir1_sensed.tif";
   const auto r = mmreg_test::runCli("-q -features learned -georef_only -report " + dir + "/r.json " + ref + " " + sen + " " + dir + "/g.tif");
   ASSERT_EQ(r.exitCode, 0) << r.output;
-  SyntheticCase c;
-  c.reference = ref;
-  c.sensedWidth = 349;
-  c.sensedHeight = 352;
+  const SyntheticCase c = landsatTruth(ref);
   EXPECT_LT(worstGridError(dir + "/g.tif", c), 0.5);
   const std::string json = slurp(dir + "/r.json");
   EXPECT_NE(json.find("\"features\":\"learned\""), std::string::npos) << json;

@@ -32,7 +32,7 @@ Modality resolveModality(const GeoRaster& r, const BandChoice& b, const std::vec
 
 MatchContext makeMatchContext(const GeoRaster& ref, const GeoRaster& sen, const MatchOptions& opt) {
   MatchContext c{ref, sen, opt, {}, {}, nullptr, nullptr, nullptr};
-  if (opt.features != "structural") c.features = makeDenseFeatures(opt.features, opt.learned);
+  c.features = makeDenseFeatures(opt.features, opt.learned);
   if (opt.detector != "corner") c.centres = makeDetector(opt.detector, opt.learned);
   if (opt.matcher != "area") c.keypointMatcher = makeTileMatcher(opt.matcher, opt.learned, c.centres);
   c.refBands.bands = resolveBands(ref, opt.referenceBands, "reference band (-refb)");

@@ -18,7 +18,7 @@ struct MatchContext {
   BandChoice refBands, senBands;
   std::shared_ptr<const Detector> centres;             // the area matcher's template centres (null: corners), or sift/orb's keypoints
   std::shared_ptr<const TileMatcher> keypointMatcher;  // every pass's matcher, unless it is the area matcher
-  std::shared_ptr<const DenseFeatures> features;       // what the area matcher and refinement correlate; null: structural
+  std::shared_ptr<const DenseFeatures> features;       // what the area matcher and refinement correlate
 };
 
 // Resolves bands, modalities (guessing SAR from speckle when asked) and matchers; throws
