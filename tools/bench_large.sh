@@ -4,9 +4,10 @@
 # without overviews from gdaladdo -r average), registered with the default options and a full
 # warp to GTiff and to COG. One row per case: wall time, CPU % (of one core), peak RSS, tiles
 # matched, the verdict, and the floor: gdalwarp writing the same output from the fitted
-# transform (mmreg's -georef_only VRT), with the ratio. With BEFORE (an older mmreg binary), the
-# 10240 GTiff case is also run with it, in the same session.
-# Usage: tools/bench_large.sh [build dir] [sizes] [BEFORE binary]     (default sizes: 1024 10240 20480 40960)
+# transform (mmreg's -georef_only VRT), with the ratio. With BEFORE (older mmreg binaries, as
+# "label=path ..."), the 10240 GTiff case without overviews is also run with each, in the same
+# session, next to this build.
+# Usage: tools/bench_large.sh [build dir] [sizes] ["label=binary ..."]     (default sizes: 1024 10240 20480 40960)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -22,7 +23,7 @@ timed() {  # label, command... -> "wall | cpu | rss MB"
   awk '{printf "%.1f | %s | %.0f", $1, $2, $3 / 1024}' "$work/time.txt"
 }
 report() {  # report.json -> "tiles | verdict"
-  python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print('%d | %s' % (r['counts']['tiles_matched'], r['verdict']['level']))" "$1"
+  python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print('%d | %s' % (r['counts']['tiles_matched'], r.get('verdict', {}).get('level', 'none (no verdict yet)')))" "$1"
 }
 
 echo "| size | overviews | output | binary | wall (s) | CPU % | peak RSS (MB) | tiles matched | verdict | gdalwarp floor (s) | ratio |"
@@ -40,14 +41,13 @@ for n in $sizes; do
     read -r x0 y0 x1 y1 <<<"$(gdalinfo -json "$ref" | python3 -c "import json,sys; c=json.load(sys.stdin)['cornerCoordinates']; print(c['upperLeft'][0], c['lowerRight'][1], c['lowerRight'][0], c['upperLeft'][1])")"
     for fmt in GTiff COG; do
       [ "$ov" = yes ] && [ "$fmt" = COG ] && continue
-      runs="after"
-      [ -n "$before" ] && [ "$n" = 10240 ] && [ "$fmt" = GTiff ] && [ "$ov" = no ] && runs="before after"
+      runs="after=$mmreg"
+      [ -n "$before" ] && [ "$n" = 10240 ] && [ "$fmt" = GTiff ] && [ "$ov" = no ] && runs="$before after=$mmreg"
       floor=$(timed gdalwarp -q -overwrite -of "$fmt" -r bilinear -wm 256 -wo NUM_THREADS=ALL_CPUS -co BIGTIFF=IF_SAFER \
         -te "$x0" "$y0" "$x1" "$y1" -ts "$n" "$n" "$work/fit.vrt" "$work/floor.tif" | cut -d"|" -f1 | tr -d " ")
       rm -f "$work/floor.tif"
-      for which in $runs; do
-        bin=$mmreg
-        [ "$which" = before ] && bin=$before
+      for run in $runs; do
+        which=${run%%=*} bin=${run#*=}
         rm -f "$work/out.tif" "$work/r.json"
         t=$(timed "$bin" -q -of "$fmt" -report "$work/r.json" "$ref" "$sen" "$work/out.tif")
         wall=$(echo "$t" | cut -d'|' -f1)

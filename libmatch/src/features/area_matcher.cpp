@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
+#include <optional>
 #include <opencv2/imgproc.hpp>
 
 #include "cv_image.h"
 #include "features/fft_ncc.h"
 #include "features/structural_features.h"
+#include "parallel_items.h"
 
 namespace mmreg {
 namespace {
@@ -64,31 +67,42 @@ std::vector<TileMatch> AreaMatcher::match(const Image& ref, const Image& sen, in
   const int L = t + 2 * m;
   const cv::Mat senMask = validMask(sen);
 
+  // Each template's match in its own slot: the same matches in the same order on any thread count.
+  const auto centres = templateCentres(ref, t, std::max(8, step), opt_.minValid, opt_.centres.get());
+  std::vector<std::optional<TileMatch>> found(centres.size());
+  const auto errors = forEachItem(
+      centres.size(), opt_.threads,
+      [&](size_t i) {
+        const cv::Point c = centres[i];
+        const cv::Rect tbox(c.x - t / 2, c.y - t / 2, t, t);
+        const cv::Rect sbox(tbox.x, tbox.y, L, L);  // sensed padded frame: template origin minus margin
+        if (cv::countNonZero(senMask(sbox)) < 0.3 * L * L) return;
+        std::vector<cv::Mat> tk, sk;
+        for (size_t k = 0; k < fr.size(); ++k) tk.push_back(fr[k](tbox)), sk.push_back(fs[k](sbox));
+        const cv::Mat ncc = multiChannelNcc(tk, sk);
+        double best, second;
+        cv::Point p;
+        cv::minMaxLoc(ncc, nullptr, &best, nullptr, &p);
+        if (best <= 0 || p.x == 0 || p.y == 0 || p.x == 2 * m || p.y == 2 * m) return;  // peak on the border: truncated
+        cv::Mat rest = ncc.clone();
+        cv::circle(rest, p, 4, cv::Scalar(-1), cv::FILLED);
+        cv::minMaxLoc(rest, nullptr, &second);
+        if (second > opt_.maxPeakRatio * best) return;
+        const double dx = parabolaPeak(ncc.at<double>(p.y, p.x - 1), ncc.at<double>(p.y, p.x), ncc.at<double>(p.y, p.x + 1));
+        const double dy = parabolaPeak(ncc.at<double>(p.y - 1, p.x), ncc.at<double>(p.y, p.x), ncc.at<double>(p.y + 1, p.x));
+        // The template's centre, in pixel-corner coordinates, and where it moved to.
+        TileMatch tm;
+        tm.ref = {tbox.x + t / 2.0, tbox.y + t / 2.0};
+        tm.sensed = {tm.ref.x + (p.x - m) + dx, tm.ref.y + (p.y - m) + dy};
+        tm.score = best - std::max(0.0, second);
+        found[i] = tm;
+      },
+      [](size_t) {});
+  for (const auto& e : errors)
+    if (e) std::rethrow_exception(e);
   std::vector<TileMatch> out;
-  for (const cv::Point c : templateCentres(ref, t, std::max(8, step), opt_.minValid, opt_.centres.get())) {
-    const cv::Rect tbox(c.x - t / 2, c.y - t / 2, t, t);
-    const cv::Rect sbox(tbox.x, tbox.y, L, L);  // sensed padded frame: template origin minus margin
-    if (cv::countNonZero(senMask(sbox)) < 0.3 * L * L) continue;
-    std::vector<cv::Mat> tk, sk;
-    for (size_t k = 0; k < fr.size(); ++k) tk.push_back(fr[k](tbox)), sk.push_back(fs[k](sbox));
-    const cv::Mat ncc = multiChannelNcc(tk, sk);
-    double best, second;
-    cv::Point p;
-    cv::minMaxLoc(ncc, nullptr, &best, nullptr, &p);
-    if (best <= 0 || p.x == 0 || p.y == 0 || p.x == 2 * m || p.y == 2 * m) continue;  // peak on the border: truncated
-    cv::Mat rest = ncc.clone();
-    cv::circle(rest, p, 4, cv::Scalar(-1), cv::FILLED);
-    cv::minMaxLoc(rest, nullptr, &second);
-    if (second > opt_.maxPeakRatio * best) continue;
-    const double dx = parabolaPeak(ncc.at<double>(p.y, p.x - 1), ncc.at<double>(p.y, p.x), ncc.at<double>(p.y, p.x + 1));
-    const double dy = parabolaPeak(ncc.at<double>(p.y - 1, p.x), ncc.at<double>(p.y, p.x), ncc.at<double>(p.y + 1, p.x));
-    // The template's centre, in pixel-corner coordinates, and where it moved to.
-    TileMatch tm;
-    tm.ref = {tbox.x + t / 2.0, tbox.y + t / 2.0};
-    tm.sensed = {tm.ref.x + (p.x - m) + dx, tm.ref.y + (p.y - m) + dy};
-    tm.score = best - std::max(0.0, second);
-    out.push_back(tm);
-  }
+  for (const auto& f : found)
+    if (f) out.push_back(*f);
   return out;
 }
 

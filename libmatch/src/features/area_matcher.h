@@ -19,6 +19,9 @@ struct AreaMatcherOptions {
   std::shared_ptr<const Detector> centres;
   // What is correlated. Null: the structural features.
   std::shared_ptr<const DenseFeatures> features;
+  // Templates correlated at once (0: one per core). Tiles already run side by side; this keeps
+  // the cores busy when a pass's last tile runs alone.
+  int threads = 1;
 };
 
 // The given features, or the structural ones when null.

@@ -6,6 +6,7 @@
 #include "mmreg/error.h"
 #include "mmreg/features.h"
 #include "pipeline/content_check.h"
+#include "pipeline/raster_threads.h"
 
 namespace mmreg {
 namespace {
@@ -31,13 +32,16 @@ Modality resolveModality(const GeoRaster& r, const BandChoice& b, const std::vec
 }  // namespace
 
 MatchContext makeMatchContext(const GeoRaster& ref, const GeoRaster& sen, const MatchOptions& opt) {
-  MatchContext c{ref, sen, opt, {}, {}, nullptr, nullptr, nullptr};
+  MatchContext c{ref, sen, opt, {}, {}, nullptr, nullptr, nullptr, {}};
   c.features = makeDenseFeatures(opt.features, opt.learned);
   if (opt.detector != "corner") c.centres = makeDetector(opt.detector, opt.learned);
   if (opt.matcher != "area") c.keypointMatcher = makeTileMatcher(opt.matcher, opt.learned, c.centres);
   c.refBands.bands = resolveBands(ref, opt.referenceBands, "reference band (-refb)");
   c.senBands.bands = resolveBands(sen, opt.sensedBands, "sensed band (-b)");
-  const auto refOverviews = bandOverviews(ref, c.refBands.bands), senOverviews = bandOverviews(sen, c.senBands.bands);
+  // Without overviews in the files each decodes a whole raster: both at once.
+  std::vector<Image> refOverviews, senOverviews;
+  readBothRasters(ref, sen, [&] { refOverviews = bandOverviews(ref, c.refBands.bands); },
+                  [&] { senOverviews = bandOverviews(sen, c.senBands.bands); });
   checkHasContent(ref, c.refBands.bands, refOverviews, "reference");
   checkHasContent(sen, c.senBands.bands, senOverviews, "sensed");
   c.refBands.modality = resolveModality(ref, c.refBands, refOverviews, opt.referenceModality);
@@ -72,6 +76,17 @@ PixelWindow overlapWindow(const MatchContext& c, const PixelMapping& m) {
 double processingScale(const PixelMapping& m, const PixelWindow& overlap) {
   const Point2 centre{overlap.x + overlap.width / 2.0, overlap.y + overlap.height / 2.0};
   return std::max(1.0, std::floor(1.0 / sensedPixelsPerRefPixel(m, centre) + 1e-6));
+}
+
+void decodeAtScale(const MatchContext& c, const PixelMapping& m, const PixelWindow& overlap, double scale) {
+  // 16 M cells (80 MB with the mask) a raster: 40960² at the content scale of 16 fits; a
+  // full-resolution 10240² does not, and reads its tiles from the file.
+  constexpr long long kMaxDecodedCells = 16LL << 20;
+  const Point2 centre{overlap.x + overlap.width / 2.0, overlap.y + overlap.height / 2.0};
+  const double perProc = sensedPixelsPerRefPixel(m, centre) * scale;
+  const int senFactor = std::isfinite(perProc) ? std::max(1, static_cast<int>(std::floor(perProc))) : 0;
+  c.decoded = decodeRasters(c.ref, c.refBands.bands, static_cast<int>(std::lround(scale)), c.sen, c.senBands.bands, senFactor,
+                            c.decoded, kMaxDecodedCells);
 }
 
 int overviewSide(const PixelWindow& w, int longest, int* h) {

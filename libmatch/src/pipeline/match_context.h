@@ -19,6 +19,8 @@ struct MatchContext {
   std::shared_ptr<const Detector> centres;             // the area matcher's template centres (null: corners), or sift/orb's keypoints
   std::shared_ptr<const TileMatcher> keypointMatcher;  // every pass's matcher, unless it is the area matcher
   std::shared_ptr<const DenseFeatures> features;       // what the area matcher and refinement correlate
+  // The rasters decoded once at the processing scale (decodeAtScale): a cache, so mutable.
+  mutable DecodedRasters decoded;
 };
 
 // Resolves bands, modalities (guessing SAR from speckle when asked) and matchers; throws
@@ -32,6 +34,10 @@ PixelWindow overlapWindow(const MatchContext& c, const PixelMapping& m);
 // Reference pixels per processing pixel: the sensed ground resolution, rounded down to a whole
 // number so that every tile window is a whole number of reference pixels.
 double processingScale(const PixelMapping& m, const PixelWindow& overlap);
+
+// Decodes both rasters whole at the decimation that `scale` (reference pixels per processing
+// pixel) and `m` give at the overlap's centre, into c.decoded, when they fit in memory.
+void decodeAtScale(const MatchContext& c, const PixelMapping& m, const PixelWindow& overlap, double scale);
 
 // Longest side `longest` (at most the window's own): the width, and the height in *h.
 int overviewSide(const PixelWindow& w, int longest, int* h);

@@ -4,13 +4,13 @@
 #include <chrono>
 #include <cmath>
 #include <exception>
-#include <thread>
 
 #include "mmreg/error.h"
 #include "mmreg/features.h"
 #include "features/area_matcher.h"
 #include "features/area_refinement.h"
 #include "pipeline/content_scale.h"
+#include "parallel_items.h"
 #include "pipeline/pixel_mapping.h"
 #include "pipeline/tile_reader.h"
 #include "tiling/tile_plan.h"
@@ -49,6 +49,7 @@ std::shared_ptr<const TileMatcher> passMatcher(const MatchContext& c, int pass, 
   AreaMatcherOptions o;
   o.centres = c.centres;
   o.features = c.features;
+  o.threads = c.opt.threads;
   if (pass > 1) return std::make_shared<AreaMatcher>(o);
   o.templateSize = std::clamp(tileSide / 2 / 2 * 2, 48, 192);
   o.gridStep = std::max(o.templateSize / 4, (tileSide - o.templateSize) / 4);  // up to 5 x 5, overlapping
@@ -80,12 +81,12 @@ PassOutput runPass(const MatchContext& c, const PixelMapping& mapping, double sc
   const PixelWindow overlap{static_cast<int>(std::floor(overlapRef.x / scale)), static_cast<int>(std::floor(overlapRef.y / scale)),
                             std::max(1, static_cast<int>(overlapRef.width / scale)),
                             std::max(1, static_cast<int>(overlapRef.height / scale))};
-  const TileReader reader(c.ref, c.refBands, c.sen, c.senBands, scale);
+  const TileReader reader(c.ref, c.refBands, c.sen, c.senBands, scale, c.decoded);
   int oh = 0;
   const int ow = overviewSide(overlap, kOverviewSize, &oh);
   const PixelWindow overlapFull{overlapRef.x, overlapRef.y, static_cast<int>(overlap.width * scale),
                                 static_cast<int>(overlap.height * scale)};
-  const Image overview = readProcessed(c.ref, c.refBands, overlapFull, ow, oh);
+  const Image overview = reader.referenceAt(overlapFull, ow, oh);
   TilePlanOptions tpo;
   tpo.tileSize = c.opt.tileSize;
   tpo.maxTiles = c.opt.maxTiles;
@@ -104,53 +105,42 @@ PassOutput runPass(const MatchContext& c, const PixelMapping& mapping, double sc
   const auto matcher = passMatcher(c, pass, std::min(overlap.width, std::min(overlap.height, c.opt.tileSize)));
   AreaRefinementOptions refinement;
   refinement.features = c.features;
-  const int threads = c.opt.threads > 0 ? c.opt.threads : std::max(1u, std::thread::hardware_concurrency());
 
-  // Read a batch in order (one GDAL handle per raster), match it in parallel (pure work).
-  for (size_t b = 0; b < todo.size(); b += threads) {
-    progress.update(static_cast<double>(b) / todo.size(), pass == 1 ? "matching tiles" : "refining tiles");
-    const size_t e = std::min(todo.size(), b + threads);
-    std::vector<Image> refs, sens;
-    std::vector<std::vector<TileMatch>> found(e - b);
-    std::vector<double> secs(e - b);
-    for (size_t i = b; i < e; ++i) {
-      refs.push_back(reader.reference(todo[i]->window));
-      sens.push_back(reader.sensedInReferenceFrame(todo[i]->window, margin, mapping));
-    }
-    std::vector<std::thread> pool;
-    // An exception must not leave its thread (std::terminate would take QGIS down with it):
-    // each worker keeps its own, and the first is rethrown here, on the calling thread.
-    std::vector<std::exception_ptr> errors(e - b);
-    for (size_t i = b; i < e; ++i)
-      pool.emplace_back([&, i] {
-        try {
-          const auto t0 = Clock::now();
-          const Image& s = sens[i - b];
-          if (s.validFraction() >= 0.25) found[i - b] = matcher->match(refs[i - b], s, margin);
-          if (c.keypointMatcher && c.opt.refine) found[i - b] = refineMatches(refs[i - b], s, margin, found[i - b], refinement);
-          secs[i - b] = since(t0);
-        } catch (...) {
-          errors[i - b] = std::current_exception();
-        }
+  // Each thread takes the next tile, reads it (the reader serialises file access) and matches
+  // it, so that reading one tile overlaps matching another.
+  const size_t n = todo.size();
+  std::vector<std::vector<TileMatch>> found(n);
+  std::vector<double> secs(n), validShare(n);
+  const auto errors = forEachItem(
+      n, c.opt.threads,
+      [&](size_t i) {
+        const auto t0 = Clock::now();
+        const Image r = reader.reference(todo[i]->window);
+        const Image s = reader.sensedInReferenceFrame(todo[i]->window, margin, mapping);
+        validShare[i] = s.validFraction();
+        if (validShare[i] >= 0.25) found[i] = matcher->match(r, s, margin);
+        if (c.keypointMatcher && c.opt.refine) found[i] = refineMatches(r, s, margin, found[i], refinement);
+        secs[i] = since(t0);
+      },
+      [&](size_t finished) {
+        progress.update(static_cast<double>(finished) / n, pass == 1 ? "matching tiles" : "refining tiles");
       });
-    for (auto& t : pool) t.join();
-    for (size_t i = b; i < e; ++i) rethrowTileError(errors[i - b], todo[i]->index, matcher->name());
-    for (size_t i = b; i < e; ++i) {
-      const auto& win = todo[i]->window;
-      auto& st = out.stats[todo[i]->index];
-      st.seconds = secs[i - b];
-      if (sens[i - b].validFraction() < 0.25) st.skipped = "no valid sensed data";
-      std::vector<Point2> refPts, senPts;
-      for (auto& m : found[i - b]) {
-        refPts.push_back({(win.x + m.ref.x) * scale, (win.y + m.ref.y) * scale});
-        senPts.push_back({(win.x + m.sensed.x) * scale, (win.y + m.sensed.y) * scale});
-      }
-      mapping.refToSensed(senPts);
-      for (size_t k = 0; k < refPts.size(); ++k)
-        if (std::isfinite(senPts[k].x) && std::isfinite(senPts[k].y))
-          out.points.push_back({refPts[k], senPts[k], found[i - b][k].score, todo[i]->index});
-      st.matches = static_cast<int>(refPts.size());
+  for (size_t i = 0; i < n; ++i) rethrowTileError(errors[i], todo[i]->index, matcher->name());
+  for (size_t i = 0; i < n; ++i) {
+    const auto& win = todo[i]->window;
+    auto& st = out.stats[todo[i]->index];
+    st.seconds = secs[i];
+    if (validShare[i] < 0.25) st.skipped = "no valid sensed data";
+    std::vector<Point2> refPts, senPts;
+    for (auto& m : found[i]) {
+      refPts.push_back({(win.x + m.ref.x) * scale, (win.y + m.ref.y) * scale});
+      senPts.push_back({(win.x + m.sensed.x) * scale, (win.y + m.sensed.y) * scale});
     }
+    mapping.refToSensed(senPts);
+    for (size_t k = 0; k < refPts.size(); ++k)
+      if (std::isfinite(senPts[k].x) && std::isfinite(senPts[k].y))
+        out.points.push_back({refPts[k], senPts[k], found[i][k].score, todo[i]->index});
+    st.matches = static_cast<int>(refPts.size());
   }
   progress.update(1.0);
   return out;
@@ -197,6 +187,7 @@ MatchResult matchFrom(const MatchContext& c, const PixelMapping& start, const Fi
   // Keypoint matchers search their margin on the processing grid: their keypoints thin out on
   // a coarser level (measured: OpenCV AKAZE lost a VSFF pair), and a margin widened to the
   // offset instead leaves small images' padded sensed tiles mostly empty (Landsat: no match).
+  decodeAtScale(c, start, overlap, scale);
   const double firstScale = c.keypointMatcher ? scale : scale * firstPassFactor(c, overlap, scale);
   PassOutput p1 = runPass(c, start, firstScale, overlap, 1, c.opt.searchMargin, progress.sub(0, 0.5));
   result.stages.push_back({"match pass 1", since(t1)});
@@ -236,6 +227,7 @@ MatchResult matchThrough(const MatchContext& c, const PixelMapping& mapping, dou
   MatchResult result;
   result.sensedModality = modalityName(c.senBands.modality);
   const PixelWindow overlap = overlapWindow(c, mapping);
+  decodeAtScale(c, mapping, overlap, scale);
   const int pass = 2 + static_cast<int>(std::size(kRefineMargins));
   PassOutput out = runPass(c, mapping, scale, overlap, pass, kRefineMargins[std::size(kRefineMargins) - 1], progress);
   result.stages.push_back({"match pass " + std::to_string(pass), since(t0)});

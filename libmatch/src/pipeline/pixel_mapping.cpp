@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <limits>
+#include <mutex>
 
 #include "mmreg/error.h"
 
@@ -24,11 +25,17 @@ class GdalTransformerMapping : public PixelMapping {
     std::vector<double> x(n), y(n), z(n, 0);
     std::vector<int> ok(n, 0);
     for (int i = 0; i < n; ++i) x[i] = p[i].x, y[i] = p[i].y;
-    GDALGenImgProjTransform(arg_, dstToSrc, n, x.data(), y.data(), z.data(), ok.data());
+    {
+      // Tiles are read on several threads; GDAL's transformer (PROJ, an RPC DEM) is not
+      // safe to call from two at once.
+      const std::lock_guard<std::mutex> lock(mutex_);
+      GDALGenImgProjTransform(arg_, dstToSrc, n, x.data(), y.data(), z.data(), ok.data());
+    }
     const double nan = std::numeric_limits<double>::quiet_NaN();
     for (int i = 0; i < n; ++i) p[i] = ok[i] ? Point2{x[i], y[i]} : Point2{nan, nan};
   }
   void* arg_;
+  mutable std::mutex mutex_;
 };
 
 class ModelMapping : public PixelMapping {

@@ -192,9 +192,9 @@ Registration registerRasters(const GeoRaster& ref, const GeoRaster& sen, const M
       r.fit = fitGlobalModel(r.match.tiePoints, finalFit);
       r.match.stages.push_back({"global fit", since(t0)});
       const auto t1 = Clock::now();
-      const TileReader reader(ref, c.refBands, sen, c.senBands, r.match.processingScale);
+      const TileReader reader(ref, c.refBands, sen, c.senBands, r.match.processingScale, c.decoded);
       r.verdict = verifyModel(r.match.tiePoints, r.fit,
-                              {reader, r.match.processingScale, r.match.overlap, starts[k].prior, fitOpt.inlierThreshold},
+                              {reader, r.match.processingScale, r.match.overlap, starts[k].prior, fitOpt.inlierThreshold, opt.threads},
                               verifyOpt, p.sub(0.85, 1));
       r.match.stages.push_back({"verdict", since(t1)});
     } catch (const Cancelled&) {
@@ -264,7 +264,7 @@ Verdict verifyGivenTiePoints(const GeoRaster& ref, const GeoRaster& sen, const M
     prior.c = 0.5 * (own.c - own.b), prior.b = -prior.c;
   }
   const TileReader reader(ref, c.refBands, sen, c.senBands, scale);
-  Verdict v = verifyModel(points, fit, {reader, scale, overlap, prior, fitOpt.inlierThreshold}, verifyOpt, progress);
+  Verdict v = verifyModel(points, fit, {reader, scale, overlap, prior, fitOpt.inlierThreshold, opt.threads}, verifyOpt, progress);
   v.hypothesis = "given tie points";
   return v;
 }

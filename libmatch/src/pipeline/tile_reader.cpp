@@ -28,10 +28,24 @@ Image readProcessed(const GeoRaster& raster, const BandChoice& choice, const Pix
   return preprocess(combineBands(bands), choice.modality);
 }
 
+Image TileReader::combined(const GeoRaster& raster, const BandChoice& choice, const DecodedRaster* decoded,
+                           std::mutex& fileLock, const PixelWindow& window, int w, int h) const {
+  if (decoded && decoded->bands() == choice.bands)
+    if (auto cut = decoded->read(window, w, h)) return std::move(*cut);
+  std::vector<Image> bands;
+  const std::lock_guard<std::mutex> lock(fileLock);
+  for (int b : choice.bands) bands.push_back(raster.readWindow(b, window, w, h));
+  return combineBands(bands);
+}
+
 Image TileReader::reference(const PixelWindow& pw) const {
   const PixelWindow full{static_cast<int>(std::lround(pw.x * scale_)), static_cast<int>(std::lround(pw.y * scale_)),
                          static_cast<int>(std::lround(pw.width * scale_)), static_cast<int>(std::lround(pw.height * scale_))};
-  return readProcessed(ref_, refBands_, full, pw.width, pw.height);
+  return referenceAt(full, pw.width, pw.height);
+}
+
+Image TileReader::referenceAt(const PixelWindow& window, int w, int h) const {
+  return preprocess(combined(ref_, refBands_, decoded_.ref.get(), refLock_, window, w, h), refBands_.modality);
 }
 
 Image TileReader::sensedInReferenceFrame(const PixelWindow& pw, int margin, const PixelMapping& mapping) const {
@@ -58,11 +72,19 @@ Image TileReader::sensedInReferenceFrame(const PixelWindow& pw, int margin, cons
   const Point2 centre{(pw.x + pw.width / 2.0) * scale_, (pw.y + pw.height / 2.0) * scale_};
   const double perProc = sensedPixelsPerRefPixel(mapping, centre) * scale_;
   const double g = std::max(1.0, std::floor(perProc));
-  const PixelWindow sw{static_cast<int>(std::floor(x0)) - 2, static_cast<int>(std::floor(y0)) - 2,
-                       static_cast<int>(std::ceil(x1 - x0)) + 4, static_cast<int>(std::ceil(y1 - y0)) + 4};
+  PixelWindow sw{static_cast<int>(std::floor(x0)) - 2, static_cast<int>(std::floor(y0)) - 2,
+                 static_cast<int>(std::ceil(x1 - x0)) + 4, static_cast<int>(std::ceil(y1 - y0)) + 4};
+  // On the decoded grid when its cells divide this read's: then the cut is exact.
+  const DecodedRaster* decoded = decoded_.sen.get();
+  if (decoded && static_cast<int>(g) % decoded->factor() == 0) {
+    const int f = decoded->factor();
+    const int ax = static_cast<int>(std::floor(sw.x / static_cast<double>(f))) * f;
+    const int ay = static_cast<int>(std::floor(sw.y / static_cast<double>(f))) * f;
+    sw = {ax, ay, sw.width + (sw.x - ax), sw.height + (sw.y - ay)};
+  }
   const int bw = std::max(1, static_cast<int>(std::ceil(sw.width / g))), bh = std::max(1, static_cast<int>(std::ceil(sw.height / g)));
   const PixelWindow swg{sw.x, sw.y, static_cast<int>(bw * g), static_cast<int>(bh * g)};
-  const Image src = readProcessed(sen_, senBands_, swg, bw, bh);
+  const Image src = preprocess(combined(sen_, senBands_, decoded, senLock_, swg, bw, bh), senBands_.modality);
 
   cv::Mat mapx(H, W, CV_32F), mapy(H, W, CV_32F);
   for (int v = 0; v < H; ++v)

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <opencv2/imgproc.hpp>
 
 #include "cv_image.h"
 #include "features/fft_ncc.h"
 #include "features/structural_features.h"
+#include "parallel_items.h"
 
 namespace mmreg {
 namespace {
@@ -63,46 +65,57 @@ ConfirmationCheck confirmModel(const TileReader& reader, const PixelMapping& mod
   // Each template stays inside its own cell, so no two windows share pixels.
   const int slackX = std::clamp(static_cast<int>(cw - w) / 2, 0, w / 2), slackY = std::clamp(static_cast<int>(ch - w) / 2, 0, w / 2);
 
+  // One window per cell, each cell on whichever thread takes it; gathered in cell order.
+  std::vector<std::optional<WindowResult>> cells(static_cast<size_t>(nx) * ny);
+  const auto errors = forEachItem(
+      cells.size(), opt.threads,
+      [&](size_t k) {
+        const int i = static_cast<int>(k) % nx, j = static_cast<int>(k) / nx;
+        const int cx = static_cast<int>(o.x + (i + 0.5) * cw), cy = static_cast<int>(o.y + (j + 0.5) * ch);
+        // The strongest corner near the cell centre places the window, so it holds structure.
+        const PixelWindow region{cx - slackX - w / 2, cy - slackY - w / 2, w + 2 * slackX, w + 2 * slackY};
+        const Image ref = reader.reference(region);
+        cv::Mat response;
+        cv::cornerMinEigenVal(asMat(ref), response, 7, 3);
+        response.setTo(-1, validMask(ref) == 0);
+        cv::Point best(w / 2 + slackX, w / 2 + slackY);
+        double bestValue = -INFINITY;
+        for (int y = w / 2; y <= w / 2 + 2 * slackY; ++y)
+          for (int x = w / 2; x <= w / 2 + 2 * slackX; ++x)
+            if (response.at<float>(y, x) > bestValue) bestValue = response.at<float>(y, x), best = {x, y};
+        const cv::Rect tbox(best.x - w / 2, best.y - w / 2, w, w);
+        if (cv::countNonZero(validMask(ref)(tbox)) < 0.9 * w * w) return;
+        const PixelWindow twin{region.x + tbox.x, region.y + tbox.y, w, w};
+        const Image sen = reader.sensedInReferenceFrame(twin, m, model);
+        if (sen.validFraction() < 0.5) return;
+        const auto fr = structuralFeatures(ref), fs = structuralFeatures(sen);
+        std::vector<cv::Mat> tk;
+        for (const auto& f : fr) tk.push_back(f(tbox));
+        WindowResult r;
+        r.ncc = multiChannelNcc(tk, fs);
+        double peak = 0;
+        const cv::Point2d off = peakOffset(r.ncc, m, &peak);
+        if (peak == 0) return;  // flat template or search window: no evidence either way
+        r.centre = {twin.x + w / 2.0, twin.y + w / 2.0};
+        r.confirmed = peak > 0 && std::hypot(off.x, off.y) <= opt.tolerance;
+        cells[k] = std::move(r);
+      },
+      [&](size_t finished) { progress.update(static_cast<double>(finished) / cells.size(), "verifying the model"); });
+  for (const auto& e : errors)
+    if (e) std::rethrow_exception(e);
+
   std::vector<WindowResult> windows;
   bool cellConfirmed[9] = {};
-  for (int j = 0; j < ny; ++j)
-    for (int i = 0; i < nx; ++i) {
-      progress.update(static_cast<double>(j * nx + i) / (nx * ny), "verifying the model");
-      const int cx = static_cast<int>(o.x + (i + 0.5) * cw), cy = static_cast<int>(o.y + (j + 0.5) * ch);
-      // The strongest corner near the cell centre places the window, so it holds structure.
-      const PixelWindow region{cx - slackX - w / 2, cy - slackY - w / 2, w + 2 * slackX, w + 2 * slackY};
-      const Image ref = reader.reference(region);
-      cv::Mat response;
-      cv::cornerMinEigenVal(asMat(ref), response, 7, 3);
-      response.setTo(-1, validMask(ref) == 0);
-      cv::Point best(w / 2 + slackX, w / 2 + slackY);
-      double bestValue = -INFINITY;
-      for (int y = w / 2; y <= w / 2 + 2 * slackY; ++y)
-        for (int x = w / 2; x <= w / 2 + 2 * slackX; ++x)
-          if (response.at<float>(y, x) > bestValue) bestValue = response.at<float>(y, x), best = {x, y};
-      const cv::Rect tbox(best.x - w / 2, best.y - w / 2, w, w);
-      if (cv::countNonZero(validMask(ref)(tbox)) < 0.9 * w * w) continue;
-      const PixelWindow twin{region.x + tbox.x, region.y + tbox.y, w, w};
-      const Image sen = reader.sensedInReferenceFrame(twin, m, model);
-      if (sen.validFraction() < 0.5) continue;
-      const auto fr = structuralFeatures(ref), fs = structuralFeatures(sen);
-      std::vector<cv::Mat> tk;
-      for (const auto& f : fr) tk.push_back(f(tbox));
-      WindowResult r;
-      r.ncc = multiChannelNcc(tk, fs);
-      double peak = 0;
-      const cv::Point2d off = peakOffset(r.ncc, m, &peak);
-      if (peak == 0) continue;  // flat template or search window: no evidence either way
-      r.centre = {twin.x + w / 2.0, twin.y + w / 2.0};
-      r.confirmed = peak > 0 && std::hypot(off.x, off.y) <= opt.tolerance;
-      if (r.confirmed) {
-        const int gx = std::clamp(static_cast<int>(3 * (r.centre.x - o.x) / o.width), 0, 2);
-        const int gy = std::clamp(static_cast<int>(3 * (r.centre.y - o.y) / o.height), 0, 2);
-        cellConfirmed[gy * 3 + gx] = true;
-        ++out.confirmed;
-      }
-      windows.push_back(r);
+  for (auto& cell : cells) {
+    if (!cell) continue;
+    if (cell->confirmed) {
+      const int gx = std::clamp(static_cast<int>(3 * (cell->centre.x - o.x) / o.width), 0, 2);
+      const int gy = std::clamp(static_cast<int>(3 * (cell->centre.y - o.y) / o.height), 0, 2);
+      cellConfirmed[gy * 3 + gx] = true;
+      ++out.confirmed;
     }
+    windows.push_back(std::move(*cell));
+  }
   progress.update(1.0, "verifying the model");
   out.windows = static_cast<int>(windows.size());
   out.cellsConfirmed = static_cast<int>(std::count(std::begin(cellConfirmed), std::end(cellConfirmed), true));

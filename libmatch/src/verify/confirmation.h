@@ -14,6 +14,7 @@ struct ConfirmationOptions {
   int margin = 8;          // search radius around the model, processing pixels
   int perSide = 8;         // at most perSide x perSide windows, one per cell of a grid over the overlap
   double tolerance = 1.5;  // a peak this close to zero offset (processing pixels) confirms the model
+  int threads = 0;         // windows correlated at once; 0: one per core
 };
 
 // overlap: in processing pixels of `reader`; model: the fitted mapping between the full grids.

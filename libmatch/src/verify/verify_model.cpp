@@ -17,7 +17,9 @@ Verdict verifyModel(const std::vector<TiePoint>& points, const FitResult& fit, c
                          std::max(1, static_cast<int>(in.overlap.width / in.scale)),
                          std::max(1, static_cast<int>(in.overlap.height / in.scale))};
   const auto model = modelMapping(*fit.forward, *fit.inverse);
-  const ConfirmationCheck confirmation = confirmModel(in.reader, *model, proc, ConfirmationOptions{}, progress);
+  ConfirmationOptions confirm;
+  confirm.threads = in.threads;
+  const ConfirmationCheck confirmation = confirmModel(in.reader, *model, proc, confirm, progress);
   VerdictThresholds t;
   t.maxExtrapolationPx = in.inlierThreshold;
   return judge(support, geometry, confirmation, fit.forward->type(), t);

@@ -14,6 +14,7 @@ struct VerifyInputs {
   PixelWindow overlap;       // reference pixels
   LinearPrior prior;         // what the search started from
   double inlierThreshold;    // reference pixels: the tolerated predicted error away from the inliers
+  int threads = 0;           // -threads: 0 is one per core
 };
 
 Verdict verifyModel(const std::vector<TiePoint>& points, const FitResult& fit, const VerifyInputs& inputs,
