@@ -38,6 +38,8 @@ class GeoRaster {
   // decimating, so overviews are used). Complex bands give amplitude. Nodata, mask and alpha
   // bands, NaN and pixels outside the raster are marked invalid.
   Image readWindow(int band, const PixelWindow& window, int outWidth, int outHeight) const;
+  // The same for several bands at once: each block of the file is decoded once for all of them.
+  std::vector<Image> readBands(const std::vector<int>& bands, const PixelWindow& window, int outWidth, int outHeight) const;
 
   // Throws mmreg::Error if `band` is out of range; `what` names the option for the message.
   void checkBand(int band, const char* what) const;
@@ -49,6 +51,9 @@ class GeoRaster {
     void operator()(GDALDataset* ds) const;
   };
   GeoRaster(std::string path, GDALDataset* ds);
+  // Output rows [oy0, oy1) and columns [ox0, ox1) of `band`, read into `img` (readBands' strips).
+  void readStrip(int band, const PixelWindow& window, double sx, double sy, int ox0, int ox1, int oy0, int oy1,
+                 bool decimating, Image& img) const;
   std::string path_;
   std::unique_ptr<GDALDataset, Closer> ds_;
 };

@@ -12,7 +12,8 @@ namespace mmreg {
 namespace {
 
 constexpr int kWindow = 256;   // output pixels of each measured window
-constexpr int kMaxFactor = 16;
+constexpr int kMaxFactor = 16;        // of one measurement
+constexpr int kMaxTotalFactor = 256;  // of all together
 // Halving the resolution of an image that is sharp at its pixel size raises its mean gradient
 // (per pixel) by far less than 2; of an oversampled one, by about 2.
 constexpr double kOversampledRatio = 1.5;
@@ -54,11 +55,11 @@ int factorOf(const std::vector<std::vector<double>>& pyramids) {
   return kMaxFactor;
 }
 
-}  // namespace
-
-int contentFactor(const MatchContext& c, const PixelMapping& m, const PixelWindow& o, double scale) {
+// One measurement: windows read at `scale`, their pyramids to kMaxFactor. 0 when the overlap
+// is too small to measure at this scale.
+int measuredFactor(const MatchContext& c, const PixelMapping& m, const PixelWindow& o, double scale) {
   const int side = std::min(kWindow, static_cast<int>(std::min(o.width, o.height) / scale));
-  if (side < 64) return 1;
+  if (side < 64) return 0;
   std::vector<std::vector<double>> ref, sen;
   for (int j = 0; j < 3; ++j)
     for (int i = 0; i < 3; ++i) {
@@ -77,7 +78,22 @@ int contentFactor(const MatchContext& c, const PixelMapping& m, const PixelWindo
       sen.push_back(gradientPyramid(readProcessed(c.sen, c.senBands, sw, side, side)));
     }
   // The coarser of the two: a match needs structure in both images.
-  int f = std::max(factorOf(ref), factorOf(sen));
+  return std::max(factorOf(ref), factorOf(sen));
+}
+
+}  // namespace
+
+int contentFactor(const MatchContext& c, const PixelMapping& m, const PixelWindow& o, double scale) {
+  // A measurement that reaches its largest factor saw no structure at any level: measure again
+  // on windows read that much coarser (the sample upsampled 40 times needs 32).
+  int f = 1;
+  while (f < kMaxTotalFactor) {
+    const int level = measuredFactor(c, m, o, scale * f);
+    if (level == 0) break;  // too few pixels left to measure
+    f *= level;
+    if (level < kMaxFactor) break;
+  }
+  f = std::min(f, kMaxTotalFactor);
   // Small images stay at their own grid: coarsened, they would hold too few templates.
   while (f > 1 && std::min(o.width, o.height) / (scale * f) < 256) f /= 2;
   return f;

@@ -8,10 +8,11 @@
 
 namespace mmreg {
 
-// Power of two (1 to 16): the smallest factor by which the processing grid (scale reference
+// Power of two (1 to 256): the smallest factor by which the processing grid (scale reference
 // pixels per processing pixel) can be coarsened before halving the resolution stops doubling
 // the images' mean gradient, measured on windows over the overlap of both images. The sensed
-// image is measured in its own grid through `m`.
+// image is measured in its own grid through `m`. Windows are measured to a factor of 16, and
+// measured again 16 times coarser while they show no structure up to there.
 int contentFactor(const MatchContext& context, const PixelMapping& m, const PixelWindow& overlap, double scale);
 
 }  // namespace mmreg

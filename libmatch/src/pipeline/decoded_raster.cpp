@@ -13,9 +13,7 @@ DecodedRaster::DecodedRaster(const GeoRaster& raster, const std::vector<int>& ba
     : factor_(factor), bands_(bands) {
   const int w = raster.width() / factor, h = raster.height() / factor;
   const PixelWindow whole{0, 0, w * factor, h * factor};
-  std::vector<Image> decoded;
-  for (int b : bands) decoded.push_back(raster.readWindow(b, whole, w, h));
-  cells_ = combineBands(decoded);
+  cells_ = combineBands(raster.readBands(bands, whole, w, h));
   if (cells_.valid.empty()) cells_.valid.assign(cells_.pixels.size(), 1);
 }
 

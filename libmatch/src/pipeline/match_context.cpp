@@ -17,9 +17,7 @@ std::vector<Image> bandOverviews(const GeoRaster& r, const std::vector<int>& ban
   const PixelWindow all{0, 0, r.width(), r.height()};
   int h = 0;
   const int w = overviewSide(all, 512, &h);
-  std::vector<Image> out;
-  for (int b : bands) out.push_back(r.readWindow(b, all, w, h));
-  return out;
+  return r.readBands(bands, all, w, h);
 }
 
 Modality resolveModality(const GeoRaster& r, const BandChoice& b, const std::vector<Image>& overviews, Modality requested) {

@@ -189,12 +189,15 @@ Registration registerRasters(const GeoRaster& ref, const GeoRaster& sen, const M
       FitOptions finalFit = fitOpt;
       finalFit.checkBlockPx = r.match.templateSizePx;  // check points lie apart from the fitted ones
       finalFit.extent = r.match.overlap;
+      // Tie points are measured on the processing grid: where one processing pixel spans many
+      // reference pixels (oversampled or much finer reference imagery), no fit can be held to less.
+      finalFit.inlierThreshold = std::max(fitOpt.inlierThreshold, r.match.processingScale);
       r.fit = fitGlobalModel(r.match.tiePoints, finalFit);
       r.match.stages.push_back({"global fit", since(t0)});
       const auto t1 = Clock::now();
       const TileReader reader(ref, c.refBands, sen, c.senBands, r.match.processingScale, c.decoded);
       r.verdict = verifyModel(r.match.tiePoints, r.fit,
-                              {reader, r.match.processingScale, r.match.overlap, starts[k].prior, fitOpt.inlierThreshold, opt.threads},
+                              {reader, r.match.processingScale, r.match.overlap, starts[k].prior, finalFit.inlierThreshold, opt.threads},
                               verifyOpt, p.sub(0.85, 1));
       r.match.stages.push_back({"verdict", since(t1)});
     } catch (const Cancelled&) {

@@ -23,9 +23,7 @@ std::vector<int> resolveBands(const GeoRaster& raster, const std::vector<int>& r
 }
 
 Image readProcessed(const GeoRaster& raster, const BandChoice& choice, const PixelWindow& window, int w, int h) {
-  std::vector<Image> bands;
-  for (int b : choice.bands) bands.push_back(raster.readWindow(b, window, w, h));
-  return preprocess(combineBands(bands), choice.modality);
+  return preprocess(combineBands(raster.readBands(choice.bands, window, w, h)), choice.modality);
 }
 
 Image TileReader::combined(const GeoRaster& raster, const BandChoice& choice, const DecodedRaster* decoded,
@@ -33,8 +31,10 @@ Image TileReader::combined(const GeoRaster& raster, const BandChoice& choice, co
   if (decoded && decoded->bands() == choice.bands)
     if (auto cut = decoded->read(window, w, h)) return std::move(*cut);
   std::vector<Image> bands;
-  const std::lock_guard<std::mutex> lock(fileLock);
-  for (int b : choice.bands) bands.push_back(raster.readWindow(b, window, w, h));
+  {
+    const std::lock_guard<std::mutex> lock(fileLock);
+    bands = raster.readBands(choice.bands, window, w, h);
+  }
   return combineBands(bands);
 }
 

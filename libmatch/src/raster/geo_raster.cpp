@@ -87,21 +87,45 @@ double GeoRaster::pixelSize() const {
 }
 
 Image GeoRaster::readWindow(int band, const PixelWindow& w, int outW, int outH) const {
-  checkBand(band, "band");
-  Image img(outW, outH, 0.f);
-  img.valid.assign(static_cast<size_t>(outW) * outH, 0);
+  return std::move(readBands({band}, w, outW, outH)[0]);
+}
+
+std::vector<Image> GeoRaster::readBands(const std::vector<int>& bands, const PixelWindow& w, int outW, int outH) const {
+  for (int b : bands) checkBand(b, "band");
+  std::vector<Image> out;
+  for (size_t k = 0; k < bands.size(); ++k) {
+    out.emplace_back(outW, outH, 0.f);
+    out.back().valid.assign(static_cast<size_t>(outW) * outH, 0);
+  }
   const double sx = static_cast<double>(w.width) / outW, sy = static_cast<double>(w.height) / outH;
   // Output pixels whose footprint lies wholly inside the raster.
   const int ox0 = std::max(0, static_cast<int>(std::ceil((0 - w.x) / sx - 1e-9)));
   const int oy0 = std::max(0, static_cast<int>(std::ceil((0 - w.y) / sy - 1e-9)));
   const int ox1 = std::min(outW, static_cast<int>(std::floor((width() - w.x) / sx + 1e-9)));
   const int oy1 = std::min(outH, static_cast<int>(std::floor((height() - w.y) / sy + 1e-9)));
-  if (ox1 <= ox0 || oy1 <= oy0) return img;
-  const int bw = ox1 - ox0, bh = oy1 - oy0;
+  if (ox1 <= ox0 || oy1 <= oy0 || bands.empty()) return out;
+  const bool decimating = sx > 1.01 || sy > 1.01;
 
+  // Decimated reads go by strips of about two block rows, every band of a strip in turn: the
+  // strip's blocks stay in GDAL's cache, so a pixel-interleaved file (RGB) or a nodata mask
+  // decodes each block once, not once per band over a window larger than the cache. Averaging
+  // is per output pixel, so strips on output rows give the same values as one read.
+  int blockW = 0, blockH = 0;
+  ds_->GetRasterBand(bands[0])->GetBlockSize(&blockW, &blockH);
+  const int rowsPerStrip = decimating ? std::max(1, static_cast<int>(std::max(2 * blockH, 512) / sy)) : oy1 - oy0;
+  for (int r0 = oy0; r0 < oy1; r0 += rowsPerStrip) {
+    const int r1 = std::min(oy1, r0 + rowsPerStrip);
+    for (size_t k = 0; k < bands.size(); ++k) readStrip(bands[k], w, sx, sy, ox0, ox1, r0, r1, decimating, out[k]);
+  }
+  return out;
+}
+
+void GeoRaster::readStrip(int band, const PixelWindow& w, double sx, double sy, int ox0, int ox1, int oy0, int oy1,
+                          bool decimating, Image& img) const {
+  const int bw = ox1 - ox0, bh = oy1 - oy0;
   GDALRasterIOExtraArg arg;
   INIT_RASTERIO_EXTRA_ARG(arg);
-  arg.eResampleAlg = (sx > 1.01 || sy > 1.01) ? GRIORA_Average : GRIORA_Bilinear;
+  arg.eResampleAlg = decimating ? GRIORA_Average : GRIORA_Bilinear;
   arg.bFloatingPointWindowValidity = TRUE;
   arg.dfXOff = w.x + ox0 * sx;
   arg.dfYOff = w.y + oy0 * sy;
@@ -130,10 +154,9 @@ Image GeoRaster::readWindow(int band, const PixelWindow& w, int outW, int outH) 
       float v = type == GDT_CFloat32 ? std::abs(std::complex<float>(buf[2 * i], buf[2 * i + 1])) : buf[i];
       const bool ok = mask[i] != 0 && std::isfinite(v);
       img.at(ox0 + x, oy0 + y) = ok ? v : 0.f;
-      img.valid[static_cast<size_t>(oy0 + y) * outW + ox0 + x] = ok;
+      img.valid[static_cast<size_t>(oy0 + y) * img.width + ox0 + x] = ok;
     }
   }
-  return img;
 }
 
 }  // namespace mmreg
