@@ -36,13 +36,17 @@ double worstLandsatError(const std::string& raster, const std::string& reference
 }
 
 // A copy of `src` (resampled by `factor` with cubic convolution when it is not 1) whose
-// geotransform is `reference`'s moved by (dx, dy) of its pixels.
+// geotransform is `reference`'s moved by (dx, dy) of its pixels. A path ending in .vrt gives a
+// VRT, which resamples on every read instead of storing the pixels.
 std::string offsetCopy(const std::string& src, const std::string& reference, double factor, double dx, double dy,
                        const std::string& path) {
   GDALDatasetUniquePtr in(GDALDataset::Open(src.c_str(), GDAL_OF_RASTER));
   CPLStringList args;
   const std::string pct = std::to_string(100 * factor) + "%";
-  for (const std::string a : {"-r", "cubic", "-outsize", pct.c_str(), pct.c_str(), "-co", "TILED=YES"}) args.AddString(a.c_str());
+  const bool vrt = path.size() > 4 && path.substr(path.size() - 4) == ".vrt";
+  for (const std::string a : {"-r", "cubic", "-outsize", pct.c_str(), pct.c_str()}) args.AddString(a.c_str());
+  for (const std::string a : vrt ? std::vector<std::string>{"-of", "VRT"} : std::vector<std::string>{"-co", "TILED=YES"})
+    args.AddString(a.c_str());
   GDALTranslateOptions* opt = GDALTranslateOptionsNew(args.List(), nullptr);
   GDALDatasetUniquePtr out(GDALDataset::FromHandle(GDALTranslate(path.c_str(), GDALDataset::ToHandle(in.get()), opt, nullptr)));
   GDALTranslateOptionsFree(opt);
@@ -228,4 +232,22 @@ TEST_F(Verdicts, OversampledImageryIsMatchedWhereItHasStructure) {
   const size_t k = json.find("\"processing_scale\":");
   ASSERT_NE(k, std::string::npos);
   EXPECT_GE(std::stod(json.substr(k + 19)), 4.0) << json.substr(k, 40);
+}
+
+// Upsampled 64 times (22336 px a side, through VRTs that resample on every read), the structure
+// is wider than the 16 pixels one content measurement reaches: measured again from there, the
+// pair is matched on a grid at least 32 times coarser, verified, and right within a pixel of
+// the original grid.
+TEST_F(Verdicts, StronglyOversampledImageryIsMeasuredAgainFromTheCoarsestLevel) {
+  const std::string ref = offsetCopy(kLandsatRef, kLandsatRef, 64, 0, 0, dir + "/ref64.vrt");
+  const std::string sen = offsetCopy(kLandsatSen, ref, 64, 192, -128, dir + "/sen64.vrt");
+  const auto r = mmreg_test::runCli("-q -sensed_type optical -georef_only -report " + dir + "/r.json " + ref + " " + sen + " " + dir +
+                                    "/g.tif");
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_GT(worstLandsatError(sen, ref, 64), 150);
+  EXPECT_LT(worstLandsatError(dir + "/g.tif", ref, 64), 64.0);
+  const std::string json = slurp(dir + "/r.json");
+  const size_t k = json.find("\"processing_scale\":");
+  ASSERT_NE(k, std::string::npos);
+  EXPECT_GE(std::stod(json.substr(k + 19)), 32.0) << json.substr(k, 40);
 }
