@@ -118,7 +118,7 @@ TEST(GlobalFit, TooFewInliersNamesTheCounts) {
     FAIL() << "expected an error";
   } catch (const Error& e) {
     const std::string m = e.what();
-    EXPECT_NE(m.find("too few tie points for a poly3 model"), std::string::npos) << m;
+    EXPECT_NE(m.find("too few tie points for the poly3 model"), std::string::npos) << m;
     EXPECT_NE(m.find("10 candidate matches"), std::string::npos) << m;
     EXPECT_NE(m.find("21 needed"), std::string::npos) << m;
   }

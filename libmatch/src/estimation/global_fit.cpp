@@ -172,7 +172,7 @@ FitResult fitGlobalModel(const std::vector<TiePoint>& points, const FitOptions& 
   const ModelType gateModel = opt.model == ModelType::Auto ? ModelType::Affine : opt.model;
   const size_t need = neededForFit(gateModel);
   if (points.size() < need)
-    throw Error("too few tie points for a " + std::string(modelName(gateModel)) + " model: " +
+    throw Error("too few tie points for the " + std::string(modelName(gateModel)) + " model: " +
                 std::to_string(points.size()) + " candidate matches, at least " + std::to_string(need) +
                 " needed; check that the images overlap, or raise -max_tiles or -margin");
 
@@ -182,7 +182,7 @@ FitResult fitGlobalModel(const std::vector<TiePoint>& points, const FitOptions& 
                            opt.inlierThreshold * (gateModel == ModelType::Tps ? 2 : 1));
   const size_t nIn = count(r.inlier);
   if (nIn < need)
-    throw Error("too few tie points for a " + std::string(modelName(gateModel)) + " model: " + std::to_string(nIn) +
+    throw Error("too few tie points for the " + std::string(modelName(gateModel)) + " model: " + std::to_string(nIn) +
                 " inliers among " + std::to_string(points.size()) + " candidate matches, at least " +
                 std::to_string(need) + " needed; try a simpler model, a larger -margin, or check the inputs overlap");
 

@@ -184,7 +184,7 @@ std::vector<size_t> decimate(const std::vector<Point2>& p, size_t maxCount) {
 
 void requireCount(ModelType t, size_t n) {
   if (static_cast<int>(n) < minimalSampleSize(t))
-    throw Error(std::string("too few tie points for a ") + modelName(t) + " model: " + std::to_string(n) +
+    throw Error(std::string("too few tie points for the ") + modelName(t) + " model: " + std::to_string(n) +
                 " given, at least " + std::to_string(minimalSampleSize(t)) +
                 " needed; choose a simpler model (-model) or more tiles (-max_tiles)");
 }
