@@ -42,14 +42,23 @@ double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::
 constexpr int kOverviewSize = 1024;  // longest side of the overviews used for planning
 constexpr int kRefineMargins[] = {16, 6};  // processing pixels, passes 2 and 3
 
+// Threads for each tile's templates while `tiles` tiles share `threads`: at least two (one
+// thread alone on a pass's last tile would leave the others idle), at most about twice the
+// cores in all; one when the user asked for one thread.
+int templateThreads(int threads, size_t tiles) {
+  const int n = resolveThreads(threads);
+  if (n == 1) return 1;
+  return std::max(2, n / static_cast<int>(std::clamp<size_t>(tiles, 1, n)));
+}
+
 // The first pass of the area matcher uses few large templates: robust to the full offset. Later
 // passes use the dense default templates, which are precise once the frames nearly agree.
-std::shared_ptr<const TileMatcher> passMatcher(const MatchContext& c, int pass, int tileSide) {
+std::shared_ptr<const TileMatcher> passMatcher(const MatchContext& c, int pass, int tileSide, size_t tiles) {
   if (c.keypointMatcher) return c.keypointMatcher;
   AreaMatcherOptions o;
   o.centres = c.centres;
   o.features = c.features;
-  o.threads = c.opt.threads;
+  o.threads = templateThreads(c.opt.threads, tiles);
   if (pass > 1) return std::make_shared<AreaMatcher>(o);
   o.templateSize = std::clamp(tileSide / 2 / 2 * 2, 48, 192);
   o.gridStep = std::max(o.templateSize / 4, (tileSide - o.templateSize) / 4);  // up to 5 x 5, overlapping
@@ -102,7 +111,7 @@ PassOutput runPass(const MatchContext& c, const PixelMapping& mapping, double sc
     out.stats.push_back(s);
     if (t.skipped.empty()) todo.push_back(&t);
   }
-  const auto matcher = passMatcher(c, pass, std::min(overlap.width, std::min(overlap.height, c.opt.tileSize)));
+  const auto matcher = passMatcher(c, pass, std::min(overlap.width, std::min(overlap.height, c.opt.tileSize)), todo.size());
   AreaRefinementOptions refinement;
   refinement.features = c.features;
 
