@@ -217,21 +217,41 @@ TEST_F(Verdicts, ALargeOffsetIsFoundOnACoarserFirstPassLevel) {
   EXPECT_GT(mmreg_test::worstMappingError(sen, kSarRef, [&](Point2 p) { return asShipped(p); }, 100, 900, 5), 100);
 }
 
+namespace {
+
+// The Landsat pair upsampled `factor` times, its georeferencing (dx, dy) upsampled pixels off,
+// registered with default options: the worst error before and after, in upsampled pixels, and
+// the processing scale chosen (0 when the run failed).
+struct OversampledRun {
+  double before = 0, after = INFINITY, scale = 0;
+};
+OversampledRun registerOversampledLandsat(const std::string& dir, double factor, double dx, double dy, const char* ext) {
+  const std::string tag = std::to_string(static_cast<int>(factor));
+  const std::string ref = offsetCopy(kLandsatRef, kLandsatRef, factor, 0, 0, dir + "/ref" + tag + ext);
+  const std::string sen = offsetCopy(kLandsatSen, ref, factor, dx, dy, dir + "/sen" + tag + ext);
+  const auto r = mmreg_test::runCli("-q -sensed_type optical -georef_only -report " + dir + "/r.json " + ref + " " + sen + " " + dir +
+                                    "/g.tif");
+  OversampledRun out;
+  out.before = worstLandsatError(sen, ref, factor);
+  EXPECT_EQ(r.exitCode, 0) << r.output;
+  if (r.exitCode != 0) return out;
+  out.after = worstLandsatError(dir + "/g.tif", ref, factor);
+  const std::string json = slurp(dir + "/r.json");
+  const size_t k = json.find("\"processing_scale\":");
+  if (k != std::string::npos) out.scale = std::stod(json.substr(k + 19));
+  return out;
+}
+
+}  // namespace
+
 // The Landsat pair upsampled 8 times (2792 px a side, structure 8 px wide) with the
 // georeferencing 35, -25 px off: matched at the scale of its structure, to the truth within
 // one pixel of the original grid, and verified.
 TEST_F(Verdicts, OversampledImageryIsMatchedWhereItHasStructure) {
-  const std::string ref = offsetCopy(kLandsatRef, kLandsatRef, 8, 0, 0, dir + "/ref8.tif");
-  const std::string sen = offsetCopy(kLandsatSen, ref, 8, 35, -25, dir + "/sen8.tif");
-  const auto r = mmreg_test::runCli("-q -sensed_type optical -georef_only -report " + dir + "/r.json " + ref + " " + sen + " " + dir +
-                                    "/g.tif");
-  ASSERT_EQ(r.exitCode, 0) << r.output;
-  EXPECT_GT(worstLandsatError(sen, ref, 8), 30);
-  EXPECT_LT(worstLandsatError(dir + "/g.tif", ref, 8), 8.0);
-  const std::string json = slurp(dir + "/r.json");
-  const size_t k = json.find("\"processing_scale\":");
-  ASSERT_NE(k, std::string::npos);
-  EXPECT_GE(std::stod(json.substr(k + 19)), 4.0) << json.substr(k, 40);
+  const auto run = registerOversampledLandsat(dir, 8, 35, -25, ".tif");
+  EXPECT_GT(run.before, 30);
+  EXPECT_LT(run.after, 8.0);
+  EXPECT_GE(run.scale, 4.0);
 }
 
 // Upsampled 64 times (22336 px a side, through VRTs that resample on every read), the structure
@@ -239,15 +259,8 @@ TEST_F(Verdicts, OversampledImageryIsMatchedWhereItHasStructure) {
 // pair is matched on a grid at least 32 times coarser, verified, and right within a pixel of
 // the original grid.
 TEST_F(Verdicts, StronglyOversampledImageryIsMeasuredAgainFromTheCoarsestLevel) {
-  const std::string ref = offsetCopy(kLandsatRef, kLandsatRef, 64, 0, 0, dir + "/ref64.vrt");
-  const std::string sen = offsetCopy(kLandsatSen, ref, 64, 192, -128, dir + "/sen64.vrt");
-  const auto r = mmreg_test::runCli("-q -sensed_type optical -georef_only -report " + dir + "/r.json " + ref + " " + sen + " " + dir +
-                                    "/g.tif");
-  ASSERT_EQ(r.exitCode, 0) << r.output;
-  EXPECT_GT(worstLandsatError(sen, ref, 64), 150);
-  EXPECT_LT(worstLandsatError(dir + "/g.tif", ref, 64), 64.0);
-  const std::string json = slurp(dir + "/r.json");
-  const size_t k = json.find("\"processing_scale\":");
-  ASSERT_NE(k, std::string::npos);
-  EXPECT_GE(std::stod(json.substr(k + 19)), 32.0) << json.substr(k, 40);
+  const auto run = registerOversampledLandsat(dir, 64, 192, -128, ".vrt");
+  EXPECT_GT(run.before, 150);
+  EXPECT_LT(run.after, 64.0);
+  EXPECT_GE(run.scale, 32.0);
 }
