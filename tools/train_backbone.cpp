@@ -186,13 +186,7 @@ int main(int argc, char** argv) {
   a.splits = MMREG_DEFAULT_SPLITS;
   a.out = "backbone.pt";
   a.lr = 1e-3;
-  for (int i = 1; i < argc; ++i) {
-    const std::string k = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) std::fprintf(stderr, "%s needs a value\n", k.c_str()), std::exit(2);
-      return argv[++i];
-    };
-    if (readTrainerOption(k, next, a)) continue;
+  const int parsed = readTrainerArgs(argc, argv, "mmreg_train_backbone", kUsage, a, [&](const std::string& k, const NextValue& next) {
     if (k == "--crop") a.crop = std::stoi(next());
     else if (k == "--template") a.templ = std::stoi(next());
     else if (k == "--radius") a.radius = std::stoi(next());
@@ -210,9 +204,10 @@ int main(int argc, char** argv) {
     else if (k == "--val-pairs") a.valPairs = std::stoi(next());
     else if (k == "--max-zoom") a.maxZoom = std::stod(next());
     else if (k == "--paired-changes") a.pairedChanges = std::stod(next());
-    else if (k == "--help" || k == "-h") return std::printf("mmreg_train_backbone %s\n%s", kTrainerUsage, kUsage), 0;
-    else return std::fprintf(stderr, "unknown option %s\nmmreg_train_backbone %s\n%s", k.c_str(), kTrainerUsage, kUsage), 2;
-  }
+    else return false;
+    return true;
+  });
+  if (parsed >= 0) return parsed;
   if (a.crop < a.templ + 2 * a.radius + 8)
     return std::fprintf(stderr, "mmreg_train_backbone: --crop must exceed --template + 2 --radius by 8 px or more\n"), 2;
   TrainingSetup setup;

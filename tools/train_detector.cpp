@@ -125,13 +125,7 @@ int main(int argc, char** argv) {
   Args a;
   a.splits = MMREG_DEFAULT_SPLITS;
   a.out = "detector.pt";
-  for (int i = 1; i < argc; ++i) {
-    const std::string k = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) std::fprintf(stderr, "%s needs a value\n", k.c_str()), std::exit(2);
-      return argv[++i];
-    };
-    if (readTrainerOption(k, next, a)) continue;
+  const int parsed = readTrainerArgs(argc, argv, "mmreg_train_detector", kUsage, a, [&](const std::string& k, const NextValue& next) {
     if (k == "--init") a.init = next();
     else if (k == "--batch") a.batch = std::stoi(next());
     else if (k == "--crop") a.crop = std::stoi(next());
@@ -139,9 +133,10 @@ int main(int argc, char** argv) {
     else if (k == "--peak-weight") a.peakWeight = std::stod(next());
     else if (k == "--cell") a.cell = std::stoi(next());
     else if (k == "--max-perspective") a.maxPerspective = std::stod(next());
-    else if (k == "--help" || k == "-h") return std::printf("mmreg_train_detector %s\n%s", kTrainerUsage, kUsage), 0;
-    else return std::fprintf(stderr, "unknown option %s\nmmreg_train_detector %s\n%s", k.c_str(), kTrainerUsage, kUsage), 2;
-  }
+    else return false;
+    return true;
+  });
+  if (parsed >= 0) return parsed;
   TrainingSetup setup;
   try {
     setup = setUpTraining(a, a.crop);

@@ -235,13 +235,7 @@ int main(int argc, char** argv) {
   Args a;
   a.splits = MMREG_DEFAULT_SPLITS;
   a.out = "matcher.pt";
-  for (int i = 1; i < argc; ++i) {
-    const std::string k = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) std::fprintf(stderr, "%s needs a value\n", k.c_str()), std::exit(2);
-      return argv[++i];
-    };
-    if (readTrainerOption(k, next, a)) continue;
+  const int parsed = readTrainerArgs(argc, argv, "mmreg_train_matcher", kUsage, a, [&](const std::string& k, const NextValue& next) {
     if (k == "--crop") a.crop = std::stoi(next());
     else if (k == "--patch") a.patch = std::stoi(next());
     else if (k == "--positives") a.positives = std::stoi(next());
@@ -257,9 +251,10 @@ int main(int argc, char** argv) {
     else if (k == "--standardize") a.standardize = next() == "off" ? 0 : 1;
     else if (k == "--encoder-loss") a.encoderLoss = std::stod(next());
     else if (k == "--same-source-share") a.sameSourceShare = std::stod(next());
-    else if (k == "--help" || k == "-h") return std::printf("mmreg_train_matcher %s\n%s", kTrainerUsage, kUsage), 0;
-    else return std::fprintf(stderr, "unknown option %s\nmmreg_train_matcher %s\n%s", k.c_str(), kTrainerUsage, kUsage), 2;
-  }
+    else return false;
+    return true;
+  });
+  if (parsed >= 0) return parsed;
   if (a.crop < a.patch + 16) return std::fprintf(stderr, "mmreg_train_matcher: --crop must exceed --patch by 16 px or more\n"), 2;
   if (a.centres != "detector" && a.centres != "samples")
     return std::fprintf(stderr, "mmreg_train_matcher: --centres is detector or samples, not '%s'\n", a.centres.c_str()), 2;

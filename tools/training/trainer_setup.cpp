@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 
 #include "mmreg/error.h"
@@ -52,7 +53,9 @@ const char* const kTrainerUsage =
     "[--data DIR] [--splits FILE] [--out FILE.pt] [--device cpu|cuda] [--iterations N] [--lr F] [--width F]\n"
     "    [--fixed-batch] [--max-pairs N] [--threads N] [--log-every N] [--seed N] [--resume]";
 
-bool readTrainerOption(const std::string& k, const std::function<std::string()>& next, TrainerOptions& o) {
+namespace {
+
+bool readTrainerOption(const std::string& k, const NextValue& next, TrainerOptions& o) {
   if (k == "--data") o.data = next();
   else if (k == "--splits") o.splits = next();
   else if (k == "--out") o.out = next();
@@ -68,6 +71,23 @@ bool readTrainerOption(const std::string& k, const std::function<std::string()>&
   else if (k == "--seed") o.seed = static_cast<unsigned>(std::stoul(next()));
   else return false;
   return true;
+}
+
+}  // namespace
+
+int readTrainerArgs(int argc, char** argv, const char* program, const char* usage, TrainerOptions& o,
+                    const std::function<bool(const std::string& key, const NextValue& next)>& own) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string k = argv[i];
+    const NextValue next = [&]() -> std::string {
+      if (i + 1 >= argc) std::fprintf(stderr, "%s needs a value\n", k.c_str()), std::exit(2);
+      return argv[++i];
+    };
+    if (readTrainerOption(k, next, o) || own(k, next)) continue;
+    if (k == "--help" || k == "-h") return std::printf("%s %s\n%s", program, kTrainerUsage, usage), 0;
+    return std::fprintf(stderr, "unknown option %s\n%s %s\n%s", k.c_str(), program, kTrainerUsage, usage), 2;
+  }
+  return -1;
 }
 
 TrainingSetup setUpTraining(const TrainerOptions& o, int minSide) {

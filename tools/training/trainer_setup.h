@@ -21,8 +21,13 @@ struct TrainerOptions {
 // The usage line of the options above.
 extern const char* const kTrainerUsage;
 
-// Applies `key` when it is one of the common options, reading its value with next(); false otherwise.
-bool readTrainerOption(const std::string& key, const std::function<std::string()>& next, TrainerOptions& o);
+using NextValue = std::function<std::string()>;  // the option's value (exits 2 when there is none)
+
+// Reads the command line: the common options into `o`, the trainer's own through `own` (true
+// when it knew the key). -1 to go on; else the exit code: 0 after --help (the common usage, then
+// `usage`), 2 for an unknown option.
+int readTrainerArgs(int argc, char** argv, const char* program, const char* usage, TrainerOptions& o,
+                    const std::function<bool(const std::string& key, const NextValue& next)>& own);
 
 struct TrainingSetup {
   torch::Device device{torch::kCPU};
