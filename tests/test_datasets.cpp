@@ -25,6 +25,41 @@ TEST(Datasets, LoadersFindEveryPair) {
   EXPECT_EQ(p.sensed.window.y, 260);
 }
 
+// The grids' images are separated by white gaps; a window that reaches into one would hold a
+// white line in both images of the pair, which aligns them whatever their content (the
+// TerraSAR-X grids are resized to 3257 x 636, and were once cut as if they were 2640 x 516).
+TEST(Datasets, ThreeMosWindowsStayInsideTheirImages) {
+  SKIP_WITHOUT_SHARED_DATA();
+  auto hasWhiteLine = [](const ImageWindowRef& w) {
+    const GeoRaster r = GeoRaster::open(w.path);
+    const Image img = r.readWindow(w.bands[0], w.window, w.window.width, w.window.height);
+    const auto& px = img.pixels;
+    for (int y = 0; y < w.window.height; ++y) {
+      int white = 0;
+      for (int x = 0; x < w.window.width; ++x) white += px[static_cast<size_t>(y) * w.window.width + x] >= 254;
+      if (white == w.window.width) return true;
+    }
+    for (int x = 0; x < w.window.width; ++x) {
+      int white = 0;
+      for (int y = 0; y < w.window.height; ++y) white += px[static_cast<size_t>(y) * w.window.width + x] >= 254;
+      if (white == w.window.height) return true;
+    }
+    return false;
+  };
+  int terraSar = 0;
+  for (const auto& p : load3Mos(mmreg_test::sharedData() + "/3mos")) {
+    if (p.name.find("/TerraSAR_") == std::string::npos && p.name.find("_city/") == std::string::npos) continue;
+    terraSar += p.group == "TerraSAR";
+    EXPECT_FALSE(hasWhiteLine(p.reference)) << p.name;
+    EXPECT_FALSE(hasWhiteLine(p.sensed)) << p.name;
+    // Same columns; the rows a fraction of a pixel apart at most.
+    EXPECT_EQ(p.reference.window.x, p.sensed.window.x) << p.name;
+    EXPECT_GE(p.sensedToReference[5], 0) << p.name;
+    EXPECT_LT(p.sensedToReference[5], 1) << p.name;
+  }
+  EXPECT_EQ(terraSar, 40);
+}
+
 TEST(Datasets, S1S2CornersBecomeATenMetreGeotransform) {
   SKIP_WITHOUT_SHARED_DATA();
   const auto pairs = loadS1S2(mmreg_test::sharedData() + "/s1s2");

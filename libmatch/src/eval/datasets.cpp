@@ -56,6 +56,15 @@ std::vector<AlignedPair> load3Mos(const std::string& dir) {
   std::vector<AlignedPair> out;
   for (const auto& f : listDir(dir, ".png")) {
     if (!decodesCompletely(dir + "/" + f)) continue;
+    GDALDatasetUniquePtr ds(GDALDataset::Open((dir + "/" + f).c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+    if (!ds) continue;
+    // The grid is 2640 x 516 (10 columns every 264 px, SAR rows from 260), but the TerraSAR-X
+    // grids were resized as a whole to 3257 x 636: the layout scales with the file, and each
+    // window starts at the first whole pixel inside its image, which puts the SAR window a
+    // fraction of a pixel lower than the optical one (the pair's sensedToReference).
+    const double sx = ds->GetRasterXSize() / 2640.0, sy = ds->GetRasterYSize() / 516.0;
+    const int side = static_cast<int>(std::floor(256 * std::min(sx, sy))) - (sx == 1 && sy == 1 ? 0 : 2);
+    const int sarTop = static_cast<int>(std::ceil(260 * sy - 1e-9));
     const std::string stem = f.substr(0, f.size() - 4);
     const std::string group = stem.substr(0, stem.find('_'));  // SAR satellite
     for (int k = 0; k < 10; ++k) {
@@ -63,8 +72,10 @@ std::vector<AlignedPair> load3Mos(const std::string& dir) {
       p.name = "3mos/" + stem + "/" + std::to_string(k);
       p.source = "3mos";
       p.group = group;
-      p.reference = {dir + "/" + f, {264 * k, 0, 256, 256}, {1, 2, 3}};
-      p.sensed = {dir + "/" + f, {264 * k, 260, 256, 256}, {1}};
+      const int left = static_cast<int>(std::ceil(264 * k * sx - 1e-9));
+      p.reference = {dir + "/" + f, {left, 0, side, side}, {1, 2, 3}};
+      p.sensed = {dir + "/" + f, {left, sarTop, side, side}, {1}};
+      p.sensedToReference = {1, 0, 0, 0, 1, sarTop - 260 * sy};
       out.push_back(p);
     }
   }
