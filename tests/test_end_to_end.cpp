@@ -56,6 +56,25 @@ class EndToEnd : public ::testing::Test {
     dir = mmreg_test::freshDir("e2e");
   }
   void TearDown() override { mmreg_test::removeTree(dir); }
+
+  // The pair `name` of `pairs`, its sensed pixels warped by `m` with no georeferencing, registered
+  // by the CLI: the worst error of the result against the truth over the middle of the sensed
+  // image (only the overlap is meaningful). Infinity when the pair is missing or mmreg failed.
+  double unreferencedError(const std::vector<AlignedPair>& pairs, const std::string& name, const Misregistration& m,
+                           const std::string& options) {
+    for (const auto& p : pairs) {
+      if (p.name != name) continue;
+      const auto sc = buildCase(p, m, MisregistrationMode::Pixels, dir, "unreferenced");
+      const auto r = mmreg_test::runCli("-q -georef_only " + options + " " + sc.reference + " " + sc.sensed + " " + dir + "/o.tif");
+      EXPECT_EQ(r.exitCode, 0) << r.output;
+      if (r.exitCode != 0) return INFINITY;
+      return mmreg_test::worstMappingError(dir + "/o.tif", sc.reference, [&](Point2 q) { return sc.truthOf(q); },
+                                           0.3 * sc.sensedWidth, 0.7 * sc.sensedWidth, 4);
+    }
+    ADD_FAILURE() << name << " is missing from the shared data";
+    return INFINITY;
+  }
+
   std::string dir;
 };
 
@@ -218,18 +237,21 @@ TEST_F(EndToEnd, RealSarOpticalPairsWithKnownMisregistrations) {
 
 TEST_F(EndToEnd, UngeoreferencedSensedIsFoundByTheCoarsePass) {
   SKIP_WITHOUT_SHARED_DATA();
-  for (auto& p : loadLandsat(mmreg_test::sharedData() + "/landsat")) {
-    if (p.name != "landsat/red-nir") continue;
-    Misregistration m;
-    m.rotationDeg = 35, m.scale = 1.4, m.dx = 20, m.dy = -15;
-    const auto sc = buildCase(p, m, MisregistrationMode::Pixels, dir, "coarse");
-    const auto r = mmreg_test::runCli("-q -georef_only -sensed_type optical " + sc.reference + " " + sc.sensed + " " + dir + "/o.tif");
-    ASSERT_EQ(r.exitCode, 0) << r.output;
-    // Only the overlap is meaningful: the truth is checked where both images have data.
-    const double worst = mmreg_test::worstMappingError(dir + "/o.tif", sc.reference, [&](Point2 p) { return sc.truthOf(p); },
-                                                       0.3 * sc.sensedWidth, 0.7 * sc.sensedWidth, 4);
-    EXPECT_LT(worst, 1.0);
-  }
+  Misregistration m;
+  m.rotationDeg = 35, m.scale = 1.4, m.dx = 20, m.dy = -15;
+  EXPECT_LT(unreferencedError(loadLandsat(mmreg_test::sharedData() + "/landsat"), "landsat/red-nir", m, "-sensed_type optical"), 1.0);
+}
+
+// A sensed image finer than the reference (x1.54), rotated by 31 degrees, with no
+// georeferencing (SRIF optical-infrared pair 27): it covers under half of the reference, so the
+// first pass's search margin around its one tile lies mostly outside it. The tile is matched
+// where the sensed data covers the tile itself (until 2026-11-29 the margin counted, the tile
+// was skipped, and the right coarse hypothesis ended in "0 candidate matches").
+TEST_F(EndToEnd, FinerRotatedSensedCoveringPartOfTheReferenceIsRegistered) {
+  SKIP_WITHOUT_SHARED_DATA();
+  Misregistration m;
+  m.rotationDeg = 31.2, m.scale = 1.54, m.dx = -9.2, m.dy = 22.0;
+  EXPECT_LT(unreferencedError(loadSrif(mmreg_test::sharedData() + "/srif"), "srif/Optical-Infrared/27", m, ""), 1.5);
 }
 
 // The benchmark harness on pairs with exact truth (Landsat bands): its metrics must say what

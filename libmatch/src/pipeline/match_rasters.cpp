@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <exception>
+#include <optional>
 
 #include "mmreg/error.h"
 #include "mmreg/features.h"
@@ -41,6 +42,9 @@ double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::
 
 constexpr int kOverviewSize = 1024;  // longest side of the overviews used for planning
 constexpr int kRefineMargins[] = {16, 6};  // processing pixels, passes 2 and 3
+// A tile whose own area (not the search margin around it) holds less valid sensed data is not
+// matched; each template also needs its own search window partly valid (AreaMatcher::match).
+constexpr double kMinTileValidShare = 0.25;
 
 // Threads for each tile's templates while `tiles` tiles share `threads`: at least two (one
 // thread alone on a pass's last tile would leave the others idle), at most about twice the
@@ -65,19 +69,38 @@ std::shared_ptr<const TileMatcher> passMatcher(const MatchContext& c, int pass, 
   return std::make_shared<AreaMatcher>(o);
 }
 
+// The largest offset a georeferenced start may be off: -max_offset, or 256 reference pixels.
+double georefReach(const MatchContext& c) { return c.opt.maxOffset > 0 ? c.opt.maxOffset / c.ref.pixelSize() : 256.0; }
+
 // Power of two by which the first pass is coarser than the processing grid, so that its margin
-// covers the largest offset to expect (-max_offset, or 256 reference pixels), while the overlap
-// keeps at least 256 pixels a side there.
-int firstPassFactor(const MatchContext& c, const PixelWindow& overlapRef, double scale) {
-  const double reach = c.opt.maxOffset > 0 ? c.opt.maxOffset / c.ref.pixelSize() : 256.0;  // reference pixels
+// covers the largest offset to expect (reference pixels), while the overlap keeps at least 256
+// pixels a side there.
+int firstPassFactor(const MatchContext& c, const PixelWindow& overlapRef, double scale, double reach) {
   int f = 1;
   while (c.opt.searchMargin * scale * f < reach && std::min(overlapRef.width, overlapRef.height) / (scale * f * 2) >= 256) f *= 2;
   return f;
 }
 
+// The first pass's search margin, processing pixels: the full -margin from the georeferencing;
+// from a coarse start, what its own uncertainty needs (at least 16 pixels). A margin far beyond
+// it leaves a small sensed image's padded search windows mostly empty, and gives chance peaks
+// room.
+int firstPassMargin(const MatchContext& c, double reachPx, double firstScale) {
+  if (reachPx <= 0) return c.opt.searchMargin;
+  return std::clamp(static_cast<int>(std::ceil(reachPx / firstScale)), std::min(16, c.opt.searchMargin), c.opt.searchMargin);
+}
+
 // The dense templates of the refinement passes, processing pixels.
 int finalTemplateSize(const MatchContext& c, const PixelWindow& overlapRef, double scale) {
   return defaultTemplateSize(std::min({c.opt.tileSize, static_cast<int>(overlapRef.width / scale), static_cast<int>(overlapRef.height / scale)}));
+}
+
+double innerValidFraction(const Image& padded, int margin) {
+  if (padded.valid.empty()) return padded.empty() ? 0 : 1;
+  size_t n = 0, all = 0;
+  for (int y = margin; y < padded.height - margin; ++y)
+    for (int x = margin; x < padded.width - margin; ++x) n += padded.valid[static_cast<size_t>(y) * padded.width + x] != 0, ++all;
+  return all ? static_cast<double>(n) / all : 0;
 }
 
 struct PassOutput {
@@ -126,8 +149,10 @@ PassOutput runPass(const MatchContext& c, const PixelMapping& mapping, double sc
         const auto t0 = Clock::now();
         const Image r = reader.reference(todo[i]->window);
         const Image s = reader.sensedInReferenceFrame(todo[i]->window, margin, mapping);
-        validShare[i] = s.validFraction();
-        if (validShare[i] >= 0.25) found[i] = matcher->match(r, s, margin);
+        // Valid data under the tile itself: the search margin around it lies outside a small
+        // sensed image wherever the tile nears its edge, and says nothing about the overlap.
+        validShare[i] = innerValidFraction(s, margin);
+        if (validShare[i] >= kMinTileValidShare) found[i] = matcher->match(r, s, margin);
         if (c.keypointMatcher && c.opt.refine) found[i] = refineMatches(r, s, margin, found[i], refinement);
         secs[i] = since(t0);
       },
@@ -139,7 +164,7 @@ PassOutput runPass(const MatchContext& c, const PixelMapping& mapping, double sc
     const auto& win = todo[i]->window;
     auto& st = out.stats[todo[i]->index];
     st.seconds = secs[i];
-    if (validShare[i] < 0.25) st.skipped = "no valid sensed data";
+    if (validShare[i] < kMinTileValidShare) st.skipped = "no valid sensed data";
     std::vector<Point2> refPts, senPts;
     for (auto& m : found[i]) {
       refPts.push_back({(win.x + m.ref.x) * scale, (win.y + m.ref.y) * scale});
@@ -161,11 +186,25 @@ void countInliers(PassOutput& p, const FitResult& fit) {
 }
 
 // A pass's fit only has to bring the next pass within its small margin: the richest model the
-// candidate count supports robustly.
-ModelType intermediateModel(size_t candidates) {
-  if (candidates >= 12) return ModelType::Affine;
-  if (candidates >= 6) return ModelType::Similarity;
-  return ModelType::Translation;
+// candidate count supports robustly, or a simpler one where too few candidates agree on it (a
+// small or partly covered overlap gives few; the verdict judges the final model either way).
+// Throws the richest model's error when none fits.
+FitResult fitIntermediate(const std::vector<TiePoint>& points, FitOptions f) {
+  const size_t n = points.size();
+  std::vector<ModelType> models;
+  if (n >= 12) models.push_back(ModelType::Affine);
+  if (n >= 6) models.push_back(ModelType::Similarity);
+  models.push_back(ModelType::Translation);
+  std::optional<Error> richest;
+  for (const ModelType m : models) {
+    f.model = m;
+    try {
+      return fitGlobalModel(points, f);
+    } catch (const Error& e) {
+      if (!richest) richest = e;
+    }
+  }
+  throw *richest;
 }
 
 // What the caller needs of the final pass.
@@ -180,7 +219,8 @@ void finishResult(const MatchContext& c, int pass, double scale, const PixelWind
 
 }  // namespace
 
-MatchResult matchFrom(const MatchContext& c, const PixelMapping& start, const FitOptions& fitOpt, const ProgressSpan& progress) {
+MatchResult matchFrom(const MatchContext& c, const PixelMapping& start, const FitOptions& fitOpt, double reachPx,
+                      const ProgressSpan& progress) {
   MatchResult result;
   result.sensedModality = modalityName(c.senBands.modality);
   // Pass 1 searches the whole margin; its robust low-order fit brings the refinement passes
@@ -197,14 +237,14 @@ MatchResult matchFrom(const MatchContext& c, const PixelMapping& start, const Fi
   // a coarser level (measured: OpenCV AKAZE lost a VSFF pair), and a margin widened to the
   // offset instead leaves small images' padded sensed tiles mostly empty (Landsat: no match).
   decodeAtScale(c, start, overlap, scale);
-  const double firstScale = c.keypointMatcher ? scale : scale * firstPassFactor(c, overlap, scale);
-  PassOutput p1 = runPass(c, start, firstScale, overlap, 1, c.opt.searchMargin, progress.sub(0, 0.5));
+  const double reach = reachPx > 0 ? reachPx : georefReach(c);
+  const double firstScale = c.keypointMatcher ? scale : scale * firstPassFactor(c, overlap, scale, reach);
+  PassOutput p1 = runPass(c, start, firstScale, overlap, 1, firstPassMargin(c, reachPx, firstScale), progress.sub(0, 0.5));
   result.stages.push_back({"match pass 1", since(t1)});
   FitOptions f1 = fitOpt;
   f1.checkShare = 0;
-  f1.model = intermediateModel(p1.points.size());
   f1.inlierThreshold = std::max(fitOpt.inlierThreshold, 3.0 * firstScale);
-  FitResult fit = fitGlobalModel(p1.points, f1);
+  FitResult fit = fitIntermediate(p1.points, f1);
   countInliers(p1, fit);
   result.tiles = p1.stats;
 
@@ -220,9 +260,8 @@ MatchResult matchFrom(const MatchContext& c, const PixelMapping& start, const Fi
     last = runPass(c, *refined, scale, overlap, pass, kRefineMargins[pass - 2], progress.sub(p0, p0 + 0.5 / (passes - 1)));
     result.stages.push_back({"match pass " + std::to_string(pass), since(t0)});
     if (pass < passes) {
-      f1.model = intermediateModel(last.points.size());
       f1.inlierThreshold = std::max(fitOpt.inlierThreshold, 2.0 * scale);
-      fit = fitGlobalModel(last.points, f1);
+      fit = fitIntermediate(last.points, f1);
       countInliers(last, fit);
     }
     result.tiles.insert(result.tiles.end(), last.stats.begin(), last.stats.end());

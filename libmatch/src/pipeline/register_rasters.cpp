@@ -25,6 +25,7 @@ struct Start {
   std::unique_ptr<PixelMapping> mapping;
   LinearPrior prior;
   std::string name;
+  double reachPx = 0;  // how far off it may be, reference pixels (0: the georeferencing's bound)
 };
 
 // The linear part of sensed -> reference pixels that `m` predicts around reference point p.
@@ -63,12 +64,16 @@ std::vector<Start> coarseStarts(const MatchContext& c, double nominal, const Pro
     CPLDebug("MMREG", "coarse hypothesis %zu: rotation %.1f deg, scale %.3f, correlation %.3f, sensed (0,0) -> (%.1f, %.1f)", k + 1,
              a.rotationDeg, a.scale, a.ncc, m[2], m[5]);
     LinearPrior prior;
-    prior.source = "coarse alignment";
+    prior.source = kCoarsePriorSource;
     prior.a = m[0], prior.b = m[1], prior.c = m[3], prior.d = m[4];
     prior.scaleSlack = std::pow(2.0, 1.0 / co.scaleStepsPerOctave) - 1;  // one step of the search each
     prior.rotationSlackDeg = co.angleStepDeg;
+    // Its error: about one overview pixel at the template's centre, and away from it what the
+    // refined rotation (0.5 deg) and scale (4 %) steps leave, at most across the whole footprint.
+    const double footprint = std::hypot(c.sen.width(), c.sen.height()) * std::sqrt(std::abs(m[0] * m[4] - m[1] * m[3]));
+    const double reach = 2 * refScale + 0.06 * footprint;
     out.push_back({modelMapping(*a.forward, *a.inverse), prior,
-                   "coarse hypothesis " + std::to_string(k + 1) + " of " + std::to_string(found.size())});
+                   "coarse hypothesis " + std::to_string(k + 1) + " of " + std::to_string(found.size()), reach});
   }
   return out;
 }
@@ -184,7 +189,7 @@ Registration registerRasters(const GeoRaster& ref, const GeoRaster& sen, const M
     done += span;
     Registration r;
     try {
-      r.match = matchFrom(c, *starts[k].mapping, fitOpt, p.sub(0, 0.85));
+      r.match = matchFrom(c, *starts[k].mapping, fitOpt, starts[k].reachPx, p.sub(0, 0.85));
       const auto t0 = Clock::now();
       FitOptions finalFit = fitOpt;
       finalFit.checkBlockPx = r.match.templateSizePx;  // check points lie apart from the fitted ones

@@ -8,10 +8,13 @@
 
 namespace mmreg {
 
+// LinearPrior::source of a start from the coarse pass (the verdict asks more of it).
+inline constexpr const char* kCoarsePriorSource = "coarse alignment";
+
 // What the start of the search predicted for the linear part of sensed pixel -> reference
 // pixel: [a b; c d] (x' = a x + b y, y' = c x + d y).
 struct LinearPrior {
-  std::string source;  // georeferencing | coarse alignment
+  std::string source;  // "georeferencing" | kCoarsePriorSource
   double a = 1, b = 0, c = 0, d = 1;
   // The prediction's own uncertainty, which widens the options' bounds: a coarse estimate is
   // good to about one step of its search, a georeferencing is taken as exact.

@@ -73,7 +73,8 @@ Verdict judge(const SupportCheck& s, const GeometryCheck& g, const ConfirmationC
              c.aggregateOffset.y),
          "try a simpler model (-model), or a smaller -threshold");
   if (failed.empty()) {
-    if (c.windows > 0 && c.pValue > t.verifyPValue)
+    const double verifyP = g.prior == kCoarsePriorSource ? t.coarseVerifyPValue : t.verifyPValue;
+    if (c.windows > 0 && c.pValue > verifyP)
       doubt(fmt("weak independent confirmation: %.0f of %.0f windows correlate at the model, chance alone gives %.1f", c.confirmed,
                 c.windows, c.chance * c.windows),
             "inspect the tie points (-tiepoints); -keep_doubtful writes the result anyway");

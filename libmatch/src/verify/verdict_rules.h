@@ -2,11 +2,18 @@
 // The verdict's rules: from the checks' numbers to verified, doubtful or failed, with reasons.
 #include "mmreg/model.h"
 #include "mmreg/verdict.h"
+#include "verify/geometry_check.h"
 
 namespace mmreg {
 
 struct VerdictThresholds {
   double verifyPValue = 1e-4;     // confirmations this unlikely under chance verify the model
+  // ... when the search started from the coarse pass: its model is the best of hundreds of
+  // rotations and scales, refined on the very pixels the windows then test, so a chance
+  // alignment has had far more tries than one near the georeferencing (the look-elsewhere
+  // effect). Measured: a 207 px optical-SAR pair of fields verified 27 deg and 19 % off the
+  // truth with 6 of 12 windows (p = 2.1e-5); the right coarse results reached 3.2e-6 or less.
+  double coarseVerifyPValue = 1e-5;
   double failPValue = 5e-2;       // ... and these likely are no evidence at all
   double minPerturbationMargin = -0.1;  // relative to the mean correlation at the model
   double failOffset = 3;          // processing px: the windows clearly put the alignment elsewhere
