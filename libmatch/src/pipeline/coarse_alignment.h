@@ -16,9 +16,11 @@ struct CoarseOptions {
   double minScale = 0.5, maxScale = 2.0;  // about the nominal scale given by the overviews
   int scaleStepsPerOctave = 3;
   double minNcc = 0.12;   // a weaker peak is no credible alignment
-  // Nor is one less than this many standard deviations above its correlation map: the best of
-  // some 60 000 placements of noise reaches about 4.7.
-  double minScore = 5;
+  // Nor is one less than this many standard deviations above its correlation map. The best of
+  // some 60 000 placements of noise reaches about 4.7, so a peak between 4 and 5 may be noise:
+  // the fine passes and the verdict (which asks more of a coarse start) decide. Many right
+  // cross-modal peaks stand only 4.3-4.9 above their maps.
+  double minScore = 4;
   int maxHypotheses = 4;  // distinct (rotation, scale) peaks kept, best first
 };
 
