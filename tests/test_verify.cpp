@@ -181,6 +181,8 @@ TEST(Verify, RulesTurnTheNumbersIntoALevel) {
   const Verdict fromCoarse = judge(s, coarse, six, ModelType::Similarity, t);
   EXPECT_EQ(fromCoarse.level, VerdictLevel::Doubtful);
   EXPECT_NE(fromCoarse.summary().find("weak independent confirmation"), std::string::npos) << fromCoarse.summary();
+  EXPECT_NE(fromCoarse.summary().find("p = 2.1e-05; a model from the coarse search needs 1e-05 or less"), std::string::npos)
+      << fromCoarse.summary();
   auto seven = six;
   seven.confirmed = 7, seven.pValue = binomialTail(7, 12, 0.0559);
   EXPECT_EQ(judge(s, coarse, seven, ModelType::Similarity, t).level, VerdictLevel::Verified);
