@@ -123,3 +123,41 @@ TEST(GlobalFit, TooFewInliersNamesTheCounts) {
     EXPECT_NE(m.find("21 needed"), std::string::npos) << m;
   }
 }
+
+// Six tie points agree on a similarity and six are scattered: too few for an affine fit (7
+// inliers), enough for a similarity, which the intermediate passes fall back to. With four
+// agreeing among ten, nothing fits, and the error is the richest model's the count allowed.
+TEST(GlobalFit, RichestSupportedFallsBackToASimplerModel) {
+  const auto similarity = [](Point2 p) { return Point2{0.8 * p.x - 0.6 * p.y + 40, 0.6 * p.x + 0.8 * p.y - 25}; };
+  std::vector<TiePoint> points;
+  for (int i = 0; i < 6; ++i) {
+    const Point2 sen{100.0 + 150 * (i % 3), 100.0 + 200 * (i / 3)};
+    points.push_back({similarity(sen), sen, 1.0, i});
+  }
+  for (int i = 0; i < 6; ++i) {
+    const Point2 sen{120.0 + 90 * i, 500.0 - 70 * i};
+    const Point2 ref = similarity(sen);
+    points.push_back({{ref.x + 60 * ((i % 2) ? 1 : -1) + 13 * i, ref.y - 45 + 31 * i}, sen, 1.0, 6 + i});
+  }
+  FitOptions o;
+  o.checkShare = 0;
+  EXPECT_THROW(
+      {
+        o.model = ModelType::Affine;
+        fitGlobalModel(points, o);
+      },
+      Error);
+  const auto fit = fitRichestSupported(points, o);
+  EXPECT_EQ(fit.forward->type(), ModelType::Similarity);
+  EXPECT_EQ(fit.inlierCount, 6);
+  const Point2 q = fit.forward->apply({300, 300}), t = similarity({300, 300});
+  EXPECT_LT(std::hypot(q.x - t.x, q.y - t.y), 0.01);
+
+  points.erase(points.begin() + 4, points.begin() + 6);  // four agree: no model has support
+  try {
+    fitRichestSupported(points, o);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("too few tie points for the similarity model: 4 inliers"), std::string::npos) << e.what();
+  }
+}

@@ -43,4 +43,10 @@ struct FitResult {
 // Throws mmreg::Error when too few tie points survive for the model; the message names counts.
 FitResult fitGlobalModel(const std::vector<TiePoint>& points, const FitOptions& options);
 
+// The richest of affine, similarity and translation that the candidate count supports (affine
+// from 12, similarity from 6), or a simpler one where too few candidates agree on it (a small
+// or partly covered overlap gives few); options.model is ignored. Throws the richest model's
+// error when none fits.
+FitResult fitRichestSupported(const std::vector<TiePoint>& points, FitOptions options);
+
 }  // namespace mmreg

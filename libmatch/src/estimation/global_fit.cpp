@@ -5,6 +5,7 @@
 #include <limits>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <opencv2/calib3d.hpp>
 #include <random>
 
@@ -243,6 +244,23 @@ FitResult fitGlobalModel(const std::vector<TiePoint>& points, const FitOptions& 
   r.rmseFit = std::sqrt(seFit / fitIdx.size());
   r.rmseCheck = nCheck ? std::sqrt(seCheck / nCheck) : std::numeric_limits<double>::quiet_NaN();
   return r;
+}
+
+FitResult fitRichestSupported(const std::vector<TiePoint>& points, FitOptions options) {
+  std::vector<ModelType> models;
+  if (points.size() >= 12) models.push_back(ModelType::Affine);
+  if (points.size() >= 6) models.push_back(ModelType::Similarity);
+  models.push_back(ModelType::Translation);
+  std::optional<Error> richest;
+  for (const ModelType m : models) {
+    options.model = m;
+    try {
+      return fitGlobalModel(points, options);
+    } catch (const Error& e) {
+      if (!richest) richest = e;
+    }
+  }
+  throw *richest;
 }
 
 }  // namespace mmreg

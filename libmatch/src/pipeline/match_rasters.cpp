@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cmath>
 #include <exception>
-#include <optional>
 
 #include "mmreg/error.h"
 #include "mmreg/features.h"
@@ -185,28 +184,6 @@ void countInliers(PassOutput& p, const FitResult& fit) {
     if (fit.inlier[i]) ++p.stats[p.points[i].tile].inliers;
 }
 
-// A pass's fit only has to bring the next pass within its small margin: the richest model the
-// candidate count supports robustly, or a simpler one where too few candidates agree on it (a
-// small or partly covered overlap gives few; the verdict judges the final model either way).
-// Throws the richest model's error when none fits.
-FitResult fitIntermediate(const std::vector<TiePoint>& points, FitOptions f) {
-  const size_t n = points.size();
-  std::vector<ModelType> models;
-  if (n >= 12) models.push_back(ModelType::Affine);
-  if (n >= 6) models.push_back(ModelType::Similarity);
-  models.push_back(ModelType::Translation);
-  std::optional<Error> richest;
-  for (const ModelType m : models) {
-    f.model = m;
-    try {
-      return fitGlobalModel(points, f);
-    } catch (const Error& e) {
-      if (!richest) richest = e;
-    }
-  }
-  throw *richest;
-}
-
 // What the caller needs of the final pass.
 void finishResult(const MatchContext& c, int pass, double scale, const PixelWindow& overlap, std::vector<TiePoint> points,
                   MatchResult& result) {
@@ -244,7 +221,8 @@ MatchResult matchFrom(const MatchContext& c, const PixelMapping& start, const Fi
   FitOptions f1 = fitOpt;
   f1.checkShare = 0;
   f1.inlierThreshold = std::max(fitOpt.inlierThreshold, 3.0 * firstScale);
-  FitResult fit = fitIntermediate(p1.points, f1);
+  // A pass's fit only has to bring the next pass within its small margin.
+  FitResult fit = fitRichestSupported(p1.points, f1);
   countInliers(p1, fit);
   result.tiles = p1.stats;
 
@@ -261,7 +239,7 @@ MatchResult matchFrom(const MatchContext& c, const PixelMapping& start, const Fi
     result.stages.push_back({"match pass " + std::to_string(pass), since(t0)});
     if (pass < passes) {
       f1.inlierThreshold = std::max(fitOpt.inlierThreshold, 2.0 * scale);
-      fit = fitIntermediate(last.points, f1);
+      fit = fitRichestSupported(last.points, f1);
       countInliers(last, fit);
     }
     result.tiles.insert(result.tiles.end(), last.stats.begin(), last.stats.end());
