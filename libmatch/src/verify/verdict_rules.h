@@ -11,8 +11,8 @@ struct VerdictThresholds {
   // ... when the search started from the coarse pass: its model is the best of hundreds of
   // rotations and scales, refined on the very pixels the windows then test, so a chance
   // alignment has had far more tries than one near the georeferencing (the look-elsewhere
-  // effect). Measured: a 207 px optical-SAR pair of fields verified 27 deg and 19 % off the
-  // truth with 6 of 12 windows (p = 2.1e-5); the right coarse results reached 3.2e-6 or less.
+  // effect). A precaution: the one pair that seemed to need it (verified 27 deg off its truth at
+  // p = 2.1e-5) had a wrong truth (ALGORITHM.md); the right coarse results reached 3.2e-6 or less.
   double coarseVerifyPValue = 1e-5;
   double failPValue = 5e-2;       // ... and these likely are no evidence at all
   double minPerturbationMargin = -0.1;  // relative to the mean correlation at the model
