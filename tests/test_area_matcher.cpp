@@ -35,6 +35,22 @@ double directNcc(const std::vector<cv::Mat>& t, const std::vector<cv::Mat>& s, i
   return num / std::sqrt(et * es);
 }
 
+// The same over the pixels where mask (CV_8U) is set only.
+double directMaskedNcc(const std::vector<cv::Mat>& t, const std::vector<cv::Mat>& s, const cv::Mat& mask, int u, int v) {
+  double num = 0, et = 0, es = 0;
+  for (size_t k = 0; k < t.size(); ++k) {
+    const cv::Mat w = s[k](cv::Rect(u, v, t[k].cols, t[k].rows));
+    const double mt = cv::mean(t[k], mask)[0], ms = cv::mean(w, mask)[0];
+    for (int y = 0; y < mask.rows; ++y)
+      for (int x = 0; x < mask.cols; ++x)
+        if (mask.at<uchar>(y, x)) {
+          const double a = t[k].at<float>(y, x) - mt, b = w.at<float>(y, x) - ms;
+          num += a * b, et += a * a, es += b * b;
+        }
+  }
+  return num / std::sqrt(et * es);
+}
+
 Image readProcessed(const ImageWindowRef& w, Modality m, int dx = 0, int dy = 0, int pad = 0) {
   const auto r = GeoRaster::open(w.path);
   std::vector<Image> bands;
@@ -63,6 +79,29 @@ TEST(FftNcc, MatchesDirectComputation) {
   cv::minMaxLoc(ncc, nullptr, nullptr, nullptr, &best);
   EXPECT_EQ(best, cv::Point(17, 9));
   EXPECT_NEAR(ncc.at<double>(9, 17), 1.0, 1e-4);
+}
+
+TEST(FftNcc, MaskedTemplateMatchesDirectComputationAndIgnoresWhatLiesOutside) {
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> u(0, 1);
+  std::vector<cv::Mat> s(3), t(3);
+  cv::Mat disc = cv::Mat::zeros(21, 21, CV_8U);
+  cv::circle(disc, {10, 10}, 10, cv::Scalar(255), cv::FILLED);
+  for (int k = 0; k < 3; ++k) {
+    s[k] = cv::Mat(48, 56, CV_32F);
+    for (int i = 0; i < s[k].rows * s[k].cols; ++i) s[k].at<float>(i) = u(rng);
+    t[k] = s[k](cv::Rect(23, 11, 21, 21)).clone();
+    t[k].setTo(50, disc == 0);  // garbage outside the disc must not count
+  }
+  const cv::Mat ncc = FftNccSearch(s, disc).ncc(t);
+  ASSERT_EQ(ncc.rows, 48 - 21 + 1);
+  ASSERT_EQ(ncc.cols, 56 - 21 + 1);
+  for (auto [u0, v0] : {std::pair{0, 0}, {23, 11}, {35, 27}, {4, 20}})
+    EXPECT_NEAR(ncc.at<double>(v0, u0), directMaskedNcc(t, s, disc, u0, v0), 1e-4);
+  cv::Point best;
+  cv::minMaxLoc(ncc, nullptr, nullptr, nullptr, &best);
+  EXPECT_EQ(best, cv::Point(23, 11));
+  EXPECT_NEAR(ncc.at<double>(11, 23), 1.0, 1e-4);
 }
 
 TEST(FftNcc, ParabolaFindsTheVertex) {

@@ -254,6 +254,18 @@ TEST_F(EndToEnd, FinerRotatedSensedCoveringPartOfTheReferenceIsRegistered) {
   EXPECT_LT(unreferencedError(loadSrif(mmreg_test::sharedData() + "/srif"), "srif/Optical-Infrared/27", m, ""), 1.5);
 }
 
+// An optical-infrared pair (SRIF 19) rotated by 116 degrees with no georeferencing: with the
+// square template the coarse pass used until 2026-11-29 (inscribed in the valid disc, at most a
+// third of the image) the true peak stood 5.8 standard deviations above its map at a
+// correlation of 0.11, under the floor, and nothing was registered (mmreg_bench, the same
+// case). The disc template holds 1.5 to 2.3 times the pixels on the pairs logged.
+TEST_F(EndToEnd, CoarsePassDiscTemplateFindsARotatedInfraredPair) {
+  SKIP_WITHOUT_SHARED_DATA();
+  Misregistration m;
+  m.rotationDeg = -116.29, m.scale = 1.054, m.dx = -37.8, m.dy = -12.8;
+  EXPECT_LT(unreferencedError(loadSrif(mmreg_test::sharedData() + "/srif"), "srif/Optical-Infrared/19", m, ""), 1.5);
+}
+
 // The benchmark harness on pairs with exact truth (Landsat bands): its metrics must say what
 // the truth says, and a peer that is absent must be reported, not silently dropped.
 TEST_F(EndToEnd, BenchmarkHarnessMeasuresCorrectly) {

@@ -179,7 +179,10 @@ TEST_F(Verdicts, CoarseHypothesesBeyondTheFirstAreTried) {
   cv::Mat unrelated;
   cv::flip(red, unrelated, 0);
   unrelated.copyTo(canvas(cv::Rect(red.cols, 0, red.cols, red.rows)));
-  const int side = 140;
+  // 180 px: the coarse pass's disc template here is 210 px across, so a paste of 170 px or less
+  // leaves the true alignment first, and one of 190 px or more covers enough of the overlap (with
+  // the sensed image's own pixels) for the decoy to be verified (measured 2026-11-29).
+  const int side = 180;
   cv::Mat centre;
   cv::rotate(swir(cv::Rect((swir.cols - side) / 2, (swir.rows - side) / 2, side, side)), centre, cv::ROTATE_90_CLOCKWISE);
   centre.copyTo(canvas(cv::Rect(red.cols + (red.cols - side) / 2, (red.rows - side) / 2, side, side)));

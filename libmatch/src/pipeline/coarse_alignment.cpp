@@ -22,12 +22,15 @@ struct Candidate {
   size_t level = 0;   // the scale level whose search found it
 };
 
-// One template size per scale, so that a template never reaches the sensed image's corners
-// (rotated inputs have no data there), and a search of the reference features padded by a
-// quarter template: further out, the zero padding itself would correlate.
+// One template per scale: the disc of valid sensed pixels, which stays valid at any rotation,
+// so one mask (and one set of reference window energies) serves every angle. A disc holds
+// pi/2 times the pixels of the square inscribed in it, and the square was further held to a
+// third of the image. The reference features are padded by a quarter template: further out,
+// the zero padding itself would correlate.
 struct ScaleLevel {
   double scale;
   int size, pad;
+  cv::Mat disc;  // CV_8U size x size: the template's pixels that count
   std::unique_ptr<FftNccSearch> search;
 };
 
@@ -60,7 +63,7 @@ Candidate evaluate(const Image& sen, cv::Point2f centre, const ScaleLevel& level
   cv::warpAffine(validMask(sen), mask, m, {c, c}, cv::INTER_NEAREST, cv::BORDER_CONSTANT, 0);
   Candidate out{angle, scale, -1, -INFINITY, {}, index};
   // Masked pixels have zero features, which would correlate with masked or padded reference.
-  if (cv::countNonZero(mask) < 0.97 * c * c) return out;
+  if (cv::countNonZero(mask & level.disc) < 0.97 * cv::countNonZero(level.disc)) return out;
   const auto feats = structuralFeatures(imageFromMat(warped, mask));
   const cv::Mat ncc = level.search->ncc(feats);
   cv::Point p;
@@ -79,9 +82,10 @@ Candidate evaluate(const Image& sen, cv::Point2f centre, const ScaleLevel& level
 
 std::vector<CoarseAlignment> coarseAlign(const Image& ref, double refScale, const Image& sen, double senScale,
                                          const CoarseOptions& opt, const ProgressSpan& progress) {
-  const int cMax = static_cast<int>(std::min(0.35 * std::min(sen.width, sen.height), 0.6 * std::min(ref.width, ref.height)));
+  // The template stays clearly smaller than the reference, so that its placements differ.
+  const int cMax = static_cast<int>(0.6 * std::min(ref.width, ref.height));
   if (cMax < 24)
-    throw Error("the images are too small for the coarse alignment pass (template of " + std::to_string(cMax) +
+    throw Error("the reference is too small for the coarse alignment pass (template of " + std::to_string(cMax) +
                 " px); give larger images or georeference the sensed image roughly");
   const auto refFeatures = structuralFeatures(ref);
   const auto [centre, radius] = validCentre(sen);
@@ -91,9 +95,11 @@ std::vector<CoarseAlignment> coarseAlign(const Image& ref, double refScale, cons
   for (int i = lo; i <= hi; ++i) {
     ScaleLevel l;
     l.scale = std::pow(2.0, static_cast<double>(i) / opt.scaleStepsPerOctave);
-    // The template covers size / scale sensed pixels: inside the valid disc at any rotation.
-    l.size = std::min(cMax, static_cast<int>(std::sqrt(2.0) * 0.97 * l.scale * radius));
+    // The template's disc covers size / scale sensed pixels: inside the valid disc.
+    l.size = std::min(cMax, static_cast<int>(2 * 0.97 * l.scale * radius));
     if (l.size < 24) continue;
+    l.disc = cv::Mat::zeros(l.size, l.size, CV_8U);
+    cv::circle(l.disc, {l.size / 2, l.size / 2}, l.size / 2, cv::Scalar(255), cv::FILLED);
     l.pad = l.size / 4;
     std::vector<cv::Mat> padded;
     for (const auto& f : refFeatures) {
@@ -101,7 +107,7 @@ std::vector<CoarseAlignment> coarseAlign(const Image& ref, double refScale, cons
       cv::copyMakeBorder(f, p, l.pad, l.pad, l.pad, l.pad, cv::BORDER_CONSTANT, 0);
       padded.push_back(p);
     }
-    l.search = std::make_unique<FftNccSearch>(padded, cv::Size(l.size, l.size));
+    l.search = std::make_unique<FftNccSearch>(padded, l.disc);
     levels.push_back(std::move(l));
   }
   if (levels.empty())
