@@ -73,13 +73,10 @@ Verdict judge(const SupportCheck& s, const GeometryCheck& g, const ConfirmationC
              c.aggregateOffset.y),
          "try a simpler model (-model), or a smaller -threshold");
   if (failed.empty()) {
-    const bool coarse = g.prior == kCoarsePriorSource;
-    const double verifyP = coarse ? t.coarseVerifyPValue : t.verifyPValue;
-    if (c.windows > 0 && c.pValue > verifyP)
+    if (c.windows > 0 && c.pValue > t.verifyPValue)
       doubt(fmt("weak independent confirmation: %.0f of %.0f windows correlate at the model, chance alone gives %.1f", c.confirmed,
                 c.windows, c.chance * c.windows) +
-                fmt(coarse ? " (p = %.1e; a model from the coarse search needs %.0e or less)" : " (p = %.1e; %.0e or less verifies)",
-                    c.pValue, verifyP),
+                fmt(" (p = %.1e; %.0e or less verifies)", c.pValue, t.verifyPValue),
             "inspect the tie points (-tiepoints); -keep_doubtful writes the result anyway");
     if (c.windows > 0 && std::hypot(c.aggregateOffset.x, c.aggregateOffset.y) > c.tolerancePx)
       doubt(fmt("independent windows put the alignment %.1f, %.1f processing px from the model", c.aggregateOffset.x,
