@@ -21,8 +21,8 @@ struct CoarseOptions {
   double minNcc = 0.06;
   // Nor is one less than this many standard deviations above its correlation map. The best of
   // some 60 000 placements of noise reaches about 4.7, so a peak between 4 and 5 may be noise:
-  // the fine passes and the verdict (which asks more of a coarse start) decide. Many right
-  // cross-modal peaks stand only 4.3-4.9 above their maps.
+  // the fine passes and the verdict decide. Many right cross-modal peaks stand only 4.3-4.9
+  // above their maps.
   double minScore = 4;
   int maxHypotheses = 4;  // distinct (rotation, scale) peaks kept, best first
 };
