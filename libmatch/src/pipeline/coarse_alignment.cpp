@@ -55,7 +55,8 @@ std::pair<cv::Point2f, float> validCentre(const Image& sen) {
   return {cv::Point2f(at.x - 1.f, at.y - 1.f), static_cast<float>(radius)};
 }
 
-Candidate evaluate(const Image& sen, cv::Point2f centre, const ScaleLevel& level, size_t index, double angle, double scale) {
+Candidate evaluate(const Image& sen, cv::Point2f centre, const ScaleLevel& level, size_t index, double angle, double scale,
+                   const StructuralFeatureOptions& features) {
   const int c = level.size;
   const cv::Mat m = templateTransform(centre, angle, scale, c);
   cv::Mat warped, mask;
@@ -64,7 +65,7 @@ Candidate evaluate(const Image& sen, cv::Point2f centre, const ScaleLevel& level
   Candidate out{angle, scale, -1, -INFINITY, {}, index};
   // Masked pixels have zero features, which would correlate with masked or padded reference.
   if (cv::countNonZero(mask & level.disc) < 0.97 * cv::countNonZero(level.disc)) return out;
-  const auto feats = structuralFeatures(imageFromMat(warped, mask));
+  const auto feats = structuralFeatures(imageFromMat(warped, mask), features);
   const cv::Mat ncc = level.search->ncc(feats);
   cv::Point p;
   cv::minMaxLoc(ncc, nullptr, &out.ncc, nullptr, &p);
@@ -87,7 +88,9 @@ std::vector<CoarseAlignment> coarseAlign(const Image& ref, double refScale, cons
   if (cMax < 24)
     throw Error("the reference is too small for the coarse alignment pass (template of " + std::to_string(cMax) +
                 " px); give larger images or georeference the sensed image roughly");
-  const auto refFeatures = structuralFeatures(ref);
+  StructuralFeatureOptions features;
+  features.sigma = opt.featureSigma;
+  const auto refFeatures = structuralFeatures(ref, features);
   const auto [centre, radius] = validCentre(sen);
   std::vector<ScaleLevel> levels;
   const int lo = static_cast<int>(std::floor(std::log2(opt.minScale) * opt.scaleStepsPerOctave + 1e-9));
@@ -117,7 +120,7 @@ std::vector<CoarseAlignment> coarseAlign(const Image& ref, double refScale, cons
   for (int a = 0; a < nAngles; ++a) {
     progress.update(0.8 * a / nAngles, "coarse alignment");
     for (size_t k = 0; k < levels.size(); ++k)
-      cells.push_back(evaluate(sen, centre, levels[k], k, a * opt.angleStepDeg, levels[k].scale));
+      cells.push_back(evaluate(sen, centre, levels[k], k, a * opt.angleStepDeg, levels[k].scale, features));
   }
   std::sort(cells.begin(), cells.end(), [](const Candidate& x, const Candidate& y) { return x.score > y.score; });
   for (size_t k = 0; k < levels.size(); ++k)
@@ -160,7 +163,7 @@ std::vector<CoarseAlignment> coarseAlign(const Image& ref, double refScale, cons
     const Candidate start = best;
     for (double da = -opt.angleStepDeg / 2; da <= opt.angleStepDeg / 2 + 1e-9; da += 1.0)
       for (int i = -1; i <= 1; ++i) {
-        const Candidate cand = evaluate(sen, centre, levels[start.level], start.level, start.angle + da, start.scale * std::pow(sStep, i));
+        const Candidate cand = evaluate(sen, centre, levels[start.level], start.level, start.angle + da, start.scale * std::pow(sStep, i), features);
         if (cand.score > best.score) best = cand;
       }
     // Sensed overview pixel index p -> template index M p -> reference overview index M p + shift.
