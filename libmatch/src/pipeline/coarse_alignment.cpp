@@ -31,6 +31,7 @@ struct ScaleLevel {
   double scale;
   int size, pad;
   cv::Mat disc;  // CV_8U size x size: the template's pixels that count
+  int discArea = 0;
   std::unique_ptr<FftNccSearch> search;
 };
 
@@ -64,7 +65,7 @@ Candidate evaluate(const Image& sen, cv::Point2f centre, const ScaleLevel& level
   cv::warpAffine(validMask(sen), mask, m, {c, c}, cv::INTER_NEAREST, cv::BORDER_CONSTANT, 0);
   Candidate out{angle, scale, -1, -INFINITY, {}, index};
   // Masked pixels have zero features, which would correlate with masked or padded reference.
-  if (cv::countNonZero(mask & level.disc) < 0.97 * cv::countNonZero(level.disc)) return out;
+  if (cv::countNonZero(mask & level.disc) < 0.97 * level.discArea) return out;
   const auto feats = structuralFeatures(imageFromMat(warped, mask), features);
   const cv::Mat ncc = level.search->ncc(feats);
   cv::Point p;
@@ -103,6 +104,7 @@ std::vector<CoarseAlignment> coarseAlign(const Image& ref, double refScale, cons
     if (l.size < 24) continue;
     l.disc = cv::Mat::zeros(l.size, l.size, CV_8U);
     cv::circle(l.disc, {l.size / 2, l.size / 2}, l.size / 2, cv::Scalar(255), cv::FILLED);
+    l.discArea = cv::countNonZero(l.disc);
     l.pad = l.size / 4;
     std::vector<cv::Mat> padded;
     for (const auto& f : refFeatures) {
