@@ -109,6 +109,30 @@ TEST(GlobalFit, AutomaticChoiceDoesNotOverfit) {
   EXPECT_EQ(bent.forward->type(), ModelType::Poly2);
 }
 
+// The verdict refuses a model whose local scale strays beyond its bounds; the automatic choice
+// then must not pick such a model over a plausible simpler one (a poly3 fitted to one part of
+// an overlap bends beyond its points). Where no model is plausible, the choice is unchanged.
+TEST(GlobalFit, AutomaticChoiceSkipsImplausibleModels) {
+  const auto bent =
+      make([](Point2 p) { return Point2{p.x + 3e-6 * p.x * p.x + 2e-6 * p.x * p.y, p.y + 4e-6 * p.y * p.y}; }, 400, 0.3, 0.1, 13).points;
+  FitOptions o;
+  o.model = ModelType::Auto;
+  // Local x scale at the far corner: the bent truth's is 1.016, an affine fit's about 1.01.
+  o.plausible = [](const Transform2D& forward, const Transform2D&) {
+    const Point2 a = forward.apply({2000, 2000}), b = forward.apply({2001, 2000});
+    return std::abs(b.x - a.x - 1) < 0.012;
+  };
+  const auto r = fitGlobalModel(bent, o);
+  EXPECT_NE(r.forward->type(), ModelType::Poly2);
+  EXPECT_NE(r.forward->type(), ModelType::Poly3);
+  EXPECT_NE(r.forward->type(), ModelType::Translation);  // the best plausible one, not the simplest
+  bool poly2Refused = false;
+  for (const auto& c : r.candidates) poly2Refused |= c.type == ModelType::Poly2 && !c.plausible;
+  EXPECT_TRUE(poly2Refused);
+  o.plausible = [](const Transform2D&, const Transform2D&) { return false; };
+  EXPECT_EQ(fitGlobalModel(bent, o).forward->type(), ModelType::Poly2);
+}
+
 TEST(GlobalFit, TooFewInliersNamesTheCounts) {
   const auto s = make(affineTruth, 10, 0.3, 0.7, 17);
   FitOptions o;

@@ -1,5 +1,6 @@
 #pragma once
 // One robust model over all tiles' tie points, with held-out check points.
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,11 +21,16 @@ struct FitOptions {
   // automatic choice skips a model whose predicted error reaches the inlier threshold there.
   PixelWindow extent;
   unsigned seed = 1;             // makes the check-point draw repeatable
+  // When set, the automatic choice only considers models whose geometry it accepts (the
+  // verdict's check against the start's prediction): a richer model that bends beyond the
+  // bounds where it has few points must not shadow a plausible simpler one.
+  std::function<bool(const Transform2D& forward, const Transform2D& inverse)> plausible;
 };
 
 struct ModelCandidate {
   ModelType type;
   double cvRmse;  // cross-validated RMSE on the fitting inliers, reference pixels
+  bool plausible = true;  // by FitOptions::plausible, when given
 };
 
 struct FitResult {

@@ -205,7 +205,8 @@ FitResult fitGlobalModel(const std::vector<TiePoint>& points, const FitOptions& 
   if (chosen == ModelType::Auto) {
     PixelWindow extent = opt.extent;
     if (extent.width <= 0 || extent.height <= 0) extent = boundingBox(ft);
-    // Fewest parameters whose cross-validated error is within 5% (or 0.05 px) of the best.
+    // Fewest parameters whose cross-validated error is within 5% (or 0.05 px) of the best
+    // (plausible) one.
     double best = std::numeric_limits<double>::infinity();
     for (auto t : {ModelType::Translation, ModelType::Similarity, ModelType::Affine, ModelType::Projective,
                    ModelType::Poly2, ModelType::Poly3}) {
@@ -220,9 +221,20 @@ FitResult fitGlobalModel(const std::vector<TiePoint>& points, const FitOptions& 
       r.candidates.push_back({t, cv});
       best = std::min(best, cv);
     }
+    if (opt.plausible) {
+      double bestPlausible = std::numeric_limits<double>::infinity();
+      for (auto& c : r.candidates) {
+        c.plausible = opt.plausible(*fitTransform(c.type, ff, ft), *fitTransform(c.type, ft, ff));
+        if (c.plausible) bestPlausible = std::min(bestPlausible, c.cvRmse);
+      }
+      // None plausible: the choice stands as it would, and the verdict says why it fails.
+      if (std::isfinite(bestPlausible)) best = bestPlausible;
+      else
+        for (auto& c : r.candidates) c.plausible = true;
+    }
     chosen = ModelType::Translation;
     for (auto& c : r.candidates)
-      if (c.cvRmse <= best * 1.05 + 0.05) {
+      if (c.plausible && c.cvRmse <= best * 1.05 + 0.05) {
         chosen = c.type;
         break;
       }

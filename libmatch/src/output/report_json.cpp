@@ -105,6 +105,7 @@ void writeReportJson(const CoregisterOptions& o, const CoregisterResult& r, cons
     CPLJSONObject k;
     k.Add("type", modelName(c.type));
     k.Add("cv_rmse_px", finiteOr(c.cvRmse, -1));
+    k.Add("plausible", c.plausible);
     cands.Add(k);
   }
   model.Add("auto_choice", cands);

@@ -197,6 +197,9 @@ Registration registerRasters(const GeoRaster& ref, const GeoRaster& sen, const M
       // Tie points are measured on the processing grid: where one processing pixel spans many
       // reference pixels (oversampled or much finer reference imagery), no fit can be held to less.
       finalFit.inlierThreshold = std::max(fitOpt.inlierThreshold, r.match.processingScale);
+      finalFit.plausible = [&](const Transform2D& forward, const Transform2D& inverse) {
+        return checkGeometry(forward, inverse, starts[k].prior, r.match.overlap, verifyOpt).plausible;
+      };
       r.fit = fitGlobalModel(r.match.tiePoints, finalFit);
       r.match.stages.push_back({"global fit", since(t0)});
       const auto t1 = Clock::now();
