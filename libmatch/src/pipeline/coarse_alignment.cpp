@@ -5,12 +5,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <opencv2/imgproc.hpp>
 
 #include "cv_image.h"
 #include "features/fft_ncc.h"
 #include "features/structural_features.h"
 #include "mmreg/error.h"
+#include "parallel_items.h"
 
 namespace mmreg {
 namespace {
@@ -20,6 +22,7 @@ struct Candidate {
   double score = -INFINITY;  // the peak in standard deviations of its correlation map: comparable across template sizes
   cv::Point2d shift;  // template origin in reference overview pixel indices
   size_t level = 0;   // the scale level whose search found it
+  int agreeing = -1;  // parts of the template that put themselves where the whole does
 };
 
 // One template per scale: the disc of valid sensed pixels, which stays valid at any rotation,
@@ -56,13 +59,17 @@ std::pair<cv::Point2f, float> validCentre(const Image& sen) {
   return {cv::Point2f(at.x - 1.f, at.y - 1.f), static_cast<float>(radius)};
 }
 
-Candidate evaluate(const Image& sen, cv::Point2f centre, const ScaleLevel& level, size_t index, double angle, double scale,
-                   const StructuralFeatureOptions& features) {
-  const int c = level.size;
+// The sensed overview warped into a candidate's c x c template, with its validity mask.
+void warpTemplate(const Image& sen, cv::Point2f centre, double angle, double scale, int c, cv::Mat& warped, cv::Mat& mask) {
   const cv::Mat m = templateTransform(centre, angle, scale, c);
-  cv::Mat warped, mask;
   cv::warpAffine(asMat(sen), warped, m, {c, c}, cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
   cv::warpAffine(validMask(sen), mask, m, {c, c}, cv::INTER_NEAREST, cv::BORDER_CONSTANT, 0);
+}
+
+Candidate evaluate(const Image& sen, cv::Point2f centre, const ScaleLevel& level, size_t index, double angle, double scale,
+                   const StructuralFeatureOptions& features) {
+  cv::Mat warped, mask;
+  warpTemplate(sen, centre, angle, scale, level.size, warped, mask);
   Candidate out{angle, scale, -1, -INFINITY, {}, index};
   // Masked pixels have zero features, which would correlate with masked or padded reference.
   if (cv::countNonZero(mask & level.disc) < 0.97 * level.discArea) return out;
@@ -77,6 +84,62 @@ Candidate evaluate(const Image& sen, cv::Point2f centre, const ScaleLevel& level
   if (p.x > 0 && p.x + 1 < ncc.cols) dx = parabolaPeak(ncc.at<double>(p.y, p.x - 1), out.ncc, ncc.at<double>(p.y, p.x + 1));
   if (p.y > 0 && p.y + 1 < ncc.rows) dy = parabolaPeak(ncc.at<double>(p.y - 1, p.x), out.ncc, ncc.at<double>(p.y + 1, p.x));
   out.shift = {p.x + dx - level.pad, p.y + dy - level.pad};
+  return out;
+}
+
+// How many parts of a candidate's template agree with it. The template is cut into
+// overlapping blocks of a third of its side, and each block is correlated on its own with the
+// reference around where the candidate puts it. A chance peak of the whole template is made by
+// a few strong parts; a true one is shared by most parts that hold structure.
+int agreeingParts(const std::vector<cv::Mat>& refFeatures, const Image& sen, cv::Point2f centre, const ScaleLevel& level,
+                  const Candidate& cand, const StructuralFeatureOptions& features) {
+  const int c = level.size;
+  cv::Mat warped, mask;
+  warpTemplate(sen, centre, cand.angle, cand.scale, c, warped, mask);
+  const auto feats = structuralFeatures(imageFromMat(warped, mask), features);
+  const cv::Rect refRect(0, 0, refFeatures[0].cols, refFeatures[0].rows);
+  const int b = std::max(16, c / 3);
+  const int r = std::max(8, static_cast<int>(0.15 * c));  // search radius, overview pixels
+  int agreeing = 0;
+  for (int by = 0; by + b <= c; by += b / 2)
+    for (int bx = 0; bx + b <= c; bx += b / 2) {
+      const cv::Rect block(bx, by, b, b);
+      if (cv::countNonZero(mask(block)) < 0.95 * b * b) continue;
+      const cv::Point at(static_cast<int>(std::lround(cand.shift.x + bx)), static_cast<int>(std::lround(cand.shift.y + by)));
+      const cv::Rect window = cv::Rect(at.x - r, at.y - r, b + 2 * r, b + 2 * r) & refRect;
+      if (window.width < b + r || window.height < b + r) continue;
+      std::vector<cv::Mat> blockFeatures, refWindow;
+      for (const auto& f : feats) blockFeatures.push_back(f(block));
+      for (const auto& f : refFeatures) refWindow.push_back(f(window));
+      const cv::Mat ncc = multiChannelNcc(blockFeatures, refWindow);
+      cv::Point p;
+      double peak;
+      cv::minMaxLoc(ncc, nullptr, &peak, nullptr, &p);
+      if (peak <= 0) continue;  // a flat block or window
+      // The candidate's rotation and scale are known to half a grid step (2.5 deg, 12 %), so
+      // parts away from the centre may sit a few pixels off: the tolerance grows with it.
+      const double fromCentre = std::hypot(bx + b / 2.0 - c / 2.0, by + b / 2.0 - c / 2.0);
+      if (std::hypot(p.x + window.x - at.x, p.y + window.y - at.y) <= 2 + 0.08 * fromCentre) ++agreeing;
+    }
+  return agreeing;
+}
+
+// work(i) for i in [0, n) on the options' threads; the first item's error is rethrown.
+void forEach(size_t n, int threads, const std::function<void(size_t)>& work, const std::function<void(size_t)>& onCaller) {
+  for (const auto& e : forEachItem(n, threads, work, onCaller))
+    if (e) std::rethrow_exception(e);
+}
+
+// The peaks to try, in order: most agreeing parts first (the stronger peak first among equals),
+// and the strongest whole peak kept in any case (a template with structure in one part only
+// can still be right). peaks: strongest first.
+std::vector<Candidate> mostCredible(const std::vector<Candidate>& peaks, int keep) {
+  if (peaks.empty() || keep <= 0) return {};
+  std::vector<Candidate> out(peaks.begin() + 1, peaks.end());
+  std::stable_sort(out.begin(), out.end(), [](const Candidate& x, const Candidate& y) { return x.agreeing > y.agreeing; });
+  const auto notMore = std::find_if(out.begin(), out.end(), [&](const Candidate& p) { return p.agreeing <= peaks[0].agreeing; });
+  out.insert(out.begin() + std::min<std::ptrdiff_t>(notMore - out.begin(), keep - 1), peaks[0]);
+  out.resize(std::min<size_t>(out.size(), keep));
   return out;
 }
 
@@ -118,12 +181,14 @@ std::vector<CoarseAlignment> coarseAlign(const Image& ref, double refScale, cons
   if (levels.empty())
     throw Error("the sensed image is too small for the coarse alignment pass; give a larger image or georeference it roughly");
   const int nAngles = static_cast<int>(std::round(360.0 / opt.angleStepDeg));
-  std::vector<Candidate> cells;
-  for (int a = 0; a < nAngles; ++a) {
-    progress.update(0.8 * a / nAngles, "coarse alignment");
-    for (size_t k = 0; k < levels.size(); ++k)
-      cells.push_back(evaluate(sen, centre, levels[k], k, a * opt.angleStepDeg, levels[k].scale, features));
-  }
+  std::vector<Candidate> cells(nAngles * levels.size());
+  forEach(
+      cells.size(), opt.threads,
+      [&](size_t i) {
+        const size_t k = i % levels.size();
+        cells[i] = evaluate(sen, centre, levels[k], k, static_cast<double>(i / levels.size()) * opt.angleStepDeg, levels[k].scale, features);
+      },
+      [&](size_t finished) { progress.update(0.7 * finished / cells.size(), "coarse alignment"); });
   std::sort(cells.begin(), cells.end(), [](const Candidate& x, const Candidate& y) { return x.score > y.score; });
   for (size_t k = 0; k < levels.size(); ++k)
     for (const auto& cc : cells)
@@ -133,11 +198,12 @@ std::vector<CoarseAlignment> coarseAlign(const Image& ref, double refScale, cons
         break;
       }
 
-  // Distinct peaks: a cell next to a stronger one (in rotation and scale) is the same peak.
+  // Distinct peaks, strongest first: a cell next to a stronger one (in rotation and scale) is
+  // the same peak.
   const double sameScale = std::pow(2.0, 1.5 / opt.scaleStepsPerOctave);
   std::vector<Candidate> peaks;
   for (const auto& cand : cells) {
-    if (static_cast<int>(peaks.size()) >= opt.maxHypotheses) break;
+    if (static_cast<int>(peaks.size()) >= opt.rankedPeaks) break;
     if (cand.ncc < opt.minNcc || cand.score < opt.minScore) continue;
     const bool seen = std::any_of(peaks.begin(), peaks.end(), [&](const Candidate& p) {
       const double da = std::abs(std::remainder(cand.angle - p.angle, 360.0));
@@ -146,6 +212,11 @@ std::vector<CoarseAlignment> coarseAlign(const Image& ref, double refScale, cons
     });
     if (!seen) peaks.push_back(cand);
   }
+  forEach(
+      peaks.size(), opt.threads,
+      [&](size_t i) { peaks[i].agreeing = agreeingParts(refFeatures, sen, centre, levels[peaks[i].level], peaks[i], features); },
+      [&](size_t finished) { progress.update(0.7 + 0.1 * finished / peaks.size(), "coarse alignment"); });
+  peaks = mostCredible(peaks, opt.maxHypotheses);
   if (peaks.empty()) {
     char why[200];
     std::snprintf(why, sizeof why,
@@ -161,13 +232,20 @@ std::vector<CoarseAlignment> coarseAlign(const Image& ref, double refScale, cons
   for (size_t k = 0; k < peaks.size(); ++k) {
     progress.update(0.8 + 0.2 * k / peaks.size(), "coarse alignment");
     // Local refinement of angle and scale around the peak's cell.
-    Candidate best = peaks[k];
-    const Candidate start = best;
+    const Candidate start = peaks[k];
+    std::vector<std::pair<double, double>> angleScale;
     for (double da = -opt.angleStepDeg / 2; da <= opt.angleStepDeg / 2 + 1e-9; da += 1.0)
-      for (int i = -1; i <= 1; ++i) {
-        const Candidate cand = evaluate(sen, centre, levels[start.level], start.level, start.angle + da, start.scale * std::pow(sStep, i), features);
-        if (cand.score > best.score) best = cand;
-      }
+      for (int i = -1; i <= 1; ++i) angleScale.emplace_back(start.angle + da, start.scale * std::pow(sStep, i));
+    std::vector<Candidate> near(angleScale.size());
+    forEach(
+        near.size(), opt.threads,
+        [&](size_t i) {
+          near[i] = evaluate(sen, centre, levels[start.level], start.level, angleScale[i].first, angleScale[i].second, features);
+        },
+        [](size_t) {});
+    Candidate best = start;
+    for (const auto& cand : near)
+      if (cand.score > best.score) best = cand;
     // Sensed overview pixel index p -> template index M p -> reference overview index M p + shift.
     const cv::Mat m = templateTransform(centre, best.angle, best.scale, levels[best.level].size);
     std::vector<Point2> from, to;
@@ -185,9 +263,9 @@ std::vector<CoarseAlignment> coarseAlign(const Image& ref, double refScale, cons
     a.scale = best.scale;
     a.ncc = best.ncc;
     a.score = best.score;
+    a.agreeingParts = peaks[k].agreeing;
     out.push_back(std::move(a));
   }
-  std::stable_sort(out.begin(), out.end(), [](const CoarseAlignment& x, const CoarseAlignment& y) { return x.score > y.score; });
   progress.update(1.0, "coarse alignment");
   return out;
 }

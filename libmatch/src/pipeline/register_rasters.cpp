@@ -41,8 +41,9 @@ LinearPrior priorOf(const PixelMapping& m, Point2 p, const std::string& source) 
 }
 
 // The coarse pass's hypotheses as starts. nominal: sensed pixels per reference pixel that the
-// pixel sizes give (0 when the files carry none: then scales from 0.5 to 2 are searched).
-std::vector<Start> coarseStarts(const MatchContext& c, double nominal, const ProgressSpan& progress) {
+// pixel sizes give (0 when the files carry none: then scales from 0.5 to 2 are searched);
+// threads: -threads (0: one per core).
+std::vector<Start> coarseStarts(const MatchContext& c, double nominal, int threads, const ProgressSpan& progress) {
   const PixelWindow rw{0, 0, c.ref.width(), c.ref.height()};
   int rh = 0;
   const int rwid = overviewSide(rw, kCoarseSize, &rh);
@@ -55,14 +56,15 @@ std::vector<Start> coarseStarts(const MatchContext& c, double nominal, const Pro
   const PixelWindow sWin{0, 0, static_cast<int>(std::lround(sw * senScale)), static_cast<int>(std::lround(sh * senScale))};
   const Image senOv = readProcessed(c.sen, c.senBands, sWin, sw, sh);
   CoarseOptions co;
+  co.threads = threads;
   if (nominal > 0) co.minScale = 0.8, co.maxScale = 1.25;  // the pixel sizes are known: a narrow search
   const auto found = coarseAlign(refOv, refScale, senOv, senScale, co, progress);
   std::vector<Start> out;
   for (size_t k = 0; k < found.size(); ++k) {
     const auto& a = found[k];
     const auto m = a.forward->affineMatrix();
-    CPLDebug("MMREG", "coarse hypothesis %zu: rotation %.1f deg, scale %.3f, correlation %.3f, sensed (0,0) -> (%.1f, %.1f)", k + 1,
-             a.rotationDeg, a.scale, a.ncc, m[2], m[5]);
+    CPLDebug("MMREG", "coarse hypothesis %zu: rotation %.1f deg, scale %.3f, correlation %.3f, z %.1f, %d parts agree, sensed (0,0) -> (%.1f, %.1f)",
+             k + 1, a.rotationDeg, a.scale, a.ncc, a.score, a.agreeingParts, m[2], m[5]);
     LinearPrior prior;
     prior.source = kCoarsePriorSource;
     prior.a = m[0], prior.b = m[1], prior.c = m[3], prior.d = m[4];
@@ -173,7 +175,7 @@ Registration registerRasters(const GeoRaster& ref, const GeoRaster& sen, const M
       coarseTried = true;
       const auto t0 = Clock::now();
       try {
-        auto more = coarseStarts(c, nominal, progress.sub(done, done + 0.15));
+        auto more = coarseStarts(c, nominal, opt.threads, progress.sub(done, done + 0.15));
         for (auto& s : more) starts.push_back(std::move(s));
       } catch (const Cancelled&) {
         throw;
