@@ -130,7 +130,9 @@ TEST(GlobalFit, AutomaticChoiceSkipsImplausibleModels) {
   for (const auto& c : r.candidates) poly2Refused |= c.type == ModelType::Poly2 && !c.plausible;
   EXPECT_TRUE(poly2Refused);
   o.plausible = [](const Transform2D&, const Transform2D&) { return false; };
-  EXPECT_EQ(fitGlobalModel(bent, o).forward->type(), ModelType::Poly2);
+  const auto none = fitGlobalModel(bent, o);
+  EXPECT_EQ(none.forward->type(), ModelType::Poly2);
+  for (const auto& c : none.candidates) EXPECT_FALSE(c.plausible);
 }
 
 TEST(GlobalFit, TooFewInliersNamesTheCounts) {

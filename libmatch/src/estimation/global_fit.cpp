@@ -221,20 +221,19 @@ FitResult fitGlobalModel(const std::vector<TiePoint>& points, const FitOptions& 
       r.candidates.push_back({t, cv});
       best = std::min(best, cv);
     }
+    // None plausible: the choice stands as it would, and the verdict says why it fails.
+    bool anyPlausible = !opt.plausible;
     if (opt.plausible) {
       double bestPlausible = std::numeric_limits<double>::infinity();
       for (auto& c : r.candidates) {
         c.plausible = opt.plausible(*fitTransform(c.type, ff, ft), *fitTransform(c.type, ft, ff));
-        if (c.plausible) bestPlausible = std::min(bestPlausible, c.cvRmse);
+        if (c.plausible) bestPlausible = std::min(bestPlausible, c.cvRmse), anyPlausible = true;
       }
-      // None plausible: the choice stands as it would, and the verdict says why it fails.
-      if (std::isfinite(bestPlausible)) best = bestPlausible;
-      else
-        for (auto& c : r.candidates) c.plausible = true;
+      if (anyPlausible) best = bestPlausible;
     }
     chosen = ModelType::Translation;
     for (auto& c : r.candidates)
-      if (c.plausible && c.cvRmse <= best * 1.05 + 0.05) {
+      if ((c.plausible || !anyPlausible) && c.cvRmse <= best * 1.05 + 0.05) {
         chosen = c.type;
         break;
       }

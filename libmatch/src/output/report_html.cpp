@@ -124,8 +124,10 @@ void writeReportHtml(const GeoRaster& ref, const GeoRaster& sen, const Coregiste
   for (double p : r.fit.forward->parameters()) h << " " << num(p, 6);
   h << "</p>\n";
   if (!r.fit.candidates.empty()) {
-    h << "<table><tr><th>Candidate</th><th>Cross-validated RMSE (px)</th></tr>\n";
-    for (const auto& c : r.fit.candidates) h << "<tr><td>" << modelName(c.type) << "</td><td class=\"n\">" << num(c.cvRmse, 3) << "</td></tr>\n";
+    h << "<table><tr><th>Candidate</th><th>Cross-validated RMSE (px)</th><th>Geometry</th></tr>\n";
+    for (const auto& c : r.fit.candidates)
+      h << "<tr><td>" << modelName(c.type) << "</td><td class=\"n\">" << num(c.cvRmse, 3) << "</td><td>"
+        << (c.plausible ? "plausible" : "implausible: not chosen") << "</td></tr>\n";
     h << "</table>\n";
   }
 
