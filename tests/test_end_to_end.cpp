@@ -11,6 +11,8 @@
 #include <sstream>
 #include <vector>
 
+#include "mmreg/coregister.h"
+#include "mmreg/error.h"
 #include "mmreg/raster.h"
 #include "mmreg/synthetic_case.h"
 #include "test_support.h"
@@ -240,6 +242,38 @@ TEST_F(EndToEnd, UngeoreferencedSensedIsFoundByTheCoarsePass) {
   Misregistration m;
   m.rotationDeg = 35, m.scale = 1.4, m.dx = 20, m.dy = -15;
   EXPECT_LT(unreferencedError(loadLandsat(mmreg_test::sharedData() + "/landsat"), "landsat/red-nir", m, "-sensed_type optical"), 1.0);
+}
+
+// A cancel while the coarse pass evaluates rotations and scales on several threads stops it
+// and leaves no output (the cancel comes on the calling thread; the others finish their item).
+TEST_F(EndToEnd, CancelDuringTheCoarsePassLeavesNoOutput) {
+  SKIP_WITHOUT_SHARED_DATA();
+  Misregistration m;
+  m.rotationDeg = 35, m.scale = 1.4, m.dx = 20, m.dy = -15;
+  for (const auto& p : loadLandsat(mmreg_test::sharedData() + "/landsat")) {
+    if (p.name != "landsat/red-nir") continue;
+    const auto sc = buildCase(p, m, MisregistrationMode::Pixels, dir, "cancel");
+    const std::string out = mmreg_test::freshDir("e2e_cancel");
+    CoregisterOptions o;
+    o.reference = sc.reference;
+    o.sensed = sc.sensed;
+    o.match.threads = 2;
+    o.out.output = out + "/o.tif";
+    o.out.reportPath = out + "/r.json";
+    std::string stage;
+    EXPECT_THROW(coregister(o,
+                            [&](double f, const char* what) {
+                              if (f < 0.05) return true;
+                              stage = what;
+                              return false;
+                            }),
+                 Cancelled);
+    EXPECT_EQ(stage, "coarse alignment");
+    EXPECT_EQ(mmreg_test::countEntries(out), 0);
+    mmreg_test::removeTree(out);
+    return;
+  }
+  ADD_FAILURE() << "landsat/red-nir is missing from the shared data";
 }
 
 // A sensed image finer than the reference (x1.54), rotated by 31 degrees, with no
