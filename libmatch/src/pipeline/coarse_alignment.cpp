@@ -155,7 +155,10 @@ std::vector<CoarseAlignment> coarseAlign(const Image& ref, double refScale, cons
   StructuralFeatureOptions features;
   features.sigma = opt.featureSigma;
   const auto refFeatures = structuralFeatures(ref, features);
-  const auto [centre, radius] = validCentre(sen);
+  // Named, not bound: lambdas below capture it (clang rejects captured structured bindings).
+  const std::pair<cv::Point2f, float> valid = validCentre(sen);
+  const cv::Point2f centre = valid.first;
+  const float radius = valid.second;
   std::vector<ScaleLevel> levels;
   const int lo = static_cast<int>(std::floor(std::log2(opt.minScale) * opt.scaleStepsPerOctave + 1e-9));
   const int hi = static_cast<int>(std::ceil(std::log2(opt.maxScale) * opt.scaleStepsPerOctave - 1e-9));
