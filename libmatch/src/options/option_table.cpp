@@ -293,7 +293,7 @@ std::vector<OptionDecl> declare() {
                    OptionKind::Crs, [](auto& o) -> auto& { return o.match.sensedSrs; }));
   {
     auto threads = integer({"-threads", "THREADS", "N", "Worker threads (0: every core)",
-                            "Threads for tile matching, learned-model inference and the warp; 0 (default) uses every core.", M, true},
+                            "Threads for the coarse pass, tile matching, verification, learned-model inference and the warp; 0 (default) uses every core.", M, true},
                            0, 1024, [](auto& o) -> auto& { return o.match.threads; });
     threads.set = [](O& o, S v) { o.match.threads = o.match.learned.threads = o.out.threads = parseInt("-threads", v); };
     t.push_back(threads);
