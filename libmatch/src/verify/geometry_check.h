@@ -8,7 +8,8 @@
 
 namespace mmreg {
 
-// LinearPrior::source of a start from the coarse pass (the verdict asks more of it).
+// LinearPrior::source of a start from the coarse pass (the verdict's reasons name it; its
+// bounds are widened by one step of that search).
 inline constexpr const char* kCoarsePriorSource = "coarse alignment";
 
 // What the start of the search predicted for the linear part of sensed pixel -> reference
