@@ -153,6 +153,30 @@ TEST(FeatureBackbone, SaveLoadRoundTripAndDeterminism) {
   std::remove(path.c_str());
 }
 
+TEST(FeatureBackbone, ASarStemIsUsedOnSarOnlyAndSurvivesSaveAndLoad) {
+  const auto img = sampleWindow(true, 600, 600, 128);
+  FeatureBackboneOptions o;
+  o.sarStem = true;
+  const LearnedFeatures untrained{FeatureBackbone(o)};
+  EXPECT_EQ(largestDifference(untrained.computeFor(img, mmreg::Modality::Sar), mmreg::structuralFeatures(img)), 0.0);
+  torch::manual_seed(5);
+  FeatureBackbone net(o);
+  {
+    torch::NoGradGuard g;
+    for (const auto& h : *net->heads) h->as<torch::nn::Conv2d>()->weight.normal_(0, 0.05);
+  }
+  const LearnedFeatures features(net);
+  const auto sar = features.computeFor(img, mmreg::Modality::Sar), optical = features.computeFor(img, mmreg::Modality::Optical);
+  EXPECT_GT(largestDifference(sar, optical), 1e-3);  // the two stems differ
+  EXPECT_EQ(largestDifference(optical, features.compute(img)), 0.0);  // no modality: the optical stem
+  const std::string path = ::testing::TempDir() + "/backbone_sar_stem.pt";
+  saveBackbone(net, path);
+  const auto loaded = loadBackbone(path, torch::kCPU);
+  EXPECT_TRUE(loaded->options.sarStem);
+  EXPECT_EQ(largestDifference(sar, LearnedFeatures(loaded).computeFor(img, mmreg::Modality::Sar)), 0.0);
+  std::remove(path.c_str());
+}
+
 TEST(FeatureBackbone, SameDescriptorsWhateverTheThreadCount) {
   const auto img = sampleWindow(true, 0, 0, 256);
   const LearnedFeatures features(perturbedBackbone());
@@ -200,5 +224,8 @@ TEST(BackboneTrainer, SmokeTrainingLowersTheLossAndResumes) {
   EXPECT_NE(resumed.output.find("iteration 15 "), std::string::npos) << resumed.output;
   EXPECT_EQ(resumed.output.find("iteration 5 "), std::string::npos) << "it started over:\n" << resumed.output;
   EXPECT_NO_THROW(loadBackbone(out, torch::kCPU));
+  const auto unknownGroup = mmreg_test::runProgram(MMREG_BACKBONE_TRAINER, common + " --iterations 1 --val-groups 3mos/NoSuchSatellite");
+  EXPECT_EQ(unknownGroup.exitCode, 2) << unknownGroup.output;
+  EXPECT_NE(unknownGroup.output.find("e.g. 3mos/RCM"), std::string::npos) << unknownGroup.output;
   for (const char* s : {"", ".last", ".last.optim", ".last.state"}) std::remove((out + s).c_str());
 }

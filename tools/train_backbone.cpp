@@ -30,22 +30,32 @@ using namespace mmreg::training;
 
 struct Args : TrainerOptions {
   int crop = 160, templ = 48, radius = 8, step = 24, batch = 4, channels = 16, valPairs = 24;
-  bool intensity = true, singleModality = false;
+  bool intensity = true, singleModality = false, sarStem = false;
   double maxRotation = 0.08, maxScale = 0.06, maxShift = 0.03;
   double maxZoom = 1.0;       // crops zoomed by up to this factor either way (1: none)
   double pairedChanges = 0;   // paired: share of sensed crops through a modality change (half as many reference crops)
+  std::string valGroups;      // comma-separated "source/group" names to validate on (empty: every validation pair)
   mmreg::nets::NccLossOptions loss;
 };
 
 const char* kUsage =
-    "    [--crop PX] [--template PX] [--radius PX] [--step PX] [--batch N] [--channels N] [--no-intensity]\n"
+    "    [--crop PX] [--template PX] [--radius PX] [--step PX] [--batch N] [--channels N] [--no-intensity] [--sar-stem]\n"
     "    [--single-modality] [--temperature T] [--margin M] [--margin-weight W] [--max-rotation RAD]\n"
-    "    [--max-scale F] [--max-shift F] [--max-zoom F] [--paired-changes P] [--val-pairs N]\n"
+    "    [--max-scale F] [--max-shift F] [--max-zoom F] [--paired-changes P] [--val-pairs N] [--val-groups G,...]\n"
+    "--val-groups picks the checkpoint on those validation groups only, e.g. 3mos/RCM: a satellite never\n"
+    "trained on, where the other validation pairs come from satellites that are. --sar-stem gives the sensed\n"
+    "(SAR) side a first stage of its own.\n"
     "Writes FILE.pt (the best validation template accuracy so far) and FILE.pt.last (with .optim and .state\n"
     "for --resume) on every log line.\n";
 
-// The training crops of one sample: A (reference side) and B before its warp, (1, 1, C, C).
-std::pair<torch::Tensor, torch::Tensor> drawCrops(const std::vector<LoadedPair>& pairs, const Args& a, std::mt19937& rng) {
+// The training crops of one sample: A (reference side) and B before its warp, (1, 1, C, C);
+// sar: B is SAR (or, single-modality, went through the SAR-like path).
+struct Crops {
+  torch::Tensor A, B;
+  bool sar = false;
+};
+
+Crops drawCrops(const std::vector<LoadedPair>& pairs, const Args& a, std::mt19937& rng) {
   const auto& p = pairs[std::uniform_int_distribution<size_t>(0, pairs.size() - 1)(rng)];
   const int h = static_cast<int>(p.reference.size(2)), w = static_cast<int>(p.reference.size(3));
   // A random zoom (log-uniform): structure at other scales than the training sensors' own.
@@ -66,19 +76,20 @@ std::pair<torch::Tensor, torch::Tensor> drawCrops(const std::vector<LoadedPair>&
     auto B = cut(p.sensed);
     if (u(rng) < a.pairedChanges) B = modalityChange(B, rng).clamp(0, 1);
     if (u(rng) < a.pairedChanges / 2) A = modalityChange(A, rng).clamp(0, 1);
-    return {A, B};
+    return {A, B, p.sensedIsSar};
   }
   // Single-modality: B is A's own pixels through a modality change, sometimes with a SAR-like
   // path (multiplicative speckle of a few looks, then a log scale) on top.
   auto B = modalityChange(A.clone(), rng);
-  if (u(rng) < 0.5) {
+  const bool sar = u(rng) < 0.5;
+  if (sar) {
     const int looks = std::uniform_int_distribution<int>(1, 4)(rng);
     auto speckle = torch::zeros_like(B);
     for (int l = 0; l < looks; ++l) speckle += -torch::rand_like(B).clamp_min(1e-6).log();
     B = torch::log1p(20 * B * B * speckle / looks) / std::log(21.0);
   }
   if (u(rng) < 0.5) A = modalityChange(A, rng);
-  return {A, B.clamp(0, 1)};
+  return {A, B.clamp(0, 1), sar};
 }
 
 mmreg::Image toImage(const torch::Tensor& t, const torch::Tensor& valid = {}) {
@@ -99,7 +110,10 @@ struct Correlations {
 
 Correlations correlate(mmreg::nets::FeatureBackbone& net, const std::vector<LoadedPair>& pairs, const Args& a, std::mt19937& rng,
                        const torch::Device& device) {
-  std::vector<torch::Tensor> structural, image, mask;
+  // Index 0: the A (optical) crops, 1: the B (sensed) crops. Each B runs through the network on
+  // its own: a SAR stem applies only to the SAR ones.
+  std::vector<torch::Tensor> structural[2], image[2], mask[2];
+  std::vector<bool> sar;
   struct Template {
     int sample, x0, y0, sx0, sy0;
     double u, v;
@@ -108,12 +122,16 @@ Correlations correlate(mmreg::nets::FeatureBackbone& net, const std::vector<Load
   const int t = a.templ, m = a.radius, len = t + 2 * m;
   const double half = (t - 1) / 2.0;
   for (int s = 0; s < a.batch; ++s) {
-    auto [A, B] = drawCrops(pairs, a, rng);
+    const auto [A, B, sarB] = drawCrops(pairs, a, rng);
+    sar.push_back(sarB);
     const auto h = randomHomography(rng, a.crop, 2e-5, a.maxRotation, a.maxScale, a.maxShift);
     const auto [grid, inside] = gridFor(h, a.crop);
     const auto warped = F::grid_sample(B, grid, F::GridSampleFuncOptions().align_corners(true));
     const auto inA = mmreg::nets::backboneInput(toImage(A)), inB = mmreg::nets::backboneInput(toImage(warped, inside));
-    for (const auto* in : {&inA, &inB}) structural.push_back(in->structural), image.push_back(in->image), mask.push_back(in->mask);
+    for (int side = 0; side < 2; ++side) {
+      const auto& in = side ? inB : inA;
+      structural[side].push_back(in.structural), image[side].push_back(in.image), mask[side].push_back(in.mask);
+    }
     // A point p of A lies at h^-1(p) in the warped B.
     const auto hinv = h.inverse();
     const auto ia = hinv.accessor<double, 2>();
@@ -127,18 +145,21 @@ Correlations correlate(mmreg::nets::FeatureBackbone& net, const std::vector<Load
         if (inside.slice(2, sy0, sy0 + len).slice(3, sx0, sx0 + len).mean().item<double>() < 0.999) continue;
         const auto tmpl = sa.slice(1, y0, y0 + t).slice(2, x0, x0 + t);
         if ((tmpl - tmpl.mean({1, 2}, true)).pow(2).mean().item<double>() < 1e-4) continue;  // flat: nothing to learn
-        templates.push_back({2 * s, x0, y0, sx0, sy0, px - half - sx0, py - half - sy0});
+        templates.push_back({s, x0, y0, sx0, sy0, px - half - sx0, py - half - sy0});
       }
   }
-  const auto f = net->forward(torch::cat(structural).to(device), torch::cat(image).to(device), torch::cat(mask).to(device));
+  if (templates.empty()) return {};
+  const auto fA = net->forward(torch::cat(structural[0]).to(device), torch::cat(image[0]).to(device), torch::cat(mask[0]).to(device));
+  std::vector<torch::Tensor> fB;
+  for (int s = 0; s < a.batch; ++s)
+    fB.push_back(net->forward(structural[1][s].to(device), image[1][s].to(device), mask[1][s].to(device), sar[s])[0]);
   std::vector<torch::Tensor> tk, wk;
   std::vector<float> truth;
   for (const auto& q : templates) {
-    tk.push_back(f[q.sample].slice(1, q.y0, q.y0 + t).slice(2, q.x0, q.x0 + t));
-    wk.push_back(f[q.sample + 1].slice(1, q.sy0, q.sy0 + len).slice(2, q.sx0, q.sx0 + len));
+    tk.push_back(fA[q.sample].slice(1, q.y0, q.y0 + t).slice(2, q.x0, q.x0 + t));
+    wk.push_back(fB[q.sample].slice(1, q.sy0, q.sy0 + len).slice(2, q.sx0, q.sx0 + len));
     truth.push_back(static_cast<float>(q.u)), truth.push_back(static_cast<float>(q.v));
   }
-  if (templates.empty()) return {};
   return {mmreg::nets::templateNcc(torch::stack(tk), torch::stack(wk)),
           torch::tensor(truth).view({-1, 2}).to(device)};
 }
@@ -146,10 +167,21 @@ Correlations correlate(mmreg::nets::FeatureBackbone& net, const std::vector<Load
 // Template accuracy as mmreg_bench_features measures it, on fixed validation crops (at most
 // 512 px a side); --single-modality: against the crop's own synthetic modality change.
 struct ValidationSet {
-  std::vector<std::pair<mmreg::Image, mmreg::Image>> pairs;
+  struct Pair {
+    mmreg::Image A, B;
+    bool sar;  // B is SAR
+  };
+  std::vector<Pair> pairs;
 };
 
-ValidationSet validationSet(const std::vector<LoadedPair>& val, const Args& a) {
+ValidationSet validationSet(std::vector<LoadedPair> val, const Args& a) {
+  if (!a.valGroups.empty()) {
+    const std::string wanted = "," + a.valGroups + ",";
+    val.erase(std::remove_if(val.begin(), val.end(), [&](const LoadedPair& p) { return wanted.find("," + p.group + ",") == std::string::npos; }),
+              val.end());
+    if (val.empty())
+      throw mmreg::Error("no validation pair is in --val-groups " + a.valGroups + "; name groups of the validation split as source/group, e.g. 3mos/RCM");
+  }
   ValidationSet v;
   std::mt19937 rng(a.seed + 7);
   const size_t n = std::min<size_t>(val.size(), a.valPairs);
@@ -158,22 +190,24 @@ ValidationSet validationSet(const std::vector<LoadedPair>& val, const Args& a) {
     const int side = static_cast<int>(std::min({p.reference.size(2), p.reference.size(3), int64_t{512}}));
     auto cut = [&](const torch::Tensor& t) { return t.slice(2, 0, side).slice(3, 0, side).clone(); };
     auto A = cut(p.reference), B = cut(p.sensed);
+    bool sar = p.sensedIsSar;
     if (a.singleModality) {
       Args single = a;
       single.crop = side;
       single.maxZoom = 1;
       LoadedPair own{A, A};
-      std::tie(A, B) = drawCrops({own}, single, rng);
+      const auto crops = drawCrops({own}, single, rng);
+      A = crops.A, B = crops.B, sar = crops.sar;
     }
-    v.pairs.emplace_back(toImage(A), toImage(B));
+    v.pairs.push_back({toImage(A), toImage(B), sar});
   }
   return v;
 }
 
 double templateAccuracy(const mmreg::DenseFeatures& features, const ValidationSet& v) {
   int n = 0, within = 0;
-  for (const auto& [A, B] : v.pairs) {
-    const auto hits = mmreg::templateHits(features.compute(A), features.compute(B), 96, 12, 2);
+  for (const auto& [A, B, sar] : v.pairs) {
+    const auto hits = mmreg::templateHits(features.compute(A), features.computeFor(B, sar ? mmreg::Modality::Sar : mmreg::Modality::Optical), 96, 12, 2);
     n += hits.templates, within += hits.within;
   }
   return n ? static_cast<double>(within) / n : 0;
@@ -194,6 +228,7 @@ int main(int argc, char** argv) {
     else if (k == "--batch") a.batch = std::stoi(next());
     else if (k == "--channels") a.channels = std::stoi(next());
     else if (k == "--no-intensity") a.intensity = false;
+    else if (k == "--sar-stem") a.sarStem = true;
     else if (k == "--single-modality") a.singleModality = true;
     else if (k == "--temperature") a.loss.temperature = std::stod(next());
     else if (k == "--margin") a.loss.margin = std::stod(next());
@@ -204,6 +239,7 @@ int main(int argc, char** argv) {
     else if (k == "--val-pairs") a.valPairs = std::stoi(next());
     else if (k == "--max-zoom") a.maxZoom = std::stod(next());
     else if (k == "--paired-changes") a.pairedChanges = std::stod(next());
+    else if (k == "--val-groups") a.valGroups = next();
     else return false;
     return true;
   });
@@ -218,10 +254,16 @@ int main(int argc, char** argv) {
   }
   const auto& [device, train, val] = setup;
   mmreg::nets::FeatureBackboneOptions o;
-  o.width = a.channels, o.intensity = a.intensity;
+  o.width = a.channels, o.intensity = a.intensity, o.sarStem = a.sarStem;
   mmreg::nets::FeatureBackbone net(o);
   net->to(device);
-  const auto valSet = validationSet(val, a);
+  ValidationSet valSet;
+  try {
+    valSet = validationSet(val, a);
+  } catch (const mmreg::Error& e) {
+    return std::fprintf(stderr, "mmreg_train_backbone: %s\n", e.what()), 2;
+  }
+  std::printf("validation crops: %zu%s%s\n", valSet.pairs.size(), a.valGroups.empty() ? "" : " from ", a.valGroups.c_str());
   auto validate = [&] {
     const mmreg::nets::LearnedFeatures features(net, a.device);
     const double acc = templateAccuracy(features, valSet);

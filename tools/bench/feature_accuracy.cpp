@@ -83,7 +83,7 @@ std::vector<cv::Mat> features(const mmreg::Image& raw, bool sar, const std::stri
     mmreg::LearnedModelOptions lo;
     if (v.size() > 8) lo.featureWeights = v.substr(8);
     if (!net) net = mmreg::makeDenseFeatures("learned", lo);
-    return net->compute(pre);
+    return net->computeFor(pre, sar ? mmreg::Modality::Sar : mmreg::Modality::Optical);
   }
   const bool both = v.find("-both") != std::string::npos;
   if (v.rfind("ridge", 0) == 0 && (sar || both)) {

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 
 #include "mmreg/error.h"
 
@@ -100,6 +101,13 @@ TrainingSetup setUpTraining(const TrainerOptions& o, int minSide) {
   std::tie(s.train, s.val) = loadTrainingSets(o.data, o.splits, o.maxPairs, minSide);
   if (s.train.empty() || s.val.empty()) throw Error("no training or validation pairs under " + o.data);
   std::printf("training pairs: %zu, validation pairs: %zu, device: %s\n", s.train.size(), s.val.size(), o.device.c_str());
+  for (const auto* set : {&s.train, &s.val}) {
+    std::map<std::string, int> groups;
+    for (const auto& p : *set) ++groups[p.group];
+    std::printf("  %s:", set == &s.train ? "training" : "validation");
+    for (const auto& [g, n] : groups) std::printf(" %s %d", g.c_str(), n);
+    std::printf("\n");
+  }
   std::fflush(stdout);
   return s;
 }

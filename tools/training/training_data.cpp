@@ -60,7 +60,8 @@ std::vector<LoadedPair> loadPairs(const std::vector<mmreg::AlignedPair>& pairs, 
   std::vector<LoadedPair> out;
   for (const auto& p : pairs) {
     const bool sar = p.source == "3mos" || p.source == "s1s2";
-    LoadedPair l{loadWindow(p.reference, mmreg::Modality::Optical), loadWindow(p.sensed, sar ? mmreg::Modality::Sar : mmreg::Modality::Optical)};
+    LoadedPair l{loadWindow(p.reference, mmreg::Modality::Optical), loadWindow(p.sensed, sar ? mmreg::Modality::Sar : mmreg::Modality::Optical),
+                 p.source + "/" + p.group, sar};
     if (l.reference.sizes() != l.sensed.sizes() || l.reference.size(2) < crop || l.reference.size(3) < crop) continue;
     out.push_back(std::move(l));
   }

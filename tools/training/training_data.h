@@ -14,6 +14,8 @@ namespace mmreg::training {
 // (reading a window of a PNG decodes it from the top, far too slow per crop).
 struct LoadedPair {
   torch::Tensor reference, sensed;  // (1, 1, H, W), the same size, pixel-aligned
+  std::string group;                // "source/group", as splits.json names it
+  bool sensedIsSar = false;         // the sensed side went through the SAR path
 };
 
 // The pixel-aligned pairs of the training and validation splits of `splitsFile` under

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "mmreg/features.h"
+#include "mmreg/preprocess.h"
 
 namespace mmreg {
 
@@ -18,6 +19,9 @@ class DenseFeatures {
   // CV_32F channels of the image's size, all zero at invalid pixels. Safe to call from several
   // threads at once.
   virtual std::vector<cv::Mat> compute(const Image& image) const = 0;
+  // The same for an image known to be of `modality`: a backbone with a SAR stem of its own uses
+  // it on SAR. The pipeline calls compute(); only the benchmarks and the trainer know the modality.
+  virtual std::vector<cv::Mat> computeFor(const Image& image, Modality) const { return compute(image); }
 };
 
 // structuralFeatures() behind the interface.

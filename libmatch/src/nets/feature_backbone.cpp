@@ -18,6 +18,7 @@ FeatureBackboneImpl::FeatureBackboneImpl(const FeatureBackboneOptions& o) : opti
   }
   register_module("stages", stages);
   register_module("heads", heads);
+  if (o.sarStem) sarStem = register_module("sar_stem", nn::Conv2d(nn::Conv2dOptions(o.channels + (o.intensity ? 1 : 0), o.width, 3).padding(1)));
   resetResidual();
 }
 
@@ -29,13 +30,14 @@ void FeatureBackboneImpl::resetResidual() {
   }
 }
 
-torch::Tensor FeatureBackboneImpl::forward(const torch::Tensor& structural, const torch::Tensor& image, const torch::Tensor& mask) {
+torch::Tensor FeatureBackboneImpl::forward(const torch::Tensor& structural, const torch::Tensor& image, const torch::Tensor& mask, bool sar) {
   namespace F = torch::nn::functional;
   auto x = options.intensity ? torch::cat({structural, image - 0.5}, 1) : structural;
   std::vector<torch::Tensor> levels;
   for (size_t level = 0; level < stages->size(); ++level) {
     if (level > 0) x = F::avg_pool2d(x, F::AvgPool2dFuncOptions(2).ceil_mode(true));
-    x = torch::relu(stages[level]->as<nn::Conv2d>()->forward(x));
+    const bool ownStem = level == 0 && sar && options.sarStem;
+    x = torch::relu((ownStem ? sarStem.get() : stages[level]->as<nn::Conv2d>())->forward(x));
     levels.push_back(x);
   }
   torch::Tensor residual;
@@ -57,6 +59,7 @@ void saveBackbone(FeatureBackbone& net, const std::string& path) {
   archive.write("width", torch::tensor(net->options.width));
   archive.write("intensity", torch::tensor(net->options.intensity ? 1 : 0));
   archive.write("channels", torch::tensor(net->options.channels));
+  archive.write("has_sar_stem", torch::tensor(net->options.sarStem ? 1 : 0));
   archive.save_to(path);
 }
 
@@ -72,6 +75,8 @@ FeatureBackbone loadBackbone(const std::string& path, const torch::Device& devic
     o.width = width.item<int>();
     o.intensity = intensity.item<int>() != 0;
     o.channels = channels.item<int>();
+    torch::Tensor sarStem;  // absent from files written before the option existed
+    o.sarStem = archive.try_read("has_sar_stem", sarStem) && sarStem.item<int>() != 0;
     FeatureBackbone net(o);
     net->load(archive);
     net->to(device);

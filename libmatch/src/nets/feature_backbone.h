@@ -13,6 +13,7 @@ struct FeatureBackboneOptions {
   int width = 16;          // hidden channels of each stage
   bool intensity = true;   // feed the preprocessed intensity beside the structural channels
   int channels = 9;        // structural channels in and descriptor channels out
+  bool sarStem = false;    // a full-resolution first stage of its own for SAR images (modality-specific first layer)
 };
 
 // A small pyramid: a 3x3 stage at full resolution, then three 3x3 stages each on the previous
@@ -25,13 +26,15 @@ struct FeatureBackboneOptions {
 struct FeatureBackboneImpl : torch::nn::Module {
   explicit FeatureBackboneImpl(const FeatureBackboneOptions& options = {});
   // structural: (N, C, H, W); image: (N, 1, H, W) in [0, 1]; mask: (N, 1, H, W), 1 where the
-  // structural channels may be non-zero. Returns (structural + residual) * mask.
-  torch::Tensor forward(const torch::Tensor& structural, const torch::Tensor& image, const torch::Tensor& mask);
+  // structural channels may be non-zero; sar: the batch is SAR (the SAR stem, when there is one).
+  // Returns (structural + residual) * mask.
+  torch::Tensor forward(const torch::Tensor& structural, const torch::Tensor& image, const torch::Tensor& mask, bool sar = false);
   // Zeroes the heads, so that forward() returns the structural channels exactly.
   void resetResidual();
 
   FeatureBackboneOptions options;
   torch::nn::ModuleList stages, heads;
+  torch::nn::Conv2d sarStem{nullptr};  // replaces stages[0] on SAR input when options.sarStem
 };
 TORCH_MODULE(FeatureBackbone);
 

@@ -24,7 +24,8 @@ class LearnedFeatures : public DenseFeatures {
   explicit LearnedFeatures(FeatureBackbone net, const std::string& device = "cpu");
   std::string name() const override { return "learned"; }
   // Runs on one intra-op thread, whatever the thread count: the same descriptors with any -threads.
-  std::vector<cv::Mat> compute(const Image& image) const override;
+  std::vector<cv::Mat> compute(const Image& image) const override { return computeFor(image, Modality::Optical); }
+  std::vector<cv::Mat> computeFor(const Image& image, Modality modality) const override;
 
  private:
   torch::Device device_;
