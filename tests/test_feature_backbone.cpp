@@ -16,9 +16,11 @@
 #include "mmreg/preprocess.h"
 #include "mmreg/raster.h"
 #include "nets/feature_backbone.h"
+#include "nets/learned_detector.h"
 #include "nets/learned_features.h"
 #include "nets/template_ncc.h"
 #include "test_support.h"
+#include "training/content_alignment.h"
 
 using namespace mmreg::nets;
 
@@ -190,6 +192,27 @@ TEST(FeatureBackbone, SameDescriptorsWhateverTheThreadCount) {
   torch::set_num_threads(before);
   EXPECT_EQ(largestDifference(one, two), 0.0);
   EXPECT_EQ(largestDifference(one, worker), 0.0);
+}
+
+TEST(ContentAlignment, FindsAKnownShiftOfARealPairAndUndoesIt) {
+  auto pairAt = [](int refX, int refY, int senX, int senY) {
+    const auto ref = sampleWindow(false, refX, refY, 288), sen = sampleWindow(true, senX, senY, 288);
+    return mmreg::training::LoadedPair{imageTensor(ref).clone(), imageTensor(sen).clone()};
+  };
+  const auto own = mmreg::training::measureContentAlignment(pairAt(300, 300, 300, 300));
+  ASSERT_TRUE(own.trustworthy()) << own.agreeing << " of " << own.templates;
+  // The sensed window read 5 px right and 3 px up: the content moves by (-5, +3).
+  const auto moved = pairAt(300, 300, 305, 297);
+  const auto found = mmreg::training::measureContentAlignment(moved);
+  ASSERT_TRUE(found.trustworthy());
+  EXPECT_EQ(found.offset, own.offset + cv::Point(-5, 3));
+  const auto realigned = mmreg::training::shiftedPair(moved, found.offset);
+  EXPECT_EQ(realigned.reference.sizes(), realigned.sensed.sizes());
+  const auto left = mmreg::training::measureContentAlignment(realigned).offset;  // whole pixels: a sub-pixel truth may round either way
+  EXPECT_LE(std::abs(left.x), 1);
+  EXPECT_LE(std::abs(left.y), 1);
+  // Different ground: no agreement to trust.
+  EXPECT_FALSE(mmreg::training::measureContentAlignment(pairAt(100, 100, 600, 600)).trustworthy());
 }
 
 TEST(LearnedFeatures, MissingOrForeignWeightsGiveAnErrorThatSaysWhatToDo) {

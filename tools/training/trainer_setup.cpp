@@ -3,13 +3,16 @@
 #include <cpl_conv.h>
 #include <gdal.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <map>
 
 #include "mmreg/error.h"
+#include "training/content_alignment.h"
 
 namespace mmreg::training {
 
@@ -52,9 +55,34 @@ void runTraining(const TrainerOptions& o, torch::optim::Optimizer& optimizer, co
 
 const char* const kTrainerUsage =
     "[--data DIR] [--splits FILE] [--out FILE.pt] [--device cpu|cuda] [--iterations N] [--lr F] [--width F]\n"
-    "    [--fixed-batch] [--max-pairs N] [--threads N] [--log-every N] [--seed N] [--resume]";
+    "    [--fixed-batch] [--max-pairs N] [--threads N] [--log-every N] [--seed N] [--resume] [--align-content]";
 
 namespace {
+
+std::vector<LoadedPair> alignedOnContent(const std::vector<LoadedPair>& pairs, int minSide) {
+  std::vector<LoadedPair> kept;
+  std::map<std::string, std::pair<std::vector<double>, int>> groups;  // group: offsets kept (px), pairs dropped
+  for (const auto& p : pairs) {
+    const auto a = measureContentAlignment(p);
+    auto& [moved, dropped] = groups[p.group];
+    const bool fits = p.reference.size(2) - std::abs(a.offset.y) >= minSide && p.reference.size(3) - std::abs(a.offset.x) >= minSide;
+    if (!a.trustworthy() || !fits) {
+      ++dropped;
+      continue;
+    }
+    moved.push_back(std::hypot(a.offset.x, a.offset.y));
+    kept.push_back(shiftedPair(p, a.offset));
+  }
+  std::printf("aligned on content (kept, their median and largest move in px, dropped):");
+  for (auto& [g, c] : groups) {
+    auto& [moved, dropped] = c;
+    std::sort(moved.begin(), moved.end());
+    std::printf(" %s %zu %.1f %.1f %d;", g.c_str(), moved.size(), moved.empty() ? 0.0 : moved[moved.size() / 2],
+                moved.empty() ? 0.0 : moved.back(), dropped);
+  }
+  std::printf("\n");
+  return kept;
+}
 
 bool readTrainerOption(const std::string& k, const NextValue& next, TrainerOptions& o) {
   if (k == "--data") o.data = next();
@@ -66,6 +94,7 @@ bool readTrainerOption(const std::string& k, const NextValue& next, TrainerOptio
   else if (k == "--width") o.width = std::stod(next());
   else if (k == "--fixed-batch") o.fixedBatch = true;
   else if (k == "--resume") o.resume = true;
+  else if (k == "--align-content") o.alignContent = true;
   else if (k == "--max-pairs") o.maxPairs = std::stoi(next());
   else if (k == "--threads") o.threads = std::stoi(next());
   else if (k == "--log-every") o.logEvery = std::stoi(next());
@@ -100,6 +129,7 @@ TrainingSetup setUpTraining(const TrainerOptions& o, int minSide) {
   s.device = torch::Device(o.device == "cuda" ? torch::kCUDA : torch::kCPU);
   std::tie(s.train, s.val) = loadTrainingSets(o.data, o.splits, o.maxPairs, minSide);
   if (s.train.empty() || s.val.empty()) throw Error("no training or validation pairs under " + o.data);
+  if (o.alignContent) s.train = alignedOnContent(s.train, minSide);
   std::printf("training pairs: %zu, validation pairs: %zu, device: %s\n", s.train.size(), s.val.size(), o.device.c_str());
   for (const auto* set : {&s.train, &s.val}) {
     std::map<std::string, int> groups;

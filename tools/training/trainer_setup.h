@@ -15,6 +15,7 @@ struct TrainerOptions {
   double lr = 1e-4, width = 0.25;
   bool fixedBatch = false;  // smoke test: train on one batch, which the loss must be able to fit
   bool resume = false;      // continue from out.last: weights, optimiser moments, iteration count
+  bool alignContent = false;  // training pairs moved onto their content's alignment, or dropped (content_alignment.h)
   unsigned seed = 1;
 };
 
