@@ -247,6 +247,17 @@ TEST(BackboneTrainer, SmokeTrainingLowersTheLossAndResumes) {
   EXPECT_NE(resumed.output.find("iteration 15 "), std::string::npos) << resumed.output;
   EXPECT_EQ(resumed.output.find("iteration 5 "), std::string::npos) << "it started over:\n" << resumed.output;
   EXPECT_NO_THROW(loadBackbone(out, torch::kCPU));
+  // Content alignment on real pairs: of the first 8 (3MOS GF-3), some are kept and moved, some
+  // dropped; with only 2, none is kept, which must stop the trainer with advice, not train on nothing.
+  const auto aligned = mmreg_test::runProgram(MMREG_BACKBONE_TRAINER, common + " --iterations 1 --max-pairs 8 --align-content");
+  ASSERT_EQ(aligned.exitCode, 0) << aligned.output;
+  ASSERT_NE(aligned.output.find("aligned on content"), std::string::npos) << aligned.output;
+  const int kept = std::stoi(aligned.output.substr(aligned.output.find("training pairs: ") + 16));
+  EXPECT_GT(kept, 0) << aligned.output;
+  EXPECT_LT(kept, 8) << aligned.output;
+  const auto noneKept = mmreg_test::runProgram(MMREG_BACKBONE_TRAINER, common + " --iterations 1 --align-content");
+  EXPECT_EQ(noneKept.exitCode, 1) << noneKept.output;
+  EXPECT_NE(noneKept.output.find("dropped every training pair"), std::string::npos) << noneKept.output;
   const auto unknownGroup = mmreg_test::runProgram(MMREG_BACKBONE_TRAINER, common + " --iterations 1 --val-groups 3mos/NoSuchSatellite");
   EXPECT_EQ(unknownGroup.exitCode, 2) << unknownGroup.output;
   EXPECT_NE(unknownGroup.output.find("e.g. 3mos/RCM"), std::string::npos) << unknownGroup.output;

@@ -92,17 +92,6 @@ Crops drawCrops(const std::vector<LoadedPair>& pairs, const Args& a, std::mt1993
   return {A, B.clamp(0, 1), sar};
 }
 
-mmreg::Image toImage(const torch::Tensor& t, const torch::Tensor& valid = {}) {
-  const auto c = t.to(torch::kCPU).contiguous();
-  mmreg::Image img(static_cast<int>(c.size(3)), static_cast<int>(c.size(2)));
-  std::copy_n(c.data_ptr<float>(), img.pixels.size(), img.pixels.begin());
-  if (valid.defined()) {
-    const auto v = (valid.to(torch::kCPU).contiguous() > 0.5).to(torch::kUInt8);
-    img.valid.assign(v.data_ptr<std::uint8_t>(), v.data_ptr<std::uint8_t>() + img.pixels.size());
-  }
-  return img;
-}
-
 // The NCC maps and the truth of one batch of samples, through the network.
 struct Correlations {
   torch::Tensor ncc, truth;

@@ -12,13 +12,6 @@ namespace mmreg::training {
 
 namespace {
 
-Image toImage(const torch::Tensor& t) {
-  const auto c = t.contiguous();
-  Image img(static_cast<int>(c.size(3)), static_cast<int>(c.size(2)));
-  std::copy_n(c.data_ptr<float>(), img.pixels.size(), img.pixels.begin());
-  return img;
-}
-
 int median(std::vector<int> v) {
   std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
   return v[v.size() / 2];
@@ -27,12 +20,12 @@ int median(std::vector<int> v) {
 }  // namespace
 
 ContentAlignment measureContentAlignment(const LoadedPair& pair) {
-  const auto hits = templateHits(structuralFeatures(toImage(pair.reference)), structuralFeatures(toImage(pair.sensed)), 64, 16, 2);
+  const int r = 16;  // the search radius, and so the largest offset found
+  const auto hits = templateHits(structuralFeatures(toImage(pair.reference)), structuralFeatures(toImage(pair.sensed)), 64, r, 2);
   ContentAlignment a;
   a.templates = static_cast<int>(hits.offsets.size());
   // The mode, not the median: with most templates lost in speckle, a median is pulled towards
   // zero by the noise, a mode is not.
-  const int r = 16;
   for (int dy = -r; dy <= r; ++dy)
     for (int dx = -r; dx <= r; ++dx) {
       int n = 0;

@@ -20,7 +20,7 @@ struct ContentAlignment {
   bool trustworthy() const { return agreeing >= std::max(8, (templates + 4) / 5); }
 };
 
-// 64 px templates of the reference's structural features every 32 px, each searched +-16 px in
+// 64 px templates of the reference's structural features every 21 px, each searched +-16 px in
 // the sensed's (the area matcher's NCC).
 ContentAlignment measureContentAlignment(const LoadedPair& pair);
 

@@ -129,7 +129,12 @@ TrainingSetup setUpTraining(const TrainerOptions& o, int minSide) {
   s.device = torch::Device(o.device == "cuda" ? torch::kCUDA : torch::kCPU);
   std::tie(s.train, s.val) = loadTrainingSets(o.data, o.splits, o.maxPairs, minSide);
   if (s.train.empty() || s.val.empty()) throw Error("no training or validation pairs under " + o.data);
-  if (o.alignContent) s.train = alignedOnContent(s.train, minSide);
+  if (o.alignContent) {
+    s.train = alignedOnContent(s.train, minSide);
+    if (s.train.empty())
+      throw Error("--align-content dropped every training pair (too few templates agree on an offset); train on more pairs "
+                  "(--max-pairs) or without --align-content");
+  }
   std::printf("training pairs: %zu, validation pairs: %zu, device: %s\n", s.train.size(), s.val.size(), o.device.c_str());
   for (const auto* set : {&s.train, &s.val}) {
     std::map<std::string, int> groups;

@@ -12,6 +12,17 @@ namespace mmreg::training {
 
 namespace F = torch::nn::functional;
 
+mmreg::Image toImage(const torch::Tensor& t, const torch::Tensor& valid) {
+  const auto c = t.to(torch::kCPU).contiguous();
+  mmreg::Image img(static_cast<int>(c.size(3)), static_cast<int>(c.size(2)));
+  std::copy_n(c.data_ptr<float>(), img.pixels.size(), img.pixels.begin());
+  if (valid.defined()) {
+    const auto v = (valid.to(torch::kCPU).contiguous() > 0.5).to(torch::kUInt8);
+    img.valid.assign(v.data_ptr<std::uint8_t>(), v.data_ptr<std::uint8_t>() + img.pixels.size());
+  }
+  return img;
+}
+
 torch::Tensor randomHomography(std::mt19937& rng, int size, double maxPerspective, double maxRotation, double maxScale,
                                double maxShift) {
   std::uniform_real_distribution<double> u(-1, 1);

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "mmreg/image.h"
+
 namespace mmreg::training {
 
 // A pair's two windows, preprocessed once and kept in memory: crops are slices of these
@@ -23,6 +25,9 @@ struct LoadedPair {
 // Throws mmreg::Error.
 std::pair<std::vector<LoadedPair>, std::vector<LoadedPair>> loadTrainingSets(const std::string& dataDir, const std::string& splitsFile,
                                                                              int maxPairs, int minSide);
+
+// A (1, 1, H, W) tensor as an Image; `valid` (the same shape, 1 inside) becomes its mask.
+mmreg::Image toImage(const torch::Tensor& t, const torch::Tensor& valid = {});
 
 // A random homography about the centre of a size x size crop (pixel-index coordinates): rotation
 // within maxRotation radians, scale within 1 +- maxScale, shift within maxShift of the size,
