@@ -44,6 +44,19 @@ TEST(Verify, BinomialTailMatchesHandValues) {
   EXPECT_DOUBLE_EQ(binomialTail(5, 4, 0.1), 0.0);
 }
 
+TEST(Verify, FisherCombinationMatchesHandValues) {
+  EXPECT_DOUBLE_EQ(fisherCombined({}), 1.0);
+  EXPECT_NEAR(fisherCombined({0.3}), 0.3, 1e-12);  // one p-value is its own combination
+  // Two: P(chi2_4 >= -2 ln(p1 p2)) = p1 p2 (1 - ln(p1 p2)).
+  EXPECT_NEAR(fisherCombined({0.1, 0.1}), 0.01 * (1 - std::log(0.01)), 1e-12);
+  EXPECT_DOUBLE_EQ(fisherCombined({1, 1, 1}), 1.0);
+  // Twenty windows each ranked in the top 1/289 of their surface: overwhelming evidence, though
+  // less than the bare product of the p-values claims.
+  const double twenty = fisherCombined(std::vector<double>(20, 1.0 / 289));
+  EXPECT_LT(twenty, 1e-25);
+  EXPECT_GT(twenty, std::pow(1.0 / 289, 20));
+}
+
 TEST(Verify, GeometryMeasuresScaleRotationAndAnisotropyAgainstThePrior) {
   const PixelWindow overlap{0, 0, 1000, 1000};
   const auto same = affine(1, 0, 12, 0, 1, -7);
@@ -185,6 +198,24 @@ TEST(Verify, RulesTurnTheNumbersIntoALevel) {
   EXPECT_EQ(fewConfirm.level, VerdictLevel::Doubtful);
   EXPECT_NE(fewConfirm.summary().find("weak independent confirmation: 4 of 12 windows"), std::string::npos) << fewConfirm.summary();
   EXPECT_NE(fewConfirm.summary().find("1e-04 or less verifies"), std::string::npos) << fewConfirm.summary();
+
+  // The rank test verifies what the count alone leaves doubtful, where the windows' mean
+  // correlation peaks at the model; elsewhere it is still doubtful. Ranks short of verifying
+  // never save a count at chance from failing: a fitted model raises them even on noise.
+  auto ranked = four;
+  ranked.rankPValue = t.verifyRankPValue / 10;
+  EXPECT_EQ(judge(s, coarse, ranked, ModelType::Similarity, t).level, VerdictLevel::Verified);
+  auto rankedOff = ranked;
+  rankedOff.aggregateOffset = {2, 0};
+  EXPECT_EQ(judge(s, coarse, rankedOff, ModelType::Similarity, t).level, VerdictLevel::Doubtful);
+  auto rankOnly = ranked;
+  rankOnly.confirmed = 1, rankOnly.pValue = binomialTail(1, 12, 0.0559);
+  ASSERT_GT(rankOnly.pValue, t.failPValue);
+  EXPECT_EQ(judge(s, coarse, rankOnly, ModelType::Similarity, t).level, VerdictLevel::Verified);
+  rankOnly.rankPValue = 1e-3;
+  const Verdict atChance = judge(s, coarse, rankOnly, ModelType::Similarity, t);
+  EXPECT_EQ(atChance.level, VerdictLevel::Failed);
+  EXPECT_NE(atChance.summary().find("do not confirm"), std::string::npos) << atChance.summary();
 }
 
 // On the real Landsat VIS/SWIR sample (pixel-aligned), the model that is right is confirmed by
@@ -206,14 +237,17 @@ TEST(Verify, ConfirmationSeparatesTheRightModelFromWrongOnes) {
   EXPECT_GE(right.windows, 9);
   EXPECT_GE(right.confirmed, right.windows - 1);
   EXPECT_LT(right.pValue, 1e-8);
+  EXPECT_LT(right.rankPValue, 1e-12);
   EXPECT_LT(std::hypot(right.aggregateOffset.x, right.aggregateOffset.y), 0.5);
   EXPECT_GT(right.perturbationMargin, 0);
 
   const auto shifted = confirm(*affine(1, 0, 20, 0, 1, 0), *affine(1, 0, -20, 0, 1, 0));
   EXPECT_LE(shifted.confirmed, 2);
   EXPECT_GT(shifted.pValue, 1e-2);
+  EXPECT_GT(shifted.rankPValue, 1e-3);
 
   const double cs = std::cos(4 * M_PI / 180), sn = std::sin(4 * M_PI / 180);
   const auto rotated = confirm(*affine(cs, -sn, 0, sn, cs, 0), *affine(cs, sn, 0, -sn, cs, 0));
   EXPECT_LE(rotated.confirmed, right.confirmed / 3);
+  EXPECT_GT(rotated.rankPValue, 1e-3);
 }

@@ -170,7 +170,7 @@ int main(int argc, char** argv) {
     csv.open(a.csv);
     csv << "case,group,dx,dy,rotation_deg,scale,pipeline,ok,accepted_wrong,verdict,model,candidates,inliers,checks,reported_check_rmse_px,"
            "true_check_rmse_px,true_grid_rmse_px,refused_true_err_px,mma1,mma3,mma5,mma10,nn_map,ncm3,cmr3,repeatability3,seconds,peak_rss_mb,"
-           "start,windows,confirmed,p_value,agg_dx,agg_dy,agg_peak,agg_z,perturbation_margin,cells_confirmed,geo_scale_change,geo_rotation_deg,"
+           "start,windows,confirmed,p_value,rank_p_value,agg_dx,agg_dy,agg_peak,agg_z,perturbation_margin,cells_confirmed,geo_scale_change,geo_rotation_deg,"
            "geo_anisotropy,extrapolation_px,min_inliers,truth_disputed,dataset_vs_content_px,content_truth_err_px,error\n";
   }
   std::map<std::pair<std::string, std::string>, Acc> acc;  // (group, pipeline)
@@ -249,7 +249,7 @@ int main(int argc, char** argv) {
             << met.nnMap << ',' << met.ncm3 << ',' << met.cmr3 << ',' << rep << ',' << run.seconds << ',' << run.peakRssMb << ',';
         const auto& v = run.verdictDetail;
         const auto& k = v.confirmation;
-        csv << '"' << v.hypothesis << "\"," << k.windows << ',' << k.confirmed << ',' << k.pValue << ',' << k.aggregateOffset.x << ','
+        csv << '"' << v.hypothesis << "\"," << k.windows << ',' << k.confirmed << ',' << k.pValue << ',' << k.rankPValue << ',' << k.aggregateOffset.x << ','
             << k.aggregateOffset.y << ',' << k.aggregatePeak << ',' << k.aggregateZ << ',' << k.perturbationMargin << ','
             << k.cellsConfirmed << ',' << v.geometry.worstScaleChange << ',' << v.geometry.worstRotationDeg << ','
             << v.geometry.worstAnisotropy << ',' << v.support.extrapolationPx << ',' << v.support.minInliers << ',' << audit.disputed

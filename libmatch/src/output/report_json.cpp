@@ -56,6 +56,7 @@ CPLJSONObject verdictJson(const Verdict& v) {
   c.Add("tolerance_px", k.tolerancePx);
   c.Add("chance_share", k.chance);
   c.Add("p_value", k.pValue);
+  c.Add("rank_p_value", k.rankPValue);
   c.Add("cells_confirmed_of_9", k.cellsConfirmed);
   CPLJSONArray off;
   off.Add(finiteOr(k.aggregateOffset.x, -999));

@@ -17,6 +17,7 @@ struct WindowResult {
   cv::Point2d centre;  // processing pixels
   cv::Mat ncc;         // (2M+1)^2, offset (dx, dy) at (M + dx, M + dy)
   bool confirmed = false;
+  double rank = 1;     // share of the surface correlating at least as well as the model's offset
 };
 
 // Bilinear sample of a correlation map at offset d from its centre; -1 outside.
@@ -40,7 +41,24 @@ cv::Point2d peakOffset(const cv::Mat& ncc, int m, double* value) {
   return border ? cv::Point2d(INFINITY, INFINITY) : cv::Point2d(p.x - m + dx, p.y - m + dy);
 }
 
+// The share of a correlation surface at least as high as its centre (the model's offset): under
+// a wrong model the centre is an arbitrary offset, so this is uniform or larger.
+double rankOfCentre(const cv::Mat& ncc, int m) {
+  const double atModel = ncc.at<double>(m, m);
+  return static_cast<double>(cv::countNonZero(ncc >= atModel)) / ncc.total();
+}
+
 }  // namespace
+
+double fisherCombined(const std::vector<double>& pValues) {
+  if (pValues.empty()) return 1;
+  double half = 0;  // half the chi-square statistic
+  for (double p : pValues) half -= std::log(std::max(p, 1e-300));
+  // The chi-square survival for even degrees of freedom 2n: exp(-h) * sum_{j<n} h^j / j!.
+  double tail = 0;
+  for (size_t j = 0; j < pValues.size(); ++j) tail += std::exp(-half + j * std::log(std::max(half, 1e-300)) - std::lgamma(j + 1.0));
+  return std::min(1.0, tail);
+}
 
 double binomialTail(int k, int n, double p) {
   if (k <= 0) return 1;
@@ -98,6 +116,7 @@ ConfirmationCheck confirmModel(const TileReader& reader, const PixelMapping& mod
         if (peak == 0) return;  // flat template or search window: no evidence either way
         r.centre = {twin.x + w / 2.0, twin.y + w / 2.0};
         r.confirmed = peak > 0 && std::hypot(off.x, off.y) <= opt.tolerance;
+        r.rank = rankOfCentre(r.ncc, m);
         cells[k] = std::move(r);
       },
       [&](size_t finished) { progress.update(static_cast<double>(finished) / cells.size(), "verifying the model"); });
@@ -105,9 +124,11 @@ ConfirmationCheck confirmModel(const TileReader& reader, const PixelMapping& mod
     if (e) std::rethrow_exception(e);
 
   std::vector<WindowResult> windows;
+  std::vector<double> ranks;
   bool cellConfirmed[9] = {};
   for (auto& cell : cells) {
     if (!cell) continue;
+    ranks.push_back(cell->rank);
     if (cell->confirmed) {
       const int gx = std::clamp(static_cast<int>(3 * (cell->centre.x - o.x) / o.width), 0, 2);
       const int gy = std::clamp(static_cast<int>(3 * (cell->centre.y - o.y) / o.height), 0, 2);
@@ -120,6 +141,7 @@ ConfirmationCheck confirmModel(const TileReader& reader, const PixelMapping& mod
   out.windows = static_cast<int>(windows.size());
   out.cellsConfirmed = static_cast<int>(std::count(std::begin(cellConfirmed), std::end(cellConfirmed), true));
   out.pValue = binomialTail(out.confirmed, out.windows, out.chance);
+  out.rankPValue = fisherCombined(ranks);
   if (windows.empty()) return out;
 
   // The mean correlation surface: where all windows together put the model.

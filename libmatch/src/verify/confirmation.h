@@ -3,6 +3,8 @@
 // templates, correlated with the sensed image resampled through the model. Under a right
 // model their correlation peaks sit at zero offset far more often than chance allows, and the
 // mean correlation is higher at the model than under slightly perturbed models.
+#include <vector>
+
 #include "mmreg/progress.h"
 #include "mmreg/verdict.h"
 #include "pipeline/tile_reader.h"
@@ -23,5 +25,8 @@ ConfirmationCheck confirmModel(const TileReader& reader, const PixelMapping& mod
 
 // P(X >= k) for X ~ Binomial(n, p).
 double binomialTail(int k, int n, double p);
+
+// Fisher's combination of independent p-values: P(chi-square with 2n degrees of freedom >= -2 sum ln p).
+double fisherCombined(const std::vector<double>& pValues);
 
 }  // namespace mmreg
