@@ -261,5 +261,9 @@ TEST(BackboneTrainer, SmokeTrainingLowersTheLossAndResumes) {
   const auto unknownGroup = mmreg_test::runProgram(MMREG_BACKBONE_TRAINER, common + " --iterations 1 --val-groups 3mos/NoSuchSatellite");
   EXPECT_EQ(unknownGroup.exitCode, 2) << unknownGroup.output;
   EXPECT_NE(unknownGroup.output.find("e.g. 3mos/RCM"), std::string::npos) << unknownGroup.output;
+  // --train-groups keeps the named groups' pairs only, and names the groups there are when none is left.
+  const auto noTraining = mmreg_test::runProgram(MMREG_BACKBONE_TRAINER, common + " --iterations 1 --max-pairs 8 --train-groups srif/NoSuchPair");
+  EXPECT_EQ(noTraining.exitCode, 1) << noTraining.output;
+  EXPECT_NE(noTraining.output.find("the training split's groups are 3mos/GF3"), std::string::npos) << noTraining.output;
   for (const char* s : {"", ".last", ".last.optim", ".last.state"}) std::remove((out + s).c_str());
 }

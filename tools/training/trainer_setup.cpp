@@ -55,9 +55,25 @@ void runTraining(const TrainerOptions& o, torch::optim::Optimizer& optimizer, co
 
 const char* const kTrainerUsage =
     "[--data DIR] [--splits FILE] [--out FILE.pt] [--device cpu|cuda] [--iterations N] [--lr F] [--width F]\n"
-    "    [--fixed-batch] [--max-pairs N] [--threads N] [--log-every N] [--seed N] [--resume] [--align-content]";
+    "    [--fixed-batch] [--max-pairs N] [--threads N] [--log-every N] [--seed N] [--resume] [--align-content]\n"
+    "    [--train-groups G,...]";
 
 namespace {
+
+// The pairs of the named groups ("source/group", comma-separated) only.
+std::vector<LoadedPair> inGroups(std::vector<LoadedPair> pairs, const std::string& names) {
+  const std::string wanted = "," + names + ",";
+  std::map<std::string, int> all;
+  for (const auto& p : pairs) ++all[p.group];
+  pairs.erase(std::remove_if(pairs.begin(), pairs.end(), [&](const LoadedPair& p) { return wanted.find("," + p.group + ",") == std::string::npos; }),
+              pairs.end());
+  if (pairs.empty()) {
+    std::string known;
+    for (const auto& [g, n] : all) known += (known.empty() ? "" : ",") + g;
+    throw Error("no training pair is in --train-groups " + names + "; the training split's groups are " + known);
+  }
+  return pairs;
+}
 
 std::vector<LoadedPair> alignedOnContent(const std::vector<LoadedPair>& pairs, int minSide) {
   std::vector<LoadedPair> kept;
@@ -95,6 +111,7 @@ bool readTrainerOption(const std::string& k, const NextValue& next, TrainerOptio
   else if (k == "--fixed-batch") o.fixedBatch = true;
   else if (k == "--resume") o.resume = true;
   else if (k == "--align-content") o.alignContent = true;
+  else if (k == "--train-groups") o.trainGroups = next();
   else if (k == "--max-pairs") o.maxPairs = std::stoi(next());
   else if (k == "--threads") o.threads = std::stoi(next());
   else if (k == "--log-every") o.logEvery = std::stoi(next());
@@ -129,6 +146,7 @@ TrainingSetup setUpTraining(const TrainerOptions& o, int minSide) {
   s.device = torch::Device(o.device == "cuda" ? torch::kCUDA : torch::kCPU);
   std::tie(s.train, s.val) = loadTrainingSets(o.data, o.splits, o.maxPairs, minSide);
   if (s.train.empty() || s.val.empty()) throw Error("no training or validation pairs under " + o.data);
+  if (!o.trainGroups.empty()) s.train = inGroups(std::move(s.train), o.trainGroups);
   if (o.alignContent) {
     s.train = alignedOnContent(s.train, minSide);
     if (s.train.empty())

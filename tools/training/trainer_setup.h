@@ -16,6 +16,7 @@ struct TrainerOptions {
   bool fixedBatch = false;  // smoke test: train on one batch, which the loss must be able to fit
   bool resume = false;      // continue from out.last: weights, optimiser moments, iteration count
   bool alignContent = false;  // training pairs moved onto their content's alignment, or dropped (content_alignment.h)
+  std::string trainGroups;    // comma-separated "source/group" names to train on (empty: every training pair)
   unsigned seed = 1;
 };
 
