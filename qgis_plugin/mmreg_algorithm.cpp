@@ -160,7 +160,7 @@ QString MmregAlgorithm::methodHelp() {
       "poly3 whose cross-validated error is within 5% of the best.</p>"
       "<p><b>Verdict</b>: before anything is written, the model must have enough inliers spread over the overlap, a "
       "plausible geometry (scale, rotation, anisotropy) against the georeferencing or the coarse estimate, and "
-      "independent confirmation: windows on a fresh grid, correlated under the model, must peak at it, or rank it among "
-      "their best offsets, far more often than chance. A result that is not <i>verified</i> is refused with the reason and what to try; "
+      "independent confirmation: windows on a fresh grid, correlated under the model, must peak at it far more often "
+      "than chance. A result that is not <i>verified</i> is refused with the reason and what to try; "
       "<b>Write a result whose verdict is doubtful</b> keeps a doubtful one. A failed one is never written.</p>");
 }

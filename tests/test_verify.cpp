@@ -199,23 +199,14 @@ TEST(Verify, RulesTurnTheNumbersIntoALevel) {
   EXPECT_NE(fewConfirm.summary().find("weak independent confirmation: 4 of 12 windows"), std::string::npos) << fewConfirm.summary();
   EXPECT_NE(fewConfirm.summary().find("1e-04 or less verifies"), std::string::npos) << fewConfirm.summary();
 
-  // The rank test verifies what the count alone leaves doubtful, where the windows' mean
-  // correlation peaks at the model; elsewhere it is still doubtful. Ranks short of verifying
-  // never save a count at chance from failing: a fitted model raises them even on noise.
+  // The ranks are reported, not judged: a model right over part of the overlap reaches strong
+  // ranks (s1s2 fragments 11-21 px off their truth reached 1e-8 to 1e-10), so they neither verify
+  // a weak count nor save a count at chance from failing.
   auto ranked = four;
-  ranked.rankPValue = t.verifyRankPValue / 10;
-  EXPECT_EQ(judge(s, coarse, ranked, ModelType::Similarity, t).level, VerdictLevel::Verified);
-  auto rankedOff = ranked;
-  rankedOff.aggregateOffset = {2, 0};
-  EXPECT_EQ(judge(s, coarse, rankedOff, ModelType::Similarity, t).level, VerdictLevel::Doubtful);
-  auto rankOnly = ranked;
-  rankOnly.confirmed = 1, rankOnly.pValue = binomialTail(1, 12, 0.0559);
-  ASSERT_GT(rankOnly.pValue, t.failPValue);
-  EXPECT_EQ(judge(s, coarse, rankOnly, ModelType::Similarity, t).level, VerdictLevel::Verified);
-  rankOnly.rankPValue = 1e-3;
-  const Verdict atChance = judge(s, coarse, rankOnly, ModelType::Similarity, t);
-  EXPECT_EQ(atChance.level, VerdictLevel::Failed);
-  EXPECT_NE(atChance.summary().find("do not confirm"), std::string::npos) << atChance.summary();
+  ranked.rankPValue = 1e-12;
+  EXPECT_EQ(judge(s, coarse, ranked, ModelType::Similarity, t).level, VerdictLevel::Doubtful);
+  ranked.confirmed = 1, ranked.pValue = binomialTail(1, 12, 0.0559);
+  EXPECT_EQ(judge(s, coarse, ranked, ModelType::Similarity, t).level, VerdictLevel::Failed);
 }
 
 // On the real Landsat VIS/SWIR sample (pixel-aligned), the model that is right is confirmed by

@@ -48,10 +48,10 @@ struct ConfirmationCheck {
   double tolerancePx = 0;              // processing pixels
   double chance = 0;                   // share a wrong model would confirm by chance
   double pValue = 1;                   // of `confirmed` or more under chance alone
-  // Each window's correlation at the model ranked among its whole search surface (the share of
-  // offsets correlating at least as well), the ranks combined by Fisher's method: the chance of
-  // ranks this high together if the model put every window at an arbitrary offset. It counts
-  // windows whose peak is near but not at the model, which the binomial count ignores.
+  // Reported, not a criterion: each window's correlation at the model ranked among its whole
+  // search surface (the share of offsets correlating at least as well), the ranks combined by
+  // Fisher's method. A few windows decide it, so a model right over part of the overlap scores
+  // as if right (docs/ALGORITHM.md, "Verdict").
   double rankPValue = 1;
   int cellsConfirmed = 0;              // of the 3 x 3 cells over the overlap holding a confirmed window
   Point2 aggregateOffset;              // peak of the mean correlation surface, processing pixels

@@ -158,7 +158,6 @@ void writeReportHtml(const GeoRaster& ref, const GeoRaster& sen, const Coregiste
     << row("Independent confirmation", std::to_string(v.confirmation.confirmed) + " of " + std::to_string(v.confirmation.windows) +
                                            " windows at the model (chance " + num(100 * v.confirmation.chance, 1) + " %, p = " +
                                            CPLSPrintf("%.2g", v.confirmation.pValue) + ")")
-    << row("Rank of their correlation at the model", CPLSPrintf("p = %.2g (Fisher's combination)", v.confirmation.rankPValue))
     << "</table>\n";
 
   h << "<h2>Tiles</h2>\n<table><tr><th>Tile</th><th>Pass</th><th>Window (reference px)</th><th>Matches</th><th>Inliers</th>"

@@ -64,8 +64,7 @@ Verdict judge(const SupportCheck& s, const GeometryCheck& g, const ConfirmationC
   if (c.windows == 0)
     doubt("no independent window had the structure to confirm the model",
           "inspect the tie points (-tiepoints); -keep_doubtful writes the result anyway");
-  // Not on the ranks: a fitted model raises them even on noise (docs/ALGORITHM.md, "Verdict").
-  else if (c.pValue > t.failPValue && c.rankPValue > t.verifyRankPValue)
+  else if (c.pValue > t.failPValue)
     fail(fmt("independent windows do not confirm the model: %.0f of %.0f correlate at it, chance alone gives %.1f",
              c.confirmed, c.windows, c.chance * c.windows),
          "check that the images show the same area; for SAR, -sensed_type sar");
@@ -74,11 +73,10 @@ Verdict judge(const SupportCheck& s, const GeometryCheck& g, const ConfirmationC
              c.aggregateOffset.y),
          "try a simpler model (-model), or a smaller -threshold");
   if (failed.empty()) {
-    if (c.windows > 0 && c.pValue > t.verifyPValue && c.rankPValue > t.verifyRankPValue)
+    if (c.windows > 0 && c.pValue > t.verifyPValue)
       doubt(fmt("weak independent confirmation: %.0f of %.0f windows correlate at the model, chance alone gives %.1f", c.confirmed,
                 c.windows, c.chance * c.windows) +
-                fmt(" (p = %.1e; %.0e or less verifies)", c.pValue, t.verifyPValue) +
-                fmt(", and their correlation at the model ranks at p = %.1e (%.0e or less verifies)", c.rankPValue, t.verifyRankPValue),
+                fmt(" (p = %.1e; %.0e or less verifies)", c.pValue, t.verifyPValue),
             "inspect the tie points (-tiepoints); -keep_doubtful writes the result anyway");
     if (c.windows > 0 && std::hypot(c.aggregateOffset.x, c.aggregateOffset.y) > c.tolerancePx)
       doubt(fmt("independent windows put the alignment %.1f, %.1f processing px from the model", c.aggregateOffset.x,

@@ -11,11 +11,6 @@ struct VerdictThresholds {
   // of 129 wrong final models from coarse starts (measured 2026-11-29) none reached below
   // 5.7e-4, while right ones did at 1.2e-5 to 2.2e-5 (ALGORITHM.md, "Verdict").
   double verifyPValue = 1e-4;
-  // The rank test (ConfirmationCheck::rankPValue) verifies too. Wrong final models from coarse
-  // starts reached 1.7e-5 on it (their windows' ranks are raised by the fine passes' fitting), and
-  // at 1e-8 an SRIF optical-map model 5.7 px off its dataset truth was accepted (2026-11-30;
-  // docs/benchmarks/VERDICT.md).
-  double verifyRankPValue = 1e-9;
   double failPValue = 5e-2;       // ... and these likely are no evidence at all
   double minPerturbationMargin = -0.1;  // relative to the mean correlation at the model
   double failOffset = 3;          // processing px: the windows clearly put the alignment elsewhere
