@@ -42,7 +42,8 @@ cv::Point2d peakOffset(const cv::Mat& ncc, int m, double* value) {
 }
 
 // The share of a correlation surface at least as high as its centre (the model's offset): under
-// a wrong model the centre is an arbitrary offset, so this is uniform or larger.
+// an arbitrary wrong model the centre is an arbitrary offset, so this is uniform or larger (not
+// under a fitted one, which the fit pulled towards the windows' peaks).
 double rankOfCentre(const cv::Mat& ncc, int m) {
   const double atModel = ncc.at<double>(m, m);
   return static_cast<double>(cv::countNonZero(ncc >= atModel)) / ncc.total();
