@@ -2,6 +2,7 @@
 // features exactly (and the area matcher on it gives today's matches), the differentiable NCC is
 // the matcher's, a smoke training on a real aligned crop lowers the loss, save/load, determinism,
 // thread counts, the trainer's resume, and the errors for missing weights.
+#include <cpl_json.h>
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -177,6 +178,45 @@ TEST(FeatureBackbone, ASarStemIsUsedOnSarOnlyAndSurvivesSaveAndLoad) {
   EXPECT_TRUE(loaded->options.sarStem);
   EXPECT_EQ(largestDifference(sar, LearnedFeatures(loaded).computeFor(img, mmreg::Modality::Sar)), 0.0);
   std::remove(path.c_str());
+}
+
+// The pipeline runs a SAR stem on whichever side is SAR, and only there: two backbones that
+// differ only in their SAR stem register the bundled Sentinel-1 image to different models when
+// it is read as SAR, and to the same model when it is read as optical.
+TEST(FeatureBackbone, ThePipelineRunsTheSarStemOnTheSarSideOnly) {
+  FeatureBackboneOptions o;
+  o.sarStem = true;
+  torch::manual_seed(7);
+  FeatureBackbone net(o);
+  {
+    torch::NoGradGuard g;
+    for (const auto& h : *net->heads) h->as<torch::nn::Conv2d>()->weight.normal_(0, 0.05);
+    net->sarStem->weight.copy_(net->stages[0]->as<torch::nn::Conv2d>()->weight);  // SAR as optical
+    net->sarStem->bias.copy_(net->stages[0]->as<torch::nn::Conv2d>()->bias);
+  }
+  const std::string same = ::testing::TempDir() + "/stem_as_optical.pt", own = ::testing::TempDir() + "/stem_own.pt";
+  saveBackbone(net, same);
+  {
+    torch::NoGradGuard g;
+    net->sarStem->weight.normal_(0, 0.2);
+  }
+  saveBackbone(net, own);
+  const std::string report = ::testing::TempDir() + "/stem_report.json";
+  auto model = [&](const std::string& weights, const std::string& type) {
+    const auto r = mmreg_test::runCli("-q -overwrite -features learned -feature_weights " + weights + " -sensed_type " + type + " -report " +
+                                      report + " " + mmreg_test::sampleData() + "/s1s2_075_ref.tif " + mmreg_test::sampleData() +
+                                      "/s1s2_075_sensed.tif -");
+    CPLJSONDocument doc;
+    EXPECT_TRUE(doc.Load(report)) << r.output;
+    std::remove(report.c_str());
+    return doc.GetRoot().GetObj("model").GetArray("parameters").Format(CPLJSONObject::PrettyFormat::Plain);
+  };
+  const std::string sarSame = model(same, "sar"), sarOwn = model(own, "sar");
+  ASSERT_NE(sarSame, "") << "no model in the report";
+  EXPECT_NE(sarSame, sarOwn);
+  EXPECT_EQ(model(same, "optical"), model(own, "optical"));
+  std::remove(same.c_str());
+  std::remove(own.c_str());
 }
 
 TEST(FeatureBackbone, SameDescriptorsWhateverTheThreadCount) {

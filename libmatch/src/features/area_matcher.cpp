@@ -51,8 +51,8 @@ std::vector<cv::Point> templateCentres(const Image& ref, int t, int step, double
 
 }  // namespace
 
-std::vector<cv::Mat> computeFeatures(const DenseFeatures* features, const Image& image) {
-  return features ? features->compute(image) : structuralFeatures(image);
+std::vector<cv::Mat> computeFeatures(const DenseFeatures* features, const Image& image, Modality modality) {
+  return features ? features->computeFor(image, modality) : structuralFeatures(image);
 }
 
 int defaultTemplateSize(int tileSide) { return std::clamp(tileSide / 4 / 2 * 2, 48, 96); }
@@ -62,8 +62,8 @@ std::vector<TileMatch> AreaMatcher::match(const Image& ref, const Image& sen, in
   const int t = std::min({opt_.templateSize > 0 ? opt_.templateSize : autoSize, ref.width, ref.height});
   if (t < 16) return {};
   const int step = opt_.gridStep > 0 ? opt_.gridStep : t / 2;
-  const auto fr = computeFeatures(opt_.features.get(), ref);
-  const auto fs = computeFeatures(opt_.features.get(), sen);
+  const auto fr = computeFeatures(opt_.features.get(), ref, opt_.modalities.reference);
+  const auto fs = computeFeatures(opt_.features.get(), sen, opt_.modalities.sensed);
   const int L = t + 2 * m;
   const cv::Mat senMask = validMask(sen);
 

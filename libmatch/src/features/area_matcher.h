@@ -19,13 +19,14 @@ struct AreaMatcherOptions {
   std::shared_ptr<const Detector> centres;
   // What is correlated. Null: the structural features.
   std::shared_ptr<const DenseFeatures> features;
+  SideModalities modalities;  // given to the features (a SAR stem runs on the SAR side)
   // Templates correlated at once (0: one per core). Tiles already run side by side; this keeps
   // the cores busy when a pass's last tile runs alone.
   int threads = 1;
 };
 
-// The given features, or the structural ones when null.
-std::vector<cv::Mat> computeFeatures(const DenseFeatures* features, const Image& image);
+// The given features for an image of `modality`, or the structural ones when null.
+std::vector<cv::Mat> computeFeatures(const DenseFeatures* features, const Image& image, Modality modality);
 
 // The template side used when AreaMatcherOptions::templateSize is 0, for a tile of this side.
 int defaultTemplateSize(int tileSide);

@@ -11,8 +11,8 @@ namespace mmreg {
 std::vector<TileMatch> refineMatches(const Image& ref, const Image& sen, int margin, const std::vector<TileMatch>& matches,
                                      const AreaRefinementOptions& o) {
   if (matches.empty()) return {};
-  const auto fr = computeFeatures(o.features.get(), ref);
-  const auto fs = computeFeatures(o.features.get(), sen);
+  const auto fr = computeFeatures(o.features.get(), ref, o.modalities.reference);
+  const auto fs = computeFeatures(o.features.get(), sen, o.modalities.sensed);
   const cv::Mat refMask = validMask(ref), senMask = validMask(sen);
   const int t = o.templateSize, r = o.radius, h = t / 2, L = t + 2 * r;
   const cv::Rect refFrame(0, 0, ref.width, ref.height), senFrame(0, 0, sen.width, sen.height);

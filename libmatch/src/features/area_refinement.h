@@ -14,6 +14,7 @@ struct AreaRefinementOptions {
   int radius = 5;         // pixels searched around the matched position: the learned detector's keypoints
                           // keep to 8 px cells, so a learned match can be 4 px off on each axis
   std::shared_ptr<const DenseFeatures> features;  // what is correlated; null: the structural features
+  SideModalities modalities;                      // given to the features
 };
 
 // Matches as a TileMatcher returns them (sensedPadded padded by `margin`). Each match moves to

@@ -20,8 +20,13 @@ class DenseFeatures {
   // threads at once.
   virtual std::vector<cv::Mat> compute(const Image& image) const = 0;
   // The same for an image known to be of `modality`: a backbone with a SAR stem of its own uses
-  // it on SAR. The pipeline calls compute(); only the benchmarks and the trainer know the modality.
+  // it on SAR. The matchers pass each side's modality (SideModalities).
   virtual std::vector<cv::Mat> computeFor(const Image& image, Modality) const { return compute(image); }
+};
+
+// What each side of a pair is, for computeFor.
+struct SideModalities {
+  Modality reference = Modality::Optical, sensed = Modality::Optical;
 };
 
 // structuralFeatures() behind the interface.

@@ -61,6 +61,7 @@ std::shared_ptr<const TileMatcher> passMatcher(const MatchContext& c, int pass, 
   AreaMatcherOptions o;
   o.centres = c.centres;
   o.features = c.features;
+  o.modalities = {c.refBands.modality, c.senBands.modality};
   o.threads = templateThreads(c.opt.threads, tiles);
   if (pass > 1) return std::make_shared<AreaMatcher>(o);
   o.templateSize = std::clamp(tileSide / 2 / 2 * 2, 48, 192);
@@ -136,6 +137,7 @@ PassOutput runPass(const MatchContext& c, const PixelMapping& mapping, double sc
   const auto matcher = passMatcher(c, pass, std::min(overlap.width, std::min(overlap.height, c.opt.tileSize)), todo.size());
   AreaRefinementOptions refinement;
   refinement.features = c.features;
+  refinement.modalities = {c.refBands.modality, c.senBands.modality};
 
   // Each thread takes the next tile, reads it (the reader serialises file access) and matches
   // it, so that reading one tile overlaps matching another.
