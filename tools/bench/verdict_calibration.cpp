@@ -4,8 +4,9 @@
 // rotated by 3 degrees about the centre, or by any rotation and a scale of 0.5-2 (as a wrong
 // coarse hypothesis would be); it prints, per group, the share of windows that confirm each model
 // and how often a model reaches the verdict's p-value thresholds on the binomial count, and
-// thresholds on the rank statistic the verdict reports. The wrong models' share is the chance rate the binomial test assumes (0.056);
-// their rate of passing is the verdict's false acceptance from this check alone.
+// thresholds on the rank statistic the verdict reports. The wrong models' share is the chance
+// rate the binomial test assumes (0.056); their rate of passing is the verdict's false
+// acceptance from this check alone.
 #include <cpl_conv.h>
 #include <gdal.h>
 
@@ -55,7 +56,7 @@ class HomographyModel : public mmreg::Transform2D {
 
 // Thresholds on the rank statistic (with the mean surface peaking within tolerance of the model,
 // as the verdict requires of the count) whose pass rates the table shows. The verdict does not
-// use the ranks (docs/ALGORITHM.md, "Verdict"); the table says why.
+// use the ranks: fitted models reach strong ones (docs/ACCURACY.md says where).
 const double kRankThresholds[] = {1e-4, 1e-6, 1e-9};
 
 struct Tally {
