@@ -255,6 +255,20 @@ TEST(ContentAlignment, FindsAKnownShiftOfARealPairAndUndoesIt) {
   EXPECT_FALSE(mmreg::training::measureContentAlignment(pairAt(100, 100, 600, 600)).trustworthy());
 }
 
+// --train-groups and --val-groups keep the named groups' pairs, in order, and nothing else: a
+// name that only starts like a group ("3mos/SE") keeps none of it.
+TEST(TrainingData, InGroupsKeepsTheNamedGroupsOnly) {
+  std::vector<mmreg::training::LoadedPair> pairs;
+  for (const char* g : {"3mos/SEN", "srif/Optical-Map", "3mos/GF3", "3mos/SEN", "s1s2/S1"}) pairs.push_back({{}, {}, g});
+  const auto kept = mmreg::training::inGroups(pairs, "3mos/SEN,s1s2/S1");
+  ASSERT_EQ(kept.size(), 3u);
+  EXPECT_EQ(kept[0].group, "3mos/SEN");
+  EXPECT_EQ(kept[1].group, "3mos/SEN");
+  EXPECT_EQ(kept[2].group, "s1s2/S1");
+  EXPECT_TRUE(mmreg::training::inGroups(pairs, "3mos/SE").empty());
+  EXPECT_EQ(mmreg::training::groupNames(pairs), "3mos/GF3,3mos/SEN,s1s2/S1,srif/Optical-Map");
+}
+
 TEST(LearnedFeatures, MissingOrForeignWeightsGiveAnErrorThatSaysWhatToDo) {
   mmreg::registerLearnedModels();
   mmreg::LearnedModelOptions o;

@@ -165,9 +165,7 @@ struct ValidationSet {
 
 ValidationSet validationSet(std::vector<LoadedPair> val, const Args& a) {
   if (!a.valGroups.empty()) {
-    const std::string wanted = "," + a.valGroups + ",";
-    val.erase(std::remove_if(val.begin(), val.end(), [&](const LoadedPair& p) { return wanted.find("," + p.group + ",") == std::string::npos; }),
-              val.end());
+    val = inGroups(std::move(val), a.valGroups);
     if (val.empty())
       throw mmreg::Error("no validation pair is in --val-groups " + a.valGroups + "; name groups of the validation split as source/group, e.g. 3mos/RCM");
   }

@@ -60,21 +60,6 @@ const char* const kTrainerUsage =
 
 namespace {
 
-// The pairs of the named groups ("source/group", comma-separated) only.
-std::vector<LoadedPair> inGroups(std::vector<LoadedPair> pairs, const std::string& names) {
-  const std::string wanted = "," + names + ",";
-  std::map<std::string, int> all;
-  for (const auto& p : pairs) ++all[p.group];
-  pairs.erase(std::remove_if(pairs.begin(), pairs.end(), [&](const LoadedPair& p) { return wanted.find("," + p.group + ",") == std::string::npos; }),
-              pairs.end());
-  if (pairs.empty()) {
-    std::string known;
-    for (const auto& [g, n] : all) known += (known.empty() ? "" : ",") + g;
-    throw Error("no training pair is in --train-groups " + names + "; the training split's groups are " + known);
-  }
-  return pairs;
-}
-
 std::vector<LoadedPair> alignedOnContent(const std::vector<LoadedPair>& pairs, int minSide) {
   std::vector<LoadedPair> kept;
   std::map<std::string, std::pair<std::vector<double>, int>> groups;  // group: offsets kept (px), pairs dropped
@@ -146,7 +131,11 @@ TrainingSetup setUpTraining(const TrainerOptions& o, int minSide) {
   s.device = torch::Device(o.device == "cuda" ? torch::kCUDA : torch::kCPU);
   std::tie(s.train, s.val) = loadTrainingSets(o.data, o.splits, o.maxPairs, minSide);
   if (s.train.empty() || s.val.empty()) throw Error("no training or validation pairs under " + o.data);
-  if (!o.trainGroups.empty()) s.train = inGroups(std::move(s.train), o.trainGroups);
+  if (!o.trainGroups.empty()) {
+    const std::string known = groupNames(s.train);
+    s.train = inGroups(std::move(s.train), o.trainGroups);
+    if (s.train.empty()) throw Error("no training pair is in --train-groups " + o.trainGroups + "; the training split's groups are " + known);
+  }
   if (o.alignContent) {
     s.train = alignedOnContent(s.train, minSide);
     if (s.train.empty())

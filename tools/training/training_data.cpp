@@ -1,6 +1,8 @@
 #include "training/training_data.h"
 
+#include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "mmreg/datasets.h"
 #include "mmreg/error.h"
@@ -11,6 +13,21 @@
 namespace mmreg::training {
 
 namespace F = torch::nn::functional;
+
+std::vector<LoadedPair> inGroups(std::vector<LoadedPair> pairs, const std::string& names) {
+  const std::string wanted = "," + names + ",";
+  pairs.erase(std::remove_if(pairs.begin(), pairs.end(), [&](const LoadedPair& p) { return wanted.find("," + p.group + ",") == std::string::npos; }),
+              pairs.end());
+  return pairs;
+}
+
+std::string groupNames(const std::vector<LoadedPair>& pairs) {
+  std::set<std::string> groups;
+  for (const auto& p : pairs) groups.insert(p.group);
+  std::string out;
+  for (const auto& g : groups) out += (out.empty() ? "" : ",") + g;
+  return out;
+}
 
 mmreg::Image toImage(const torch::Tensor& t, const torch::Tensor& valid) {
   const auto c = t.to(torch::kCPU).contiguous();

@@ -26,6 +26,12 @@ struct LoadedPair {
 std::pair<std::vector<LoadedPair>, std::vector<LoadedPair>> loadTrainingSets(const std::string& dataDir, const std::string& splitsFile,
                                                                              int maxPairs, int minSide);
 
+// The pairs whose group is among `names` ("source/group", comma-separated), in their order.
+std::vector<LoadedPair> inGroups(std::vector<LoadedPair> pairs, const std::string& names);
+
+// The groups of `pairs`, sorted and comma-separated: what an error names when none was kept.
+std::string groupNames(const std::vector<LoadedPair>& pairs);
+
 // A (1, 1, H, W) tensor as an Image; `valid` (the same shape, 1 inside) becomes its mask.
 mmreg::Image toImage(const torch::Tensor& t, const torch::Tensor& valid = {});
 
