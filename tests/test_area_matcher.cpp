@@ -1,5 +1,5 @@
 // The area-based matcher on real SAR-optical tiles with known shifts, the FFT NCC kernel
-// against a direct computation, the area-based refinement of keypoint matches, and a keypoint
+// against a direct computation, the structural features' two normalisations, the area-based refinement of keypoint matches, and a keypoint
 // matcher describing another detector's keypoints.
 #include <gtest/gtest.h>
 
@@ -14,6 +14,7 @@
 #include "mmreg/error.h"
 #include "mmreg/features.h"
 #include "features/fft_ncc.h"
+#include "features/structural_features.h"
 #include "mmreg/preprocess.h"
 #include "mmreg/raster.h"
 #include "test_support.h"
@@ -102,6 +103,31 @@ TEST(FftNcc, MaskedTemplateMatchesDirectComputationAndIgnoresWhatLiesOutside) {
   cv::minMaxLoc(ncc, nullptr, nullptr, nullptr, &best);
   EXPECT_EQ(best, cv::Point(23, 11));
   EXPECT_NEAR(ncc.at<double>(11, 23), 1.0, 1e-4);
+}
+
+// Per pixel, weak texture beside a strong edge weighs as much as the edge; normalised by the
+// energy around it, the edge keeps its strength (what the coarse pass's second search uses).
+TEST(StructuralFeatures, RegionalNormalisationKeepsAnEdgeAboveTheTextureBesideIt) {
+  cv::Mat img(64, 64, CV_32F);
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> texture(0.f, 0.02f);
+  for (int y = 0; y < img.rows; ++y)
+    for (int x = 0; x < img.cols; ++x) img.at<float>(y, x) = (x < 32 ? 0.2f : 0.9f) + texture(rng);
+  auto norm = [](const std::vector<cv::Mat>& f, int x, int y) {
+    double s = 0;
+    for (const auto& c : f) s += std::pow(c.at<float>(y, x), 2);
+    return std::sqrt(s);
+  };
+  StructuralFeatureOptions regional;
+  regional.normalisation = StructuralFeatureOptions::Normalisation::Regional;
+  const auto perPixel = structuralFeatures(imageFromMat(img)), byRegion = structuralFeatures(imageFromMat(img), regional);
+  for (int y = 8; y < 56; y += 8) {
+    EXPECT_GT(norm(perPixel, 31, y), 0.9);
+    EXPECT_GT(norm(perPixel, 28, y), 0.6);  // texture 3 px from the edge
+    EXPECT_GT(norm(byRegion, 31, y), 1.0);
+    EXPECT_LT(norm(byRegion, 28, y), 0.2);
+    EXPECT_GT(norm(byRegion, 8, y), 0.4);  // texture far from any edge is normalised as before
+  }
 }
 
 TEST(FftNcc, ParabolaFindsTheVertex) {

@@ -37,6 +37,8 @@ std::vector<cv::Mat> orientedChannels(const cv::Mat& gx, const cv::Mat& gy, cons
   for (int k = 0; k < n; ++k) sm[k] = 0.25 * ch[(k + n - 1) % n] + 0.5 * ch[k] + 0.25 * ch[(k + 1) % n];
   cv::Mat norm2 = cv::Mat::zeros(gx.size(), CV_32F);
   for (auto& c : sm) norm2 += c.mul(c);
+  if (opt.normalisation == StructuralFeatureOptions::Normalisation::Regional)
+    cv::GaussianBlur(norm2, norm2, cv::Size(0, 0), opt.regionSigma, opt.regionSigma, cv::BORDER_REFLECT);
   cv::Mat inv;
   cv::sqrt(norm2, inv);
   inv = 1.0 / (inv + 1e-3);

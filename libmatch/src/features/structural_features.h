@@ -13,6 +13,11 @@ namespace mmreg {
 struct StructuralFeatureOptions {
   int orientations = 9;   // over [0, pi): gradient sign flips between modalities, so use |.|
   double sigma = 0.8;     // spatial Gaussian, pixels
+  // Per pixel, every textured pixel weighs the same: a broad map of where edges are, which
+  // suits thin drawn lines (maps). By the energy over a Gaussian of regionSigma px, an edge
+  // keeps its strength against weak texture and noise around it (depth against optical).
+  enum class Normalisation { PerPixel, Regional } normalisation = Normalisation::PerPixel;
+  double regionSigma = 2;
 };
 
 // One CV_32F channel per orientation; invalid pixels get all-zero vectors.
