@@ -22,7 +22,9 @@ struct Candidate {
   double score = -INFINITY;  // the peak in standard deviations of its correlation map: comparable across template sizes
   cv::Point2d shift;  // template origin in reference overview pixel indices
   size_t level = 0;   // the scale level whose search found it
+  size_t representation = 0;  // the feature normalisation whose search found it
   int agreeing = -1;  // parts of the template that put themselves where the whole does
+  bool strongest = false;  // its search's strongest peak
 };
 
 // One template per scale: the disc of valid sensed pixels, which stays valid at any rotation,
@@ -36,6 +38,13 @@ struct ScaleLevel {
   cv::Mat disc;  // CV_8U size x size: the template's pixels that count
   int discArea = 0;
   std::unique_ptr<FftNccSearch> search;
+};
+
+// One normalisation of the features: the reference's, and a search per scale level.
+struct Representation {
+  StructuralFeatureOptions features;
+  std::vector<cv::Mat> refFeatures;
+  std::vector<ScaleLevel> levels;
 };
 
 // The sensed overview rotated and scaled about `centre` (pixel indices) into a c x c template.
@@ -66,14 +75,15 @@ void warpTemplate(const Image& sen, cv::Point2f centre, double angle, double sca
   cv::warpAffine(validMask(sen), mask, m, {c, c}, cv::INTER_NEAREST, cv::BORDER_CONSTANT, 0);
 }
 
-Candidate evaluate(const Image& sen, cv::Point2f centre, const ScaleLevel& level, size_t index, double angle, double scale,
-                   const StructuralFeatureOptions& features) {
+Candidate evaluate(const Image& sen, cv::Point2f centre, const std::vector<Representation>& reps, size_t r, size_t index,
+                   double angle, double scale) {
+  const ScaleLevel& level = reps[r].levels[index];
   cv::Mat warped, mask;
   warpTemplate(sen, centre, angle, scale, level.size, warped, mask);
-  Candidate out{angle, scale, -1, -INFINITY, {}, index};
+  Candidate out{angle, scale, -1, -INFINITY, {}, index, r};
   // Masked pixels have zero features, which would correlate with masked or padded reference.
   if (cv::countNonZero(mask & level.disc) < 0.97 * level.discArea) return out;
-  const auto feats = structuralFeatures(imageFromMat(warped, mask), features);
+  const auto feats = structuralFeatures(imageFromMat(warped, mask), reps[r].features);
   const cv::Mat ncc = level.search->ncc(feats);
   cv::Point p;
   cv::minMaxLoc(ncc, nullptr, &out.ncc, nullptr, &p);
@@ -91,12 +101,12 @@ Candidate evaluate(const Image& sen, cv::Point2f centre, const ScaleLevel& level
 // overlapping blocks of a third of its side, and each block is correlated on its own with the
 // reference around where the candidate puts it. A chance peak of the whole template is made by
 // a few strong parts; a true one is shared by most parts that hold structure.
-int agreeingParts(const std::vector<cv::Mat>& refFeatures, const Image& sen, cv::Point2f centre, const ScaleLevel& level,
-                  const Candidate& cand, const StructuralFeatureOptions& features) {
-  const int c = level.size;
+int agreeingParts(const Representation& rep, const Image& sen, cv::Point2f centre, const Candidate& cand) {
+  const std::vector<cv::Mat>& refFeatures = rep.refFeatures;
+  const int c = rep.levels[cand.level].size;
   cv::Mat warped, mask;
   warpTemplate(sen, centre, cand.angle, cand.scale, c, warped, mask);
-  const auto feats = structuralFeatures(imageFromMat(warped, mask), features);
+  const auto feats = structuralFeatures(imageFromMat(warped, mask), rep.features);
   const cv::Rect refRect(0, 0, refFeatures[0].cols, refFeatures[0].rows);
   const int b = std::max(16, c / 3);
   const int r = std::max(8, static_cast<int>(0.15 * c));  // search radius, overview pixels
@@ -131,15 +141,14 @@ void forEach(size_t n, int threads, const std::function<void(size_t)>& work, con
 }
 
 // The peaks to try, in order: most agreeing parts first (the stronger peak first among equals),
-// and the strongest whole peak kept in any case (a template with structure in one part only
-// can still be right). peaks: strongest first.
-std::vector<Candidate> mostCredible(const std::vector<Candidate>& peaks, int keep) {
-  if (peaks.empty() || keep <= 0) return {};
-  std::vector<Candidate> out(peaks.begin() + 1, peaks.end());
-  std::stable_sort(out.begin(), out.end(), [](const Candidate& x, const Candidate& y) { return x.agreeing > y.agreeing; });
-  const auto notMore = std::find_if(out.begin(), out.end(), [&](const Candidate& p) { return p.agreeing <= peaks[0].agreeing; });
-  out.insert(out.begin() + std::min<std::ptrdiff_t>(notMore - out.begin(), keep - 1), peaks[0]);
-  out.resize(std::min<size_t>(out.size(), keep));
+// and each search's strongest whole peak kept in any case (a template with structure in one
+// part only can still be right). peaks: strongest first.
+std::vector<Candidate> mostCredible(std::vector<Candidate> peaks, int keep) {
+  std::stable_sort(peaks.begin(), peaks.end(), [](const Candidate& x, const Candidate& y) { return x.agreeing > y.agreeing; });
+  int others = keep - static_cast<int>(std::count_if(peaks.begin(), peaks.end(), [](const Candidate& p) { return p.strongest; }));
+  std::vector<Candidate> out;
+  for (const auto& p : peaks)
+    if (static_cast<int>(out.size()) < keep && (p.strongest || others-- > 0)) out.push_back(p);
   return out;
 }
 
@@ -152,74 +161,107 @@ std::vector<CoarseAlignment> coarseAlign(const Image& ref, double refScale, cons
   if (cMax < 24)
     throw Error("the reference is too small for the coarse alignment pass (template of " + std::to_string(cMax) +
                 " px); give larger images or georeference the sensed image roughly");
-  StructuralFeatureOptions features;
-  features.sigma = opt.featureSigma;
-  const auto refFeatures = structuralFeatures(ref, features);
+  if (opt.normalisations.empty()) throw Error("the coarse alignment pass needs at least one feature normalisation");
+  std::vector<Representation> reps(opt.normalisations.size());
+  for (size_t r = 0; r < reps.size(); ++r) {
+    reps[r].features.sigma = opt.featureSigma;
+    reps[r].features.normalisation = opt.normalisations[r];
+    reps[r].features.orientations = opt.orientations;
+    reps[r].refFeatures = structuralFeatures(ref, reps[r].features);
+  }
   // Named, not bound: lambdas below capture it (clang rejects captured structured bindings).
   const std::pair<cv::Point2f, float> valid = validCentre(sen);
   const cv::Point2f centre = valid.first;
   const float radius = valid.second;
-  std::vector<ScaleLevel> levels;
   const int lo = static_cast<int>(std::floor(std::log2(opt.minScale) * opt.scaleStepsPerOctave + 1e-9));
   const int hi = static_cast<int>(std::ceil(std::log2(opt.maxScale) * opt.scaleStepsPerOctave - 1e-9));
-  for (int i = lo; i <= hi; ++i) {
-    ScaleLevel l;
-    l.scale = std::pow(2.0, static_cast<double>(i) / opt.scaleStepsPerOctave);
-    // The template's disc covers size / scale sensed pixels: inside the valid disc.
-    l.size = std::min(cMax, static_cast<int>(2 * 0.97 * l.scale * radius));
-    if (l.size < 24) continue;
-    l.disc = cv::Mat::zeros(l.size, l.size, CV_8U);
-    cv::circle(l.disc, {l.size / 2, l.size / 2}, l.size / 2, cv::Scalar(255), cv::FILLED);
-    l.discArea = cv::countNonZero(l.disc);
-    l.pad = l.size / 4;
-    std::vector<cv::Mat> padded;
-    for (const auto& f : refFeatures) {
-      cv::Mat p;
-      cv::copyMakeBorder(f, p, l.pad, l.pad, l.pad, l.pad, cv::BORDER_CONSTANT, 0);
-      padded.push_back(p);
+  for (auto& rep : reps)
+    for (int i = lo; i <= hi; ++i) {
+      ScaleLevel l;
+      l.scale = std::pow(2.0, static_cast<double>(i) / opt.scaleStepsPerOctave);
+      // The template's disc covers size / scale sensed pixels: inside the valid disc.
+      l.size = std::min(cMax, static_cast<int>(2 * 0.97 * l.scale * radius));
+      if (l.size < 24) continue;
+      l.disc = cv::Mat::zeros(l.size, l.size, CV_8U);
+      cv::circle(l.disc, {l.size / 2, l.size / 2}, l.size / 2, cv::Scalar(255), cv::FILLED);
+      l.discArea = cv::countNonZero(l.disc);
+      l.pad = l.size / 4;
+      std::vector<cv::Mat> padded;
+      for (const auto& f : rep.refFeatures) {
+        cv::Mat p;
+        cv::copyMakeBorder(f, p, l.pad, l.pad, l.pad, l.pad, cv::BORDER_CONSTANT, 0);
+        padded.push_back(p);
+      }
+      l.search = std::make_unique<FftNccSearch>(padded, l.disc);
+      rep.levels.push_back(std::move(l));
     }
-    l.search = std::make_unique<FftNccSearch>(padded, l.disc);
-    levels.push_back(std::move(l));
-  }
+  const std::vector<ScaleLevel>& levels = reps[0].levels;  // the same scales and templates in every representation
   if (levels.empty())
     throw Error("the sensed image is too small for the coarse alignment pass; give a larger image or georeference it roughly");
   const int nAngles = static_cast<int>(std::round(360.0 / opt.angleStepDeg));
-  std::vector<Candidate> cells(nAngles * levels.size());
+  const size_t perRepresentation = nAngles * levels.size();
+  std::vector<Candidate> cells(perRepresentation * reps.size());
   forEach(
       cells.size(), opt.threads,
       [&](size_t i) {
-        const size_t k = i % levels.size();
-        cells[i] = evaluate(sen, centre, levels[k], k, static_cast<double>(i / levels.size()) * opt.angleStepDeg, levels[k].scale, features);
+        const size_t r = i / perRepresentation, k = i % levels.size();
+        const double angle = static_cast<double>(i % perRepresentation / levels.size()) * opt.angleStepDeg;
+        cells[i] = evaluate(sen, centre, reps, r, k, angle, levels[k].scale);
       },
       [&](size_t finished) { progress.update(0.7 * finished / cells.size(), "coarse alignment"); });
   std::sort(cells.begin(), cells.end(), [](const Candidate& x, const Candidate& y) { return x.score > y.score; });
-  for (size_t k = 0; k < levels.size(); ++k)
-    for (const auto& cc : cells)
-      if (cc.level == k) {
-        CPLDebug("MMREG", "coarse: best at scale %.3f (template %d): rotation %.0f, correlation %.3f, z %.1f", levels[k].scale,
-                 levels[k].size, cc.angle, cc.ncc, cc.score);
-        break;
-      }
+  for (size_t r = 0; r < reps.size(); ++r)
+    for (size_t k = 0; k < levels.size(); ++k)
+      for (const auto& cc : cells)
+        if (cc.level == k && cc.representation == r) {
+          CPLDebug("MMREG", "coarse (features %zu): best at scale %.3f (template %d): rotation %.0f, correlation %.3f, z %.1f", r,
+                   levels[k].scale, levels[k].size, cc.angle, cc.ncc, cc.score);
+          break;
+        }
 
-  // Distinct peaks, strongest first: a cell next to a stronger one (in rotation and scale) is
-  // the same peak.
+  // Each search's distinct peaks, strongest first: a cell next to a stronger one (in rotation
+  // and scale) is the same peak.
   const double sameScale = std::pow(2.0, 1.5 / opt.scaleStepsPerOctave);
+  auto sameRotationAndScale = [&](const Candidate& x, const Candidate& y) {
+    const double da = std::abs(std::remainder(x.angle - y.angle, 360.0));
+    const double ds = std::max(x.scale / y.scale, y.scale / x.scale);
+    return da <= 1.5 * opt.angleStepDeg && ds <= sameScale;
+  };
   std::vector<Candidate> peaks;
-  for (const auto& cand : cells) {
-    if (static_cast<int>(peaks.size()) >= opt.rankedPeaks) break;
-    if (cand.ncc < opt.minNcc || cand.score < opt.minScore) continue;
-    const bool seen = std::any_of(peaks.begin(), peaks.end(), [&](const Candidate& p) {
-      const double da = std::abs(std::remainder(cand.angle - p.angle, 360.0));
-      const double ds = std::max(cand.scale / p.scale, p.scale / cand.scale);
-      return da <= 1.5 * opt.angleStepDeg && ds <= sameScale;
-    });
-    if (!seen) peaks.push_back(cand);
+  for (size_t r = 0; r < reps.size(); ++r) {
+    const size_t first = peaks.size();
+    for (const auto& cand : cells) {
+      if (static_cast<int>(peaks.size() - first) >= opt.rankedPeaks) break;
+      if (cand.representation != r || cand.ncc < opt.minNcc || cand.score < opt.minScore) continue;
+      if (std::none_of(peaks.begin() + first, peaks.end(), [&](const Candidate& p) { return sameRotationAndScale(cand, p); }))
+        peaks.push_back(cand);
+    }
+    if (peaks.size() > first) peaks[first].strongest = true;
   }
   forEach(
       peaks.size(), opt.threads,
-      [&](size_t i) { peaks[i].agreeing = agreeingParts(refFeatures, sen, centre, levels[peaks[i].level], peaks[i], features); },
+      [&](size_t i) { peaks[i].agreeing = agreeingParts(reps[peaks[i].representation], sen, centre, peaks[i]); },
       [&](size_t finished) { progress.update(0.7 + 0.1 * finished / peaks.size(), "coarse alignment"); });
-  peaks = mostCredible(peaks, opt.maxHypotheses);
+  // A peak that another search found too, at the same place, is tried once: as the one with
+  // more agreeing parts.
+  auto templateCentre = [&](const Candidate& p) {
+    const double half = levels[p.level].size / 2.0 - 0.5;
+    return cv::Point2d(p.shift.x + half, p.shift.y + half);
+  };
+  std::vector<Candidate> distinct;
+  for (const auto& p : peaks) {
+    auto same = std::find_if(distinct.begin(), distinct.end(), [&](const Candidate& q) {
+      return q.representation != p.representation && sameRotationAndScale(p, q) && cv::norm(templateCentre(p) - templateCentre(q)) <= 4;
+    });
+    if (same == distinct.end()) {
+      distinct.push_back(p);
+    } else {
+      const bool strongest = p.strongest || same->strongest;
+      if (p.agreeing > same->agreeing) *same = p;
+      same->strongest = strongest;
+    }
+  }
+  peaks = mostCredible(distinct, opt.maxHypotheses);
   if (peaks.empty()) {
     char why[200];
     std::snprintf(why, sizeof why,
@@ -243,7 +285,7 @@ std::vector<CoarseAlignment> coarseAlign(const Image& ref, double refScale, cons
     forEach(
         near.size(), opt.threads,
         [&](size_t i) {
-          near[i] = evaluate(sen, centre, levels[start.level], start.level, angleScale[i].first, angleScale[i].second, features);
+          near[i] = evaluate(sen, centre, reps, start.representation, start.level, angleScale[i].first, angleScale[i].second);
         },
         [](size_t) {});
     Candidate best = start;

@@ -1,12 +1,14 @@
 #pragma once
 // Coarse global pass for a sensed raster with no georeferencing, or one off by more than the
 // search margin: an exhaustive search over rotation and scale on overviews, with translation
-// found by FFT correlation of structural features for each (rotation, scale) pair; the
-// template is the largest disc of valid sensed pixels. The strongest peaks are then ranked by
-// how many parts of the template agree with them.
+// found by FFT correlation of structural features for each (rotation, scale) pair, once per
+// normalisation of the features; the template is the largest disc of valid sensed pixels. The
+// strongest peaks of every search are then ranked together by how many parts of the template
+// agree with them.
 #include <memory>
 #include <vector>
 
+#include "features/structural_features.h"
 #include "mmreg/image.h"
 #include "mmreg/model.h"
 #include "mmreg/progress.h"
@@ -31,6 +33,15 @@ struct CoarseOptions {
   // 0.8). Smoother channels weigh the larger structures that both modalities share over fine
   // texture: 1.6 registered 23 of 45 unreferenced cases against 19 at 0.8 (map 1 -> 4 of 10).
   double featureSigma = 1.6;
+  // The search runs once per normalisation of the features, and the peaks of all runs compete
+  // for the hypotheses: per pixel suits maps, regional suits depth against optical (ALGORITHM.md,
+  // "Coarse pass"). Each run's strongest peak is always among the hypotheses.
+  std::vector<StructuralFeatureOptions::Normalisation> normalisations = {StructuralFeatureOptions::Normalisation::PerPixel,
+                                                                         StructuralFeatureOptions::Normalisation::Regional};
+  // Orientation channels of the features (the fine passes use 9). The correlations' FFTs cost
+  // in proportion; with the second normalisation's search, 6 registered as many unreferenced
+  // cases as 9 (one more) at three quarters of the time (ACCURACY.md).
+  int orientations = 6;
   int threads = 0;  // rotations and scales evaluated at once; 0: one per core
 };
 
@@ -45,8 +56,8 @@ struct CoarseAlignment {
 // ref: preprocessed reference overview, refScale reference pixels per overview pixel.
 // sen: preprocessed sensed overview at about the same ground resolution, senScale sensed
 // pixels per overview pixel. Returns up to options.maxHypotheses alignments whose rotation or
-// scale differ, the most credible first: most agreeing parts, with the highest-scoring peak
-// always among them (score, not raw correlation, which favours small templates). Each is
+// scale differ, the most credible first: most agreeing parts, with each search's highest-scoring
+// peak always among them (score, not raw correlation, which favours small templates). Each is
 // refined locally.
 // Throws mmreg::Error when no credible alignment exists.
 std::vector<CoarseAlignment> coarseAlign(const Image& ref, double refScale, const Image& sen, double senScale,
