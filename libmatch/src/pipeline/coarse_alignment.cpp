@@ -37,14 +37,13 @@ struct ScaleLevel {
   int size, pad;
   cv::Mat disc;  // CV_8U size x size: the template's pixels that count
   int discArea = 0;
-  std::unique_ptr<FftNccSearch> search;
+  std::vector<std::shared_ptr<const FftNccSearch>> searches;  // one per representation (shared: growing the vector copies levels)
 };
 
-// One normalisation of the features: the reference's, and a search per scale level.
+// One normalisation of the features, and the reference's features under it.
 struct Representation {
   StructuralFeatureOptions features;
   std::vector<cv::Mat> refFeatures;
-  std::vector<ScaleLevel> levels;
 };
 
 // The sensed overview rotated and scaled about `centre` (pixel indices) into a c x c template.
@@ -75,16 +74,16 @@ void warpTemplate(const Image& sen, cv::Point2f centre, double angle, double sca
   cv::warpAffine(validMask(sen), mask, m, {c, c}, cv::INTER_NEAREST, cv::BORDER_CONSTANT, 0);
 }
 
-Candidate evaluate(const Image& sen, cv::Point2f centre, const std::vector<Representation>& reps, size_t r, size_t index,
-                   double angle, double scale) {
-  const ScaleLevel& level = reps[r].levels[index];
+Candidate evaluate(const Image& sen, cv::Point2f centre, const std::vector<ScaleLevel>& levels, size_t index,
+                   const std::vector<Representation>& reps, size_t r, double angle, double scale) {
+  const ScaleLevel& level = levels[index];
   cv::Mat warped, mask;
   warpTemplate(sen, centre, angle, scale, level.size, warped, mask);
   Candidate out{angle, scale, -1, -INFINITY, {}, index, r};
   // Masked pixels have zero features, which would correlate with masked or padded reference.
   if (cv::countNonZero(mask & level.disc) < 0.97 * level.discArea) return out;
   const auto feats = structuralFeatures(imageFromMat(warped, mask), reps[r].features);
-  const cv::Mat ncc = level.search->ncc(feats);
+  const cv::Mat ncc = level.searches[r]->ncc(feats);
   cv::Point p;
   cv::minMaxLoc(ncc, nullptr, &out.ncc, nullptr, &p);
   cv::Scalar mean, sd;
@@ -101,9 +100,8 @@ Candidate evaluate(const Image& sen, cv::Point2f centre, const std::vector<Repre
 // overlapping blocks of a third of its side, and each block is correlated on its own with the
 // reference around where the candidate puts it. A chance peak of the whole template is made by
 // a few strong parts; a true one is shared by most parts that hold structure.
-int agreeingParts(const Representation& rep, const Image& sen, cv::Point2f centre, const Candidate& cand) {
+int agreeingParts(const Representation& rep, const Image& sen, cv::Point2f centre, int c, const Candidate& cand) {
   const std::vector<cv::Mat>& refFeatures = rep.refFeatures;
-  const int c = rep.levels[cand.level].size;
   cv::Mat warped, mask;
   warpTemplate(sen, centre, cand.angle, cand.scale, c, warped, mask);
   const auto feats = structuralFeatures(imageFromMat(warped, mask), rep.features);
@@ -175,27 +173,28 @@ std::vector<CoarseAlignment> coarseAlign(const Image& ref, double refScale, cons
   const float radius = valid.second;
   const int lo = static_cast<int>(std::floor(std::log2(opt.minScale) * opt.scaleStepsPerOctave + 1e-9));
   const int hi = static_cast<int>(std::ceil(std::log2(opt.maxScale) * opt.scaleStepsPerOctave - 1e-9));
-  for (auto& rep : reps)
-    for (int i = lo; i <= hi; ++i) {
-      ScaleLevel l;
-      l.scale = std::pow(2.0, static_cast<double>(i) / opt.scaleStepsPerOctave);
-      // The template's disc covers size / scale sensed pixels: inside the valid disc.
-      l.size = std::min(cMax, static_cast<int>(2 * 0.97 * l.scale * radius));
-      if (l.size < 24) continue;
-      l.disc = cv::Mat::zeros(l.size, l.size, CV_8U);
-      cv::circle(l.disc, {l.size / 2, l.size / 2}, l.size / 2, cv::Scalar(255), cv::FILLED);
-      l.discArea = cv::countNonZero(l.disc);
-      l.pad = l.size / 4;
+  std::vector<ScaleLevel> levels;
+  for (int i = lo; i <= hi; ++i) {
+    ScaleLevel l;
+    l.scale = std::pow(2.0, static_cast<double>(i) / opt.scaleStepsPerOctave);
+    // The template's disc covers size / scale sensed pixels: inside the valid disc.
+    l.size = std::min(cMax, static_cast<int>(2 * 0.97 * l.scale * radius));
+    if (l.size < 24) continue;
+    l.disc = cv::Mat::zeros(l.size, l.size, CV_8U);
+    cv::circle(l.disc, {l.size / 2, l.size / 2}, l.size / 2, cv::Scalar(255), cv::FILLED);
+    l.discArea = cv::countNonZero(l.disc);
+    l.pad = l.size / 4;
+    for (const auto& rep : reps) {
       std::vector<cv::Mat> padded;
       for (const auto& f : rep.refFeatures) {
         cv::Mat p;
         cv::copyMakeBorder(f, p, l.pad, l.pad, l.pad, l.pad, cv::BORDER_CONSTANT, 0);
         padded.push_back(p);
       }
-      l.search = std::make_unique<FftNccSearch>(padded, l.disc);
-      rep.levels.push_back(std::move(l));
+      l.searches.push_back(std::make_shared<const FftNccSearch>(padded, l.disc));
     }
-  const std::vector<ScaleLevel>& levels = reps[0].levels;  // the same scales and templates in every representation
+    levels.push_back(std::move(l));
+  }
   if (levels.empty())
     throw Error("the sensed image is too small for the coarse alignment pass; give a larger image or georeference it roughly");
   const int nAngles = static_cast<int>(std::round(360.0 / opt.angleStepDeg));
@@ -206,7 +205,7 @@ std::vector<CoarseAlignment> coarseAlign(const Image& ref, double refScale, cons
       [&](size_t i) {
         const size_t r = i / perRepresentation, k = i % levels.size();
         const double angle = static_cast<double>(i % perRepresentation / levels.size()) * opt.angleStepDeg;
-        cells[i] = evaluate(sen, centre, reps, r, k, angle, levels[k].scale);
+        cells[i] = evaluate(sen, centre, levels, k, reps, r, angle, levels[k].scale);
       },
       [&](size_t finished) { progress.update(0.7 * finished / cells.size(), "coarse alignment"); });
   std::sort(cells.begin(), cells.end(), [](const Candidate& x, const Candidate& y) { return x.score > y.score; });
@@ -240,7 +239,9 @@ std::vector<CoarseAlignment> coarseAlign(const Image& ref, double refScale, cons
   }
   forEach(
       peaks.size(), opt.threads,
-      [&](size_t i) { peaks[i].agreeing = agreeingParts(reps[peaks[i].representation], sen, centre, peaks[i]); },
+      [&](size_t i) {
+        peaks[i].agreeing = agreeingParts(reps[peaks[i].representation], sen, centre, levels[peaks[i].level].size, peaks[i]);
+      },
       [&](size_t finished) { progress.update(0.7 + 0.1 * finished / peaks.size(), "coarse alignment"); });
   // A peak that another search found too, at the same place, is tried once: as the one with
   // more agreeing parts.
@@ -285,7 +286,7 @@ std::vector<CoarseAlignment> coarseAlign(const Image& ref, double refScale, cons
     forEach(
         near.size(), opt.threads,
         [&](size_t i) {
-          near[i] = evaluate(sen, centre, reps, start.representation, start.level, angleScale[i].first, angleScale[i].second);
+          near[i] = evaluate(sen, centre, levels, start.level, reps, start.representation, angleScale[i].first, angleScale[i].second);
         },
         [](size_t) {});
     Candidate best = start;
