@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <opencv2/core.hpp>
 
+#include "features/area_matcher.h"
 #include "features/area_refinement.h"
 #include "mmreg/datasets.h"
 #include "mmreg/error.h"
@@ -25,15 +26,18 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct Args {
-  std::string data = "../shared/data", splitsFile = MMREG_DEFAULT_SPLITS, split = "validation", weights, matcherWeights;
+  std::string data = "../shared/data", splitsFile = MMREG_DEFAULT_SPLITS, split = "validation", weights, matcherWeights, featureWeights;
   std::string device = "cpu";
+  std::string matchers = ",area,area@learned,sift,orb,akaze,sift+learned,learned,";  // comma-delimited, so that a name is found only whole
   int tiles = 8, threads = 2, size = 512, margin = 16, repeats = 3;
 };
 
 const char* kUsage =
     "mmreg_bench_matchers [--data DIR] [--split validation] [--tiles N] [--size PX] [--margin PX] [--threads N]\n"
-    "                     [--repeats N] [--weights FILE.pt] [--matcher-weights FILE.pt] [--device cpu|cuda]\n"
-    "Times area, SIFT, ORB, AKAZE, SIFT at learned keypoints and the learned (cross-fusion) matcher on the same\n"
+    "                     [--repeats N] [--weights FILE.pt] [--matcher-weights FILE.pt] [--feature-weights FILE.pt] [--device cpu|cuda]\n"
+    "                     [--matchers area,area@learned,sift,orb,akaze,sift+learned,learned]\n"
+    "Times area (on structural and on learned features), SIFT, ORB, AKAZE, SIFT at learned keypoints and the\n"
+    "learned (cross-fusion) matcher on the same\n"
     "--size tile pairs (the centres of the split's pixel-aligned pairs that are large enough; the sensed side\n"
     "padded by --margin), --repeats runs each, the median reported.\n";
 
@@ -116,7 +120,9 @@ int main(int argc, char** argv) {
     else if (k == "--repeats") a.repeats = std::stoi(next());
     else if (k == "--weights") a.weights = next();
     else if (k == "--matcher-weights") a.matcherWeights = next();
+    else if (k == "--feature-weights") a.featureWeights = next();
     else if (k == "--device") a.device = next();
+    else if (k == "--matchers") a.matchers = "," + next() + ",";
     else if (k == "--help" || k == "-h") return std::fputs(kUsage, stdout), 0;
     else return std::fprintf(stderr, "mmreg_bench_matchers: unknown option %s\n%s", k.c_str(), kUsage), 2;
   }
@@ -128,27 +134,42 @@ int main(int argc, char** argv) {
     const auto pairs = loadTilePairs(a);
     if (pairs.empty()) return std::fprintf(stderr, "mmreg_bench_matchers: no %d px pixel-aligned pairs in split %s\n", a.size, a.split.c_str()), 1;
     mmreg::LearnedModelOptions lo;
-    lo.weights = a.weights, lo.matcherWeights = a.matcherWeights, lo.threads = a.threads, lo.device = a.device;
+    lo.weights = a.weights, lo.matcherWeights = a.matcherWeights, lo.featureWeights = a.featureWeights, lo.threads = a.threads, lo.device = a.device;
     struct Row {
       std::string name;
       std::unique_ptr<mmreg::TileMatcher> matcher;
       bool keypoints;
     };
     std::vector<Row> rows;
-    for (const char* n : {"area", "sift", "orb", "akaze"}) rows.push_back({n, mmreg::makeTileMatcher(n, lo), std::string(n) != "area"});
-    rows.push_back({"sift+learned", mmreg::makeTileMatcher("sift", lo, mmreg::makeDetector("learned", lo)), true});
-    rows.push_back({"learned (" + a.device + ")", mmreg::makeTileMatcher("learned", lo), true});
+    auto wanted = [&](const std::string& key) { return a.matchers.find("," + key + ",") != std::string::npos; };
+    for (const char* n : {"area", "sift", "orb", "akaze"})
+      if (wanted(n)) rows.push_back({n, mmreg::makeTileMatcher(n, lo), std::string(n) != "area"});
+    if (wanted("area@learned")) {  // the area matcher on the learned backbone's features (issue 13)
+      mmreg::AreaMatcherOptions onLearned;
+      onLearned.features = mmreg::makeDenseFeatures("learned", lo);
+      onLearned.modalities.sensed = mmreg::Modality::Sar;
+      rows.push_back({"area@learned", std::make_unique<mmreg::AreaMatcher>(onLearned), false});
+    }
+    if (wanted("sift+learned")) rows.push_back({"sift+learned", mmreg::makeTileMatcher("sift", lo, mmreg::makeDetector("learned", lo)), true});
+    if (wanted("learned")) rows.push_back({"learned (" + a.device + ")", mmreg::makeTileMatcher("learned", lo), true});
+    if (rows.empty()) return std::fprintf(stderr, "mmreg_bench_matchers: --matchers names none of the matchers\n%s", kUsage), 2;
     std::vector<Timing> times;
     for (const auto& r : rows) times.push_back(timeMatcher(*r.matcher, pairs, a, r.keypoints));
-    const double sift = times[1].ms;
+    // The baselines' times, NAN when their rows were not run.
+    auto timeOf = [&](const std::string& name) {
+      for (size_t i = 0; i < rows.size(); ++i)
+        if (rows[i].name == name) return times[i].ms;
+      return static_cast<double>(NAN);
+    };
+    const double sift = timeOf("sift"), area = timeOf("area");
     std::printf("\n%zu tile pairs of %d x %d px (sensed padded by %d px; split %s), %d threads, median of %d runs\n", pairs.size(),
                 a.size, a.size, a.margin, a.split.c_str(), a.threads, a.repeats);
-    std::printf("\n| matcher | ms per tile pair | with refinement | matches per pair | time / SIFT |\n|---|---|---|---|---|\n");
+    std::printf("\n| matcher | ms per tile pair | with refinement | matches per pair | time / SIFT | time / area |\n|---|---|---|---|---|---|\n");
     for (size_t i = 0; i < rows.size(); ++i) {
       const auto& t = times[i];
       char refined[32] = "–";
       if (rows[i].keypoints) std::snprintf(refined, sizeof refined, "%.1f", t.refinedMs);
-      std::printf("| %s | %.1f | %s | %.0f | %.2f |\n", rows[i].name.c_str(), t.ms, refined, t.matches, t.ms / sift);
+      std::printf("| %s | %.1f | %s | %.0f | %.2f | %.2f |\n", rows[i].name.c_str(), t.ms, refined, t.matches, t.ms / sift, t.ms / area);
     }
   } catch (const mmreg::Error& e) {
     return std::fprintf(stderr, "mmreg_bench_matchers: %s\n", e.what()), 1;
