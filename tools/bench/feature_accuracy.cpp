@@ -52,14 +52,6 @@ const char* kUsage =
 // The learned backbones named by variants, loaded once each.
 std::map<std::string, std::shared_ptr<const mmreg::DenseFeatures>> gBackbones;
 
-mmreg::Image readBands(const mmreg::ImageWindowRef& w) {
-  const auto r = mmreg::GeoRaster::open(w.path);
-  const mmreg::PixelWindow win = w.window.width ? w.window : mmreg::PixelWindow{0, 0, r.width(), r.height()};
-  std::vector<mmreg::Image> bands;
-  for (int b : w.bands.empty() ? std::vector<int>{1} : w.bands) bands.push_back(r.readWindow(b, win, win.width, win.height));
-  return mmreg::combineBands(bands);
-}
-
 mmreg::Image multilook(const mmreg::Image& img, int n) {
   cv::Mat out;
   cv::resize(mmreg::asMat(img), out, {img.width / n, img.height / n}, 0, 0, cv::INTER_AREA);
@@ -152,7 +144,7 @@ int main(int argc, char** argv) {
         // which the 2 px tolerance absorbs.
         const auto& t = p.sensedToReference;
         if (t[0] != 1 || t[1] != 0 || t[3] != 0 || t[4] != 1 || std::abs(t[2]) > 0.6 || std::abs(t[5]) > 0.6) continue;
-        const mmreg::Image ref = readBands(p.reference), sen = readBands(p.sensed);
+        const mmreg::Image ref = bench::readBands(p.reference), sen = bench::readBands(p.sensed);
         for (const auto& v : a.variants) {
           const int look = v.rfind("multilook", 0) == 0 ? std::stoi(v.substr(9)) : 1;
           const mmreg::Image r = look > 1 ? multilook(ref, look) : ref, s = look > 1 ? multilook(sen, look) : sen;

@@ -3,9 +3,19 @@
 #include <algorithm>
 #include <sstream>
 
+#include "mmreg/preprocess.h"
+#include "mmreg/raster.h"
 #include "mmreg/splits.h"
 
 namespace bench {
+
+mmreg::Image readBands(const mmreg::ImageWindowRef& w) {
+  const auto r = mmreg::GeoRaster::open(w.path);
+  const mmreg::PixelWindow win = w.window.width ? w.window : mmreg::PixelWindow{0, 0, r.width(), r.height()};
+  std::vector<mmreg::Image> bands;
+  for (int b : w.bands.empty() ? std::vector<int>{1} : w.bands) bands.push_back(r.readWindow(b, win, win.width, win.height));
+  return mmreg::combineBands(bands);
+}
 
 std::vector<std::string> splitList(const std::string& s) {
   std::vector<std::string> out;

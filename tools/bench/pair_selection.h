@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "mmreg/datasets.h"
+#include "mmreg/image.h"
 
 namespace bench {
 
@@ -17,6 +18,9 @@ std::vector<std::string> splitList(const std::string& commaSeparated);
 std::map<std::string, std::vector<mmreg::AlignedPair>> pairsByGroup(const std::string& data, const std::string& splitsFile,
                                                                      const std::string& split, const std::vector<std::string>& sources,
                                                                      const std::vector<std::string>& groups = {});
+
+// The window of a pair's side as one image, its bands combined (luminance), not preprocessed.
+mmreg::Image readBands(const mmreg::ImageWindowRef& window);
 
 // At most n of `list`, spread evenly over it (deterministic).
 std::vector<mmreg::AlignedPair> spreadEvenly(const std::vector<mmreg::AlignedPair>& list, size_t n);
