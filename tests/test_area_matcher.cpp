@@ -1,6 +1,6 @@
 // The area-based matcher on real SAR-optical tiles with known shifts, the FFT NCC kernel
 // against a direct computation, the structural features' two normalisations, the area-based refinement of keypoint matches, and a keypoint
-// matcher describing another detector's keypoints.
+// matcher describing another detector's keypoints, and the peakiness detector.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -14,6 +14,7 @@
 #include "mmreg/error.h"
 #include "mmreg/features.h"
 #include "features/fft_ncc.h"
+#include "features/peakiness_detector.h"
 #include "features/structural_features.h"
 #include "mmreg/preprocess.h"
 #include "mmreg/raster.h"
@@ -228,4 +229,37 @@ TEST(KeypointMatchers, SiftDescribesAnotherDetectorsKeypoints) {
   for (const auto& m : matches) exact += std::hypot(m.sensed.x - m.ref.x - dx, m.sensed.y - m.ref.y - dy) < 0.5;
   EXPECT_GT(exact, 0.8 * matches.size());
   EXPECT_THROW(makeTileMatcher("akaze", {}, makeDetector("corner")), Error);
+}
+
+TEST(PeakinessDetector, KeypointsMoveWithTheImageAndSitOnStrongStructure) {
+  SKIP_WITHOUT_SHARED_DATA();
+  const auto pair = mmreg_test::threeMosPair("SEN_city", 3);
+  // A shift by multiples of 4 px keeps the half- and quarter-resolution levels on the same grid.
+  const int dx = 8, dy = -4;
+  const Image a = readProcessed(pair.reference, Modality::Optical), b = readProcessed(pair.reference, Modality::Optical, dx, dy);
+  const auto detector = makeDetector("peakiness");
+  const auto ka = detector->detect(a, 150), kb = detector->detect(b, 150);
+  ASSERT_EQ(ka.size(), 150u);
+  for (size_t i = 1; i < ka.size(); ++i) ASSERT_GE(ka[i - 1].score, ka[i].score);  // strongest first
+  // Away from the borders, a's keypoints are b's moved by the shift.
+  int inside = 0, found = 0;
+  for (const auto& p : ka) {
+    if (p.pos.x < 24 + dx || p.pos.y < 24 || p.pos.x > a.width - 24 || p.pos.y > a.height - 24 + dy) continue;
+    ++inside;
+    found += std::any_of(kb.begin(), kb.end(), [&](const Keypoint& q) {
+      return std::hypot(q.pos.x + dx - p.pos.x, q.pos.y + dy - p.pos.y) < 1.5;
+    });
+  }
+  ASSERT_GT(inside, 50);
+  EXPECT_GT(static_cast<double>(found) / inside, 0.8) << found << " of " << inside;
+  // On strong structure: the gradient at the keypoints is well above the image's mean (peakiness
+  // on unit vectors would fire as readily in faint texture).
+  cv::Mat gx, gy, mag;
+  cv::Sobel(asMat(a), gx, CV_32F, 1, 0);
+  cv::Sobel(asMat(a), gy, CV_32F, 0, 1);
+  cv::magnitude(gx, gy, mag);
+  cv::GaussianBlur(mag, mag, {0, 0}, 2);
+  double atKeypoints = 0;
+  for (const auto& p : ka) atKeypoints += mag.at<float>(static_cast<int>(p.pos.y), static_cast<int>(p.pos.x)) / ka.size();
+  EXPECT_GT(atKeypoints, 1.5 * cv::mean(mag)[0]);
 }

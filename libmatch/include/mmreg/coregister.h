@@ -25,7 +25,7 @@ struct MatchOptions {
   Modality referenceModality = Modality::Optical;
   Modality sensedModality = Modality::Auto;
   std::string matcher = "area";     // area, sift, orb, akaze, learned (see makeTileMatcher)
-  std::string detector = "corner";  // places the area matcher's templates: corner, learned, sift, orb, akaze
+  std::string detector = "corner";  // places the area matcher's templates: corner, learned, sift, orb, akaze, peakiness, peakiness-learned
   // What the area matcher and the refinement of keypoint matches correlate: structural, or
   // learned (the backbone: structural features + a trained residual). The verdict's independent
   // confirmation always uses the structural features.

@@ -62,7 +62,8 @@ void checkDetectorFits(const std::string& matcher, const std::string& detector);
 using TileMatcherFactory = std::function<std::unique_ptr<TileMatcher>(const LearnedModelOptions&)>;
 void registerTileMatcher(const std::string& name, TileMatcherFactory factory);
 
-// "corner" (strongest minimum-eigenvalue corners, 4 px apart), "sift", "orb", "akaze", and
+// "corner" (strongest minimum-eigenvalue corners, 4 px apart), "peakiness" (where the
+// structural features peak, the paper's detection scores without a learned part), "sift", "orb", "akaze", and
 // whatever was registered (registerLearnedModels() adds "learned"). Throws mmreg::Error
 // listing the known names otherwise.
 std::unique_ptr<Detector> makeDetector(const std::string& name, const LearnedModelOptions& options = {});

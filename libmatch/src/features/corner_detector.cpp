@@ -1,26 +1,16 @@
 #include "features/corner_detector.h"
 
-#include <algorithm>
 #include <opencv2/imgproc.hpp>
 
 #include "cv_image.h"
+#include "features/local_maxima.h"
 
 namespace mmreg {
 
 std::vector<Keypoint> CornerDetector::detect(const Image& image, int maxPoints) const {
-  cv::Mat response, dilated;
+  cv::Mat response;
   cv::cornerMinEigenVal(asMat(image), response, 7, 3);
-  cv::dilate(response, dilated, cv::getStructuringElement(cv::MORPH_RECT, {9, 9}));  // 4 px suppression radius
-  const cv::Mat valid = validMask(image);
-  std::vector<Keypoint> out;
-  for (int y = 0; y < response.rows; ++y)
-    for (int x = 0; x < response.cols; ++x) {
-      const float r = response.at<float>(y, x);
-      if (r > 0 && r >= dilated.at<float>(y, x) && valid.at<uchar>(y, x)) out.push_back({{x + 0.5, y + 0.5}, r});
-    }
-  std::sort(out.begin(), out.end(), [](const Keypoint& a, const Keypoint& b) { return a.score > b.score; });
-  if (static_cast<int>(out.size()) > maxPoints) out.resize(std::max(0, maxPoints));
-  return out;
+  return strongestLocalMaxima(response, validMask(image), 4, maxPoints);
 }
 
 }  // namespace mmreg

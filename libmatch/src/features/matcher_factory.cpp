@@ -5,6 +5,7 @@
 #include "features/corner_detector.h"
 #include "features/dense_features.h"
 #include "features/feature_matcher.h"
+#include "features/peakiness_detector.h"
 #include "mmreg/error.h"
 
 namespace mmreg {
@@ -88,8 +89,9 @@ void registerDetector(const std::string& name, DetectorFactory factory) {
 
 std::unique_ptr<Detector> makeDetector(const std::string& name, const LearnedModelOptions& options) {
   if (name == "corner") return std::make_unique<CornerDetector>();
+  if (name == "peakiness") return std::make_unique<PeakinessDetector>();
   if (name == "sift" || name == "orb" || name == "akaze") return std::make_unique<FeatureDetector>(name);
-  const auto [factory, known] = lookUp(registry().detectors, name, "corner, sift, orb, akaze");
+  const auto [factory, known] = lookUp(registry().detectors, name, "corner, peakiness, sift, orb, akaze");
   if (factory) return factory(options);
   if (name == "learned") throw Error(std::string(kNoTorch) + "use -detector corner");
   throw Error("unknown detector '" + name + "'; use one of: " + known);

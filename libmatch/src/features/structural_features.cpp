@@ -35,6 +35,11 @@ std::vector<cv::Mat> orientedChannels(const cv::Mat& gx, const cv::Mat& gy, cons
   // Smooth across orientation with a circular [1 2 1]/4 kernel.
   std::vector<cv::Mat> sm(n);
   for (int k = 0; k < n; ++k) sm[k] = 0.25 * ch[(k + n - 1) % n] + 0.5 * ch[k] + 0.25 * ch[(k + 1) % n];
+  const cv::Mat mask = featureMask(image);
+  if (opt.normalisation == StructuralFeatureOptions::Normalisation::None) {
+    for (auto& c : sm) c.setTo(0, mask == 0);
+    return sm;
+  }
   cv::Mat norm2 = cv::Mat::zeros(gx.size(), CV_32F);
   for (auto& c : sm) norm2 += c.mul(c);
   if (opt.normalisation == StructuralFeatureOptions::Normalisation::Regional)
@@ -42,7 +47,6 @@ std::vector<cv::Mat> orientedChannels(const cv::Mat& gx, const cv::Mat& gy, cons
   cv::Mat inv;
   cv::sqrt(norm2, inv);
   inv = 1.0 / (inv + 1e-3);
-  const cv::Mat mask = featureMask(image);
   for (auto& c : sm) {
     c = c.mul(inv);
     c.setTo(0, mask == 0);

@@ -16,7 +16,8 @@ struct StructuralFeatureOptions {
   // Per pixel, every textured pixel weighs the same: a broad map of where edges are, which
   // suits thin drawn lines (maps). By the energy over a Gaussian of regionSigma px, an edge
   // keeps its strength against weak texture and noise around it (depth against optical).
-  enum class Normalisation { PerPixel, Regional } normalisation = Normalisation::PerPixel;
+  // None: the smoothed oriented magnitudes themselves (what a detector's peakiness reads).
+  enum class Normalisation { PerPixel, Regional, None } normalisation = Normalisation::PerPixel;
   double regionSigma = 2;
 };
 

@@ -1,4 +1,5 @@
 // registerLearnedModels() of a build with LibTorch.
+#include "features/peakiness_detector.h"
 #include "mmreg/learned_models.h"
 #include "nets/learned_detector.h"
 #include "nets/learned_features.h"
@@ -10,6 +11,10 @@ void registerLearnedModels() {
   registerDetector("learned", [](const LearnedModelOptions& o) { return std::make_unique<nets::LearnedDetector>(o); });
   registerTileMatcher("learned", [](const LearnedModelOptions& o) { return std::make_unique<nets::LearnedMatcher>(o); });
   registerDenseFeatures("learned", [](const LearnedModelOptions& o) { return std::make_shared<nets::LearnedFeatures>(o); });
+  // The paper's peakiness scores on the learned backbone's descriptors.
+  registerDetector("peakiness-learned", [](const LearnedModelOptions& o) {
+    return std::make_unique<PeakinessDetector>(std::make_shared<nets::LearnedFeatures>(o), "peakiness-learned");
+  });
 }
 
 }  // namespace mmreg

@@ -220,8 +220,10 @@ std::vector<OptionDecl> declare() {
   t.push_back(namedChoice({"-detector", "DETECTOR", "NAME", "Template placement (area) or keypoints (sift, orb)",
                            "Where the area matcher places its templates, or whose keypoints -matcher sift/orb describe: "
                            "corner (default; strongest corner per cell, or sift/orb's own keypoints), learned (the shipped "
-                           "detection network), sift, orb, akaze.", M, true},
-                          {"corner", "learned", "sift", "orb", "akaze"}, [](auto& o) -> auto& { return o.match.detector; }));
+                           "detection network), sift, orb, akaze, peakiness (where the structural features peak: the detection "
+                           "scores of Li, Han & Ye 2022 without a learned part), peakiness-learned (the same on the learned "
+                           "backbone).", M, true},
+                          {"corner", "learned", "sift", "orb", "akaze", "peakiness", "peakiness-learned"}, [](auto& o) -> auto& { return o.match.detector; }));
   t.push_back(namedChoice({"-features", "FEATURES", "NAME", "Dense features correlated by the area matcher",
                            "What the area matcher (and the refinement of keypoint matches) correlates: structural "
                            "(default; oriented gradient channels) or learned (the shipped backbone: the same channels plus "
