@@ -189,7 +189,7 @@ TEST_F(CliErrors, UnknownOptionsAndBadValuesAreUsageErrors) {
 
 TEST_F(CliErrors, DetectorChoicesAreChecked) {
   expectFailure("-detector bogus " + kRef + " " + kSen + " " + out + "/o.tif", 2,
-                "-detector expects corner, learned, sift, orb or akaze, got 'bogus'");
+                "-detector expects corner, learned, sift, orb, akaze, peakiness, peakiness-learned or peakiness-trained, got 'bogus'");
   expectFailure("-detector orb -matcher akaze " + kRef + " " + kSen + " " + out + "/o.tif", 1,
                 "the akaze matcher finds its own keypoints; only area, sift and orb take a detector");
   expectFailure("-detector learned -weights " + dir + "/none.pt " + kRef + " " + kSen + " " + out + "/o.tif", 1,

@@ -25,7 +25,8 @@ std::string weightsPath(const std::string& given, const std::string& shippedFile
   const std::string path = given.empty() ? shippedModelPath(shippedFile) : given;
   VSIStatBufL st;
   if (VSIStatL(path.c_str(), &st) != 0)
-    throw Error(what + " weights '" + path + "' not found; pass the .pt file (" + flag + " FILE), set MMREG_MODEL_DIR to the folder of the shipped " +
+    throw Error(what + " weights '" + path + "' not found; " + (flag.empty() ? "" : "pass the .pt file (" + flag + " FILE), ") +
+                "set MMREG_MODEL_DIR to the folder of the shipped " +
                 shippedFile + ", or train one with " + trainer);
   return path;
 }

@@ -11,7 +11,7 @@ namespace mmreg::nets {
 torch::Device torchDevice(const std::string& name);
 
 // Where a model's weights are: `given`, or the shipped `shippedFile`; throws mmreg::Error
-// saying how to get them when the file is missing.
+// saying how to get them when the file is missing (`flag`: the option that names the file, if any).
 std::string weightsPath(const std::string& given, const std::string& shippedFile, const std::string& what,
                         const std::string& flag, const std::string& trainer);
 

@@ -3,6 +3,7 @@
 #include <torch/fft.h>
 
 #include "mmreg/error.h"
+#include "nets/architecture_archive.h"
 #include "nets/template_ncc.h"
 
 namespace mmreg::nets {
@@ -65,31 +66,19 @@ torch::Tensor PatchVerifierImpl::forward(const torch::Tensor& a, const torch::Te
 }
 
 void saveVerifier(PatchVerifier& net, const std::string& path) {
-  torch::serialize::OutputArchive archive;
-  net->save(archive);
   const auto& o = net->options;
-  archive.write("architecture", torch::tensor({o.patch, o.channels, o.shift, o.width}));
-  archive.save_to(path);
+  saveWithArchitecture(*net, {o.patch, o.channels, o.shift, o.width}, path);
 }
 
 PatchVerifier loadVerifier(const std::string& path, const torch::Device& device) {
-  try {
-    torch::serialize::InputArchive archive;
-    archive.load_from(path, device);
-    torch::Tensor arch;
-    archive.read("architecture", arch);
-    const auto v = arch.to(torch::kCPU);
-    PatchVerifierOptions o;
-    o.patch = v[0].item<int>(), o.channels = v[1].item<int>(), o.shift = v[2].item<int>(), o.width = v[3].item<int>();
-    PatchVerifier net(o);
-    net->load(archive);
-    net->to(device);
-    net->eval();
-    return net;
-  } catch (const c10::Error& e) {
-    throw Error("cannot load patch verifier weights from '" + path + "' (" + e.what_without_backtrace() +
-                "); pass the .pt file that mmreg_train_verifier wrote, or the shipped models/verifier.pt");
-  }
+  return loadWithArchitecture<PatchVerifier>(
+      path, device, "patch verifier", "pass the .pt file that mmreg_train_verifier wrote, or the shipped models/verifier.pt",
+      [](const std::vector<int64_t>& v) {
+        PatchVerifierOptions o;
+        if (v.size() != 4) throw c10::Error({__func__, __FILE__, static_cast<uint32_t>(__LINE__)}, "not a patch verifier's architecture");
+        o.patch = static_cast<int>(v[0]), o.channels = static_cast<int>(v[1]), o.shift = static_cast<int>(v[2]), o.width = static_cast<int>(v[3]);
+        return PatchVerifier(o);
+      });
 }
 
 }  // namespace mmreg::nets

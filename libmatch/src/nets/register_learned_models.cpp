@@ -1,6 +1,7 @@
 // registerLearnedModels() of a build with LibTorch.
 #include "features/peakiness_detector.h"
 #include "mmreg/learned_models.h"
+#include "nets/detector_head.h"
 #include "nets/learned_detector.h"
 #include "nets/learned_features.h"
 #include "nets/learned_matcher.h"
@@ -15,6 +16,7 @@ void registerLearnedModels() {
   registerDetector("peakiness-learned", [](const LearnedModelOptions& o) {
     return std::make_unique<PeakinessDetector>(std::make_shared<nets::LearnedFeatures>(o), "peakiness-learned");
   });
+  registerDetector("peakiness-trained", [](const LearnedModelOptions& o) { return std::make_unique<nets::TrainedPeakinessDetector>(o); });
 }
 
 }  // namespace mmreg

@@ -222,8 +222,8 @@ std::vector<OptionDecl> declare() {
                            "corner (default; strongest corner per cell, or sift/orb's own keypoints), learned (the shipped "
                            "detection network), sift, orb, akaze, peakiness (where the structural features peak: the detection "
                            "scores of Li, Han & Ye 2022 without a learned part), peakiness-learned (the same on the learned "
-                           "backbone).", M, true},
-                          {"corner", "learned", "sift", "orb", "akaze", "peakiness", "peakiness-learned"}, [](auto& o) -> auto& { return o.match.detector; }));
+                           "backbone), peakiness-trained (the peakiness with the head's trained part, models/detector_head.pt).", M, true},
+                          {"corner", "learned", "sift", "orb", "akaze", "peakiness", "peakiness-learned", "peakiness-trained"}, [](auto& o) -> auto& { return o.match.detector; }));
   t.push_back(namedChoice({"-features", "FEATURES", "NAME", "Dense features correlated by the area matcher",
                            "What the area matcher (and the refinement of keypoint matches) correlates: structural "
                            "(default; oriented gradient channels) or learned (the shipped backbone: the same channels plus "
