@@ -113,4 +113,19 @@ std::vector<double> trainingLosses(const std::string& output) {
   return losses;
 }
 
+std::string trainerSmokeAndResumeProblem(const std::string& program, const std::string& args, std::string* firstOutput) {
+  const auto first = runProgram(program, args + " --iterations 10");
+  if (firstOutput) *firstOutput = first.output;
+  if (first.exitCode != 0) return "the first run failed:\n" + first.output;
+  const auto losses = trainingLosses(first.output);
+  if (losses.size() != 2) return "expected 2 logged losses:\n" + first.output;
+  if (!(losses.back() < losses.front())) return "the loss did not fall:\n" + first.output;
+  const auto resumed = runProgram(program, args + " --iterations 15 --resume");
+  if (resumed.exitCode != 0) return "the resumed run failed:\n" + resumed.output;
+  if (resumed.output.find("resumed from") == std::string::npos || resumed.output.find("iteration 15 ") == std::string::npos)
+    return "the run did not resume to iteration 15:\n" + resumed.output;
+  if (resumed.output.find("iteration 5 ") != std::string::npos) return "the resumed run started over:\n" + resumed.output;
+  return "";
+}
+
 }  // namespace mmreg_test

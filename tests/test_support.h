@@ -26,6 +26,11 @@ CliResult runCli(const std::string& args);
 CliResult runProgram(const std::string& program, const std::string& args);
 // The losses of a trainer's "iteration N loss L ..." lines, in order.
 std::vector<double> trainingLosses(const std::string& output);
+// Runs a trainer with `args` (which must log every 5 iterations) for 10 iterations, then with
+// --resume to 15. Empty when both runs succeed, the loss falls over the first, and the second
+// continues where the first stopped; else what went wrong, with the output. firstOutput: the
+// first run's output, for the caller's own checks.
+std::string trainerSmokeAndResumeProblem(const std::string& program, const std::string& args, std::string* firstOutput = nullptr);
 
 // Pixels of `raster` mapped to pixels of `reference` by GDAL's own transformer, through both
 // rasters' georeferencing (geotransform, GCPs, RPCs, CRS): what any GDAL tool will do with them.

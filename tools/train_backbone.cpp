@@ -164,11 +164,7 @@ struct ValidationSet {
 };
 
 ValidationSet validationSet(std::vector<LoadedPair> val, const Args& a) {
-  if (!a.valGroups.empty()) {
-    val = inGroups(std::move(val), a.valGroups);
-    if (val.empty())
-      throw mmreg::Error("no validation pair is in --val-groups " + a.valGroups + "; name groups of the validation split as source/group, e.g. 3mos/RCM");
-  }
+  val = validationGroups(std::move(val), a.valGroups);
   ValidationSet v;
   std::mt19937 rng(a.seed + 7);
   const size_t n = std::min<size_t>(val.size(), a.valPairs);

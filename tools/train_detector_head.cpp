@@ -77,8 +77,11 @@ int main(int argc, char** argv) {
     return std::fprintf(stderr, "mmreg_train_detector_head: %s\n", e.what()), 1;
   }
   auto& [device, train, val] = setup;
-  if (!a.valGroups.empty()) val = inGroups(std::move(val), a.valGroups);
-  if (val.empty()) return std::fprintf(stderr, "mmreg_train_detector_head: no validation pair is in --val-groups %s\n", a.valGroups.c_str()), 2;
+  try {
+    val = validationGroups(std::move(val), a.valGroups);
+  } catch (const mmreg::Error& e) {
+    return std::fprintf(stderr, "mmreg_train_detector_head: %s\n", e.what()), 2;
+  }
   // Fixed validation inputs: the first 512 px of each pair, both sides, pixel-aligned.
   struct ValPair {
     torch::Tensor a, b, va, vb;

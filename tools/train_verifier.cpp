@@ -80,8 +80,11 @@ int main(int argc, char** argv) {
     return std::fprintf(stderr, "mmreg_train_verifier: %s\n", e.what()), 1;
   }
   auto& [device, train, val] = setup;
-  if (!a.valGroups.empty()) val = inGroups(std::move(val), a.valGroups);
-  if (val.empty()) return std::fprintf(stderr, "mmreg_train_verifier: no validation pair is in --val-groups %s\n", a.valGroups.c_str()), 2;
+  try {
+    val = validationGroups(std::move(val), a.valGroups);
+  } catch (const mmreg::Error& e) {
+    return std::fprintf(stderr, "mmreg_train_verifier: %s\n", e.what()), 2;
+  }
   // Fixed validation pairs: drawn once, from crops of at most 512 px.
   std::mt19937 valRng(a.seed + 7);
   std::vector<PatchPairs> parts;

@@ -21,6 +21,14 @@ std::vector<LoadedPair> inGroups(std::vector<LoadedPair> pairs, const std::strin
   return pairs;
 }
 
+std::vector<LoadedPair> validationGroups(std::vector<LoadedPair> val, const std::string& names) {
+  if (names.empty()) return val;
+  val = inGroups(std::move(val), names);
+  if (val.empty())
+    throw Error("no validation pair is in --val-groups " + names + "; name groups of the validation split as source/group, e.g. 3mos/RCM");
+  return val;
+}
+
 std::string groupNames(const std::vector<LoadedPair>& pairs) {
   std::set<std::string> groups;
   for (const auto& p : pairs) groups.insert(p.group);

@@ -29,6 +29,10 @@ std::pair<std::vector<LoadedPair>, std::vector<LoadedPair>> loadTrainingSets(con
 // The pairs whose group is among `names` ("source/group", comma-separated), in their order.
 std::vector<LoadedPair> inGroups(std::vector<LoadedPair> pairs, const std::string& names);
 
+// The validation pairs of the groups `names` names (all when it is empty): what --val-groups
+// keeps. Throws mmreg::Error, saying how to name groups, when none is left.
+std::vector<LoadedPair> validationGroups(std::vector<LoadedPair> val, const std::string& names);
+
 // The groups of `pairs`, sorted and comma-separated: what an error names when none was kept.
 std::string groupNames(const std::vector<LoadedPair>& pairs);
 

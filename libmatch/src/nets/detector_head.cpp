@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "features/local_maxima.h"
+#include "features/peakiness_detector.h"
 #include "features/structural_features.h"
 #include "mmreg/error.h"
 #include "nets/architecture_archive.h"
@@ -11,30 +12,21 @@
 namespace mmreg::nets {
 
 namespace nn = torch::nn;
-namespace F = torch::nn::functional;
 
 torch::Tensor detectorInput(const Image& image) {
   StructuralFeatureOptions raw;
   raw.normalisation = StructuralFeatureOptions::Normalisation::None;
-  const auto channels = structuralFeatures(image, raw);
+  auto channels = structuralFeatures(image, raw);
+  channels.push_back(peakinessScore(channels));  // the untrained detector's own score, last
   auto t = torch::empty({1, static_cast<int64_t>(channels.size()), image.height, image.width}, torch::kFloat);
   for (size_t k = 0; k < channels.size(); ++k) std::memcpy(t[0][k].data_ptr<float>(), channels[k].ptr<float>(), sizeof(float) * image.width * image.height);
-  const double mean = t.abs().mean().item<double>();
-  return mean > 0 ? t / mean : t;
+  const int64_t c = t.size(1) - 1;
+  const double mean = t.slice(1, 0, c).abs().mean().item<double>();
+  if (mean > 0) t.slice(1, 0, c).div_(mean);
+  return t;
 }
 
-torch::Tensor peakinessMap(const torch::Tensor& channels) {
-  const std::vector<int64_t> full{channels.size(2), channels.size(3)};
-  torch::Tensor fused;
-  for (int level = 0; level < 3; ++level) {
-    const auto d = level ? F::avg_pool2d(channels, F::AvgPool2dFuncOptions(1 << level).ceil_mode(true)) : channels;
-    const auto local = F::avg_pool2d(d, F::AvgPool2dFuncOptions(3).stride(1).padding(1).count_include_pad(false));
-    auto score = std::get<0>((F::softplus(d - local) * F::softplus(d - d.mean(1, true))).max(1, true));
-    if (level) score = F::interpolate(score, F::InterpolateFuncOptions().size(full).mode(torch::kBilinear).align_corners(false));
-    fused = level ? fused + score * ((level + 1) / 6.0) : score / 6.0;
-  }
-  return fused;
-}
+torch::Tensor peakinessOf(const torch::Tensor& input) { return input.slice(1, input.size(1) - 1); }
 
 DetectorHeadImpl::DetectorHeadImpl(const DetectorHeadOptions& o) : options(o) {
   first = register_module("first", nn::Conv2d(nn::Conv2dOptions(o.channels + 1, o.width, 3).padding(1)));
@@ -49,9 +41,9 @@ void DetectorHeadImpl::resetResidual() {
   last->bias.zero_();
 }
 
-torch::Tensor DetectorHeadImpl::forward(const torch::Tensor& channels) {
-  const auto peak = peakinessMap(channels);
-  const auto x = torch::relu(second->forward(torch::relu(first->forward(torch::cat({channels, torch::log(peak + 1e-6)}, 1)))));
+torch::Tensor DetectorHeadImpl::forward(const torch::Tensor& input) {
+  const auto peak = peakinessOf(input);
+  const auto x = torch::relu(second->forward(torch::relu(first->forward(torch::cat({input.slice(1, 0, options.channels), torch::log(peak + 1e-6)}, 1)))));
   return peak * torch::exp(last->forward(x));
 }
 

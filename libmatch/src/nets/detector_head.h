@@ -13,14 +13,13 @@
 
 namespace mmreg::nets {
 
-// The structural channels before their per-pixel normalisation, divided by their image-wide
-// mean magnitude (the peakiness is not scale-free): (1, C, H, W).
+// What the head reads, (1, C + 1, H, W): the structural channels before their per-pixel
+// normalisation, divided by their image-wide mean magnitude, then their fused peakiness
+// (peakinessScore of features/peakiness_detector.h, the untrained detector's own score).
 torch::Tensor detectorInput(const Image& image);
 
-// The fused peakiness of (N, C, H, W) channels: per level (full, 1/2, 1/4 by 2 x 2 averages) the
-// largest over channels of softplus(D_c - channel mean) * softplus(D_c - its 3 x 3 mean),
-// upsampled and summed with weights 1, 2, 3 (sixths). (N, 1, H, W).
-torch::Tensor peakinessMap(const torch::Tensor& channels);
+// The peakiness channel of detectorInput's output: (N, 1, H, W).
+torch::Tensor peakinessOf(const torch::Tensor& input);
 
 struct DetectorHeadOptions {
   int channels = 9;  // structural channels in
@@ -29,9 +28,9 @@ struct DetectorHeadOptions {
 
 struct DetectorHeadImpl : torch::nn::Module {
   explicit DetectorHeadImpl(const DetectorHeadOptions& options = {});
-  // channels from detectorInput; returns the score map (N, 1, H, W), positive.
-  torch::Tensor forward(const torch::Tensor& channels);
-  void resetResidual();  // zeroes the correction: forward() == peakinessMap()
+  // input from detectorInput; returns the score map (N, 1, H, W), positive.
+  torch::Tensor forward(const torch::Tensor& input);
+  void resetResidual();  // zeroes the correction: forward() == peakinessOf(input)
 
   DetectorHeadOptions options;
   torch::nn::Conv2d first{nullptr}, second{nullptr}, last{nullptr};
