@@ -191,7 +191,7 @@ TEST_F(CliErrors, DetectorChoicesAreChecked) {
   expectFailure("-detector bogus " + kRef + " " + kSen + " " + out + "/o.tif", 2,
                 "-detector expects corner, learned, sift, orb, akaze, peakiness, peakiness-learned or peakiness-trained, got 'bogus'");
   expectFailure("-detector orb -matcher akaze " + kRef + " " + kSen + " " + out + "/o.tif", 1,
-                "the akaze matcher finds its own keypoints; only area, sift and orb take a detector");
+                "the akaze matcher finds its own keypoints; only area, sift, orb and learned take a detector");
   expectFailure("-detector learned -weights " + dir + "/none.pt " + kRef + " " + kSen + " " + out + "/o.tif", 1,
 #ifdef MMREG_HAVE_TORCH
                 "not found; pass the .pt file (-weights FILE)"
@@ -234,7 +234,7 @@ class ThrowingMatcher : public mmreg::TileMatcher {
 // (it used to reach std::terminate, taking QGIS down with it), and nothing is written.
 TEST_F(CliErrors, ExceptionInATileWorkerIsAnErrorNotACrash) {
   // Registered under a name the options accept; this test process never loads the real one.
-  mmreg::registerTileMatcher("learned", [](const mmreg::LearnedModelOptions&) { return std::make_unique<ThrowingMatcher>(); });
+  mmreg::registerTileMatcher("learned", [](const mmreg::LearnedModelOptions&, std::shared_ptr<const mmreg::Detector>) { return std::make_unique<ThrowingMatcher>(); });
   mmreg::CoregisterOptions o;
   o.reference = kRef;
   o.sensed = kSen;
@@ -256,7 +256,7 @@ TEST_F(CliErrors, ExceptionInATileWorkerIsAnErrorNotACrash) {
 // factory registered under "learned" counts how often it is asked.
 TEST_F(CliErrors, MatchersAreBuiltOncePerRun) {
   static int built = 0;
-  mmreg::registerTileMatcher("learned", [](const mmreg::LearnedModelOptions&) {
+  mmreg::registerTileMatcher("learned", [](const mmreg::LearnedModelOptions&, std::shared_ptr<const mmreg::Detector>) {
     ++built;
     return mmreg::makeTileMatcher("sift");
   });

@@ -134,7 +134,7 @@ TEST_F(EndToEnd, ShippedLearnedDetectorPlacesTheTemplates) {
   EXPECT_NE(json.find("detector.pt"), std::string::npos) << json;  // the report names the weights used
 }
 
-// The learned pipeline (learned detector + cross-fusion matcher + RANSAC + area refinement) runs
+// The learned pipeline (corners + the cross-fusion head on the backbone + area refinement + RANSAC) runs
 // end to end on CPU on a real VIS/SWIR pair (Landsat, a held-out test group) whose
 // georeferencing is off by a known (5, -4) px, and recovers the truth to well under a pixel.
 TEST_F(EndToEnd, LearnedPipelineRegistersARealPairOnCpu) {
@@ -158,7 +158,8 @@ TEST_F(EndToEnd, LearnedPipelineRegistersARealPairOnCpu) {
   EXPECT_GT(worstGridError(sen, c), 6);
   EXPECT_LT(worstGridError(dir + "/g.tif", c), 0.75);
   const std::string json = slurp(dir + "/r.json");
-  EXPECT_NE(json.find("matcher.pt"), std::string::npos) << json;  // the report names the weights used
+  EXPECT_NE(json.find("cross_fusion_head.pt"), std::string::npos) << json;  // the report names the weights used
+  EXPECT_NE(json.find("backbone.pt"), std::string::npos) << json;
   EXPECT_NE(json.find("\"refined\":true"), std::string::npos) << json;
 }
 

@@ -268,13 +268,8 @@ int main(int argc, char** argv) {
   try {
     runTraining(a, opt,
                 {lossOf, validate, [&](const std::string& path) { mmreg::nets::saveBackbone(net, path); },
-                 "val_template_accuracy", "validation template accuracy", [&](const std::string& path) {
-                   auto loaded = mmreg::nets::loadBackbone(path, device);
-                   torch::NoGradGuard noGrad;
-                   const auto from = loaded->named_parameters();
-                   for (auto& p : net->named_parameters()) p.value().copy_(from[p.key()]);
-                   net->train();
-                 }});
+                 "val_template_accuracy", "validation template accuracy",
+                 [&](const std::string& path) { copyParameters(*mmreg::nets::loadBackbone(path, device), *net); }});
   } catch (const mmreg::Error& e) {
     return std::fprintf(stderr, "mmreg_train_backbone: %s\n", e.what()), 1;
   }

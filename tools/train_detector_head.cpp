@@ -148,13 +148,8 @@ int main(int argc, char** argv) {
   try {
     runTraining(a, opt,
                 {lossOf, validate, [&](const std::string& path) { mmreg::nets::saveDetectorHead(net, path); }, "val_repeatability",
-                 "validation repeatability@3px", [&](const std::string& path) {
-                   auto loaded = mmreg::nets::loadDetectorHead(path, device);
-                   torch::NoGradGuard noGrad;
-                   const auto from = loaded->named_parameters();
-                   for (auto& q : net->named_parameters()) q.value().copy_(from[q.key()]);
-                   net->train();
-                 }});
+                 "validation repeatability@3px",
+                 [&](const std::string& path) { copyParameters(*mmreg::nets::loadDetectorHead(path, device), *net); }});
   } catch (const mmreg::Error& e) {
     return std::fprintf(stderr, "mmreg_train_detector_head: %s\n", e.what()), 1;
   }

@@ -119,13 +119,8 @@ int main(int argc, char** argv) {
   try {
     runTraining(a, opt,
                 {lossOf, validate, [&](const std::string& path) { mmreg::nets::saveVerifier(net, path); }, "val_1_minus_fpr95",
-                 "validation 1 - FPR95", [&](const std::string& path) {
-                   auto loaded = mmreg::nets::loadVerifier(path, device);
-                   torch::NoGradGuard noGrad;
-                   const auto from = loaded->named_parameters();
-                   for (auto& p : net->named_parameters()) p.value().copy_(from[p.key()]);
-                   net->train();
-                 }});
+                 "validation 1 - FPR95",
+                 [&](const std::string& path) { copyParameters(*mmreg::nets::loadVerifier(path, device), *net); }});
   } catch (const mmreg::Error& e) {
     return std::fprintf(stderr, "mmreg_train_verifier: %s\n", e.what()), 1;
   }

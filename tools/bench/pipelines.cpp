@@ -167,7 +167,9 @@ std::unique_ptr<Pipeline> makePipeline(const std::string& name, const PipelineSe
   const std::string base = full.substr(0, at), features = at != std::string::npos ? full.substr(at + 1) : "structural";
   const auto plus = base.find('+');
   const std::string matcher = base.substr(0, plus);
-  const std::string detector = plus != std::string::npos ? base.substr(plus + 1) : matcher == "area" ? "corner" : matcher;
+  // The area and learned matchers take corners unless a detector is named; the others their own.
+  const bool takesCorners = matcher == "area" || matcher == "learned";
+  const std::string detector = plus != std::string::npos ? base.substr(plus + 1) : takesCorners ? "corner" : matcher;
   // Throws for unknown names, missing weights, and detectors the matcher cannot use.
   mmreg::makeTileMatcher(matcher, {}, plus != std::string::npos ? mmreg::makeDetector(detector) : nullptr);
   mmreg::LearnedModelOptions lo;

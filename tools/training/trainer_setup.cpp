@@ -50,7 +50,20 @@ void runTraining(const TrainerOptions& o, torch::optim::Optimizer& optimizer, co
       std::ofstream(last + ".state") << it << ' ' << best << '\n';
     }
   }
+  if (first > o.iterations && !o.resume) {  // --iterations 0: the network as it starts, e.g. to benchmark the untrained one
+    best = steps.validate();
+    steps.save(o.out);
+    std::printf("wrote %s (%s %.3f), untrained\n", o.out.c_str(), steps.metricName.c_str(), best);
+    return;
+  }
   std::printf("wrote %s (%s %.3f) and %s.last\n", o.out.c_str(), steps.metricName.c_str(), best, o.out.c_str());
+}
+
+void copyParameters(torch::nn::Module& from, torch::nn::Module& into) {
+  torch::NoGradGuard noGrad;
+  const auto source = from.named_parameters();
+  for (auto& p : into.named_parameters()) p.value().copy_(source[p.key()]);
+  into.train();
 }
 
 const char* const kTrainerUsage =

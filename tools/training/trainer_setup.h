@@ -52,7 +52,12 @@ struct TrainingSteps {
 // Adam steps for o.iterations; every o.logEvery iterations (and at the end) logs the mean loss,
 // the validation metric and the elapsed time, writes o.out.last, and o.out when the metric is
 // the best so far. The optimiser's state and the iteration count go beside o.out.last (.optim,
-// .state), so that --resume continues there (with different random batches).
+// .state), so that --resume continues there (with different random batches). With --iterations 0
+// (and no --resume) it writes the network as it starts to o.out: the untrained baseline.
 void runTraining(const TrainerOptions& o, torch::optim::Optimizer& optimizer, const TrainingSteps& steps);
+
+// Copies the parameters of `from` (loaded from a checkpoint) into `into`, a network of the same
+// architecture, and puts `into` back in training mode: what a trainer's TrainingSteps::load does.
+void copyParameters(torch::nn::Module& from, torch::nn::Module& into);
 
 }  // namespace mmreg::training

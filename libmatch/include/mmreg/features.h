@@ -42,7 +42,7 @@ class TileMatcher {
 // How a learned model is loaded and run.
 struct LearnedModelOptions {
   std::string weights;         // the detector's; empty: the shipped model (see mmreg/learned_models.h)
-  std::string matcherWeights;  // the cross-fusion matcher's; empty: the shipped model
+  std::string matcherWeights;  // the cross-fusion head's; empty: the shipped model
   std::string featureWeights;  // the learned dense feature backbone's; empty: the shipped model
   int threads = 0;             // inference threads; 0: every core
   std::string device = "cpu";  // cpu | cuda
@@ -50,16 +50,18 @@ struct LearnedModelOptions {
 
 // "sift", "orb", "akaze" (OpenCV, ratio + mutual-nearest tests), "area" (structural features
 // correlated by FFT), and whatever was registered (registerLearnedModels() adds "learned": the
-// learned detector's keypoints matched by the cross-fusion network). `keypoints`, when given,
-// places the area matcher's templates, or the keypoints that sift and orb describe; akaze and
-// the learned matcher take none. Throws mmreg::Error listing the known names otherwise.
+// detector's keypoints matched by the cross-fusion head on the learned backbone's descriptors).
+// `keypoints`, when given, places the area matcher's templates, the keypoints that sift and orb
+// describe, or the learned matcher's keypoints (null: corners); akaze takes none. Throws
+// mmreg::Error listing the known names otherwise.
 std::unique_ptr<TileMatcher> makeTileMatcher(const std::string& name, const LearnedModelOptions& options = {},
                                              std::shared_ptr<const Detector> keypoints = nullptr);
-// Throws mmreg::Error when `matcher` cannot use `detector`'s keypoints (akaze and the learned
-// matcher find their own); "corner", the default, always fits. Loads nothing.
+// Throws mmreg::Error when `matcher` cannot use `detector`'s keypoints (akaze finds its own);
+// "corner", the default, always fits. Loads nothing.
 void checkDetectorFits(const std::string& matcher, const std::string& detector);
 
-using TileMatcherFactory = std::function<std::unique_ptr<TileMatcher>(const LearnedModelOptions&)>;
+using TileMatcherFactory =
+    std::function<std::unique_ptr<TileMatcher>(const LearnedModelOptions&, std::shared_ptr<const Detector> keypoints)>;
 void registerTileMatcher(const std::string& name, TileMatcherFactory factory);
 
 // "corner" (strongest minimum-eigenvalue corners, 4 px apart), "peakiness" (where the

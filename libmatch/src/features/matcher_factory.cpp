@@ -37,10 +37,10 @@ const char* const kNoTorch =
     "this build of mmreg has no learned models: rebuild with LibTorch (cmake -DMMREG_WITH_TORCH=ON, Debian package "
     "libtorch-dev), or ";
 
-bool takesKeypoints(const std::string& matcher) { return matcher == "area" || matcher == "sift" || matcher == "orb"; }
+bool takesKeypoints(const std::string& matcher) { return matcher != "akaze"; }
 
 std::string ownKeypoints(const std::string& matcher, const std::string& detector) {
-  return "the " + matcher + " matcher finds its own keypoints; only area, sift and orb take a detector (-detector " + detector + ")";
+  return "the " + matcher + " matcher finds its own keypoints; only area, sift, orb and learned take a detector (-detector " + detector + ")";
 }
 
 }  // namespace
@@ -55,7 +55,7 @@ std::unique_ptr<TileMatcher> makeTileMatcher(const std::string& name, const Lear
   if (keypoints && !takesKeypoints(name)) throw Error(ownKeypoints(name, keypoints->name()));
   if (name == "sift" || name == "orb" || name == "akaze") return std::make_unique<FeatureMatcher>(name, 0.85, keypoints);
   const auto [factory, known] = lookUp(registry().matchers, name, "area, sift, orb, akaze");
-  if (factory) return factory(options);
+  if (factory) return factory(options, std::move(keypoints));
   if (name == "learned") throw Error(std::string(kNoTorch) + "use -matcher area");
   throw Error("unknown matcher '" + name + "'; use one of: " + known);
 }

@@ -41,14 +41,16 @@ LearnedFeatures::LearnedFeatures(FeatureBackbone net, const std::string& device)
   net_->eval();
 }
 
-std::vector<cv::Mat> LearnedFeatures::computeFor(const Image& image, Modality modality) const {
+std::vector<cv::Mat> LearnedFeatures::computeFor(const Image& image, Modality modality) const { return channelImages(describe(image, modality)); }
+
+torch::Tensor LearnedFeatures::describe(const Image& image, Modality modality) const {
   // One intra-op thread on the calling thread (OpenMP's count is per thread): oneDNN's blocking,
   // and so the rounding, changes with the thread count, and a seed must give the same output
   // with any -threads. The parallelism comes from the tiles, which run on their own threads.
   if (torch::get_num_threads() != 1) torch::set_num_threads(1);
   const auto in = backboneInput(image);
   torch::NoGradGuard noGrad;
-  return channelImages(net_->forward(in.structural.to(device_), in.image.to(device_), in.mask.to(device_), modality == Modality::Sar));
+  return net_->forward(in.structural.to(device_), in.image.to(device_), in.mask.to(device_), modality == Modality::Sar);
 }
 
 }  // namespace mmreg::nets

@@ -26,6 +26,8 @@ class LearnedFeatures : public DenseFeatures {
   // Runs on one intra-op thread, whatever the thread count: the same descriptors with any -threads.
   std::vector<cv::Mat> compute(const Image& image) const override { return computeFor(image, Modality::Optical); }
   std::vector<cv::Mat> computeFor(const Image& image, Modality modality) const override;
+  // The same descriptors as a (1, C, H, W) tensor on the network's device.
+  torch::Tensor describe(const Image& image, Modality modality) const;
 
  private:
   torch::Device device_;

@@ -2,6 +2,9 @@
 
 #include <cmath>
 
+#include "features/corner_detector.h"
+#include "nets/learned_detector.h"
+
 namespace mmreg::nets {
 
 namespace {
@@ -10,36 +13,47 @@ namespace {
 torch::Tensor positionsOf(const std::vector<Keypoint>& keypoints, double offset) {
   std::vector<float> xy;
   for (const auto& k : keypoints) xy.insert(xy.end(), {static_cast<float>(k.pos.x + offset), static_cast<float>(k.pos.y + offset)});
-  return torch::tensor(xy).view({-1, 2});
+  return torch::tensor(xy, torch::kFloat).view({-1, 2});
 }
 
 int keypointBudget(const Image& image, int density) {
   return std::max(16, density * image.width * image.height / LearnedMatcher::kPixelsPerKeypoint);
 }
 
+std::shared_ptr<const Detector> orCorners(std::shared_ptr<const Detector> d) {
+  return d ? std::move(d) : std::make_shared<CornerDetector>();
+}
+
 }  // namespace
 
-LearnedMatcher::LearnedMatcher(const LearnedModelOptions& o) : device_(torchDevice(o.device)), detector_(o) {
-  net_ = loadMatcher(weightsPath(o.matcherWeights, "matcher.pt", "cross-fusion matcher", "-matcher_weights", "mmreg_train_matcher"),
-                     device_);
+LearnedMatcher::LearnedMatcher(const LearnedModelOptions& o, std::shared_ptr<const Detector> keypoints)
+    : features_(std::make_shared<LearnedFeatures>(o)), keypoints_(orCorners(std::move(keypoints))) {
+  head_ = loadCrossFusionHead(
+      weightsPath(o.matcherWeights, "cross_fusion_head.pt", "cross-fusion head", "-matcher_weights", "mmreg_train_cross_fusion"),
+      torchDevice(o.device));
+}
+
+LearnedMatcher::LearnedMatcher(std::shared_ptr<const LearnedFeatures> features, CrossFusionHead head, std::shared_ptr<const Detector> keypoints)
+    : features_(std::move(features)), head_(std::move(head)), keypoints_(orCorners(std::move(keypoints))) {
+  head_->eval();
 }
 
 std::vector<TileMatch> LearnedMatcher::match(const Image& ref, const Image& sen, int margin) const {
-  const auto kr = detector_.detect(ref, keypointBudget(ref, 1));
-  const auto ks = detector_.detect(sen, keypointBudget(sen, kSensedDensity));
+  const auto kr = keypoints_->detect(ref, keypointBudget(ref, 1));
+  const auto ks = keypoints_->detect(sen, keypointBudget(sen, kSensedDensity));
   if (kr.size() < 2 || ks.size() < 2) return {};
   torch::NoGradGuard noGrad;
-  const int64_t p = net_->options.patchSize;
+  const auto& o = head_->options;
+  const auto device = head_->scale.device();
+  const auto blocksR = descriptorBlocks(features_->describe(ref, Modality::Optical).to(device), positionsOf(kr, 0), o.block, o.cells);
+  const auto blocksS = descriptorBlocks(features_->describe(sen, Modality::Optical).to(device), positionsOf(ks, 0), o.block, o.cells);
   // Positions in the reference tile's frame for both sides, so the encodings agree where the
-  // tiles do.
+  // tiles do. Only pairs within the search margin can be true: the others are not candidates.
   const auto posR = positionsOf(kr, 0), posS = positionsOf(ks, -margin);
-  const auto patchesR = patchesAt(imageTensor(ref), posR, p), patchesS = patchesAt(imageTensor(sen), positionsOf(ks, 0), p);
-  // Only pairs within the search margin can be true: the others are not scored (score 0).
   const double gate = margin * std::sqrt(2.0) + 2;
   const auto candidates = (posR.unsqueeze(1) - posS.unsqueeze(0)).norm(2, -1) <= gate;
-  const auto m = net_->forward(patchesR.to(device_), posR.to(device_), patchesS.to(device_), posS.to(device_), candidates.to(device_))
-                     .to(torch::kCPU);
-  const auto found = mutualMatches(m, kMinScore);
+  const auto probability = torch::sigmoid(head_->forward(blocksR, posR.to(device), blocksS, posS.to(device), candidates.to(device)));
+  const auto found = mutualMatches(probability, kMinScore);
   std::vector<TileMatch> out;
   const auto a = found.accessor<float, 2>();
   for (int64_t i = 0; i < found.size(0); ++i) {

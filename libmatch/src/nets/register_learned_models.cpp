@@ -10,7 +10,9 @@ namespace mmreg {
 
 void registerLearnedModels() {
   registerDetector("learned", [](const LearnedModelOptions& o) { return std::make_unique<nets::LearnedDetector>(o); });
-  registerTileMatcher("learned", [](const LearnedModelOptions& o) { return std::make_unique<nets::LearnedMatcher>(o); });
+  registerTileMatcher("learned", [](const LearnedModelOptions& o, std::shared_ptr<const Detector> keypoints) {
+    return std::make_unique<nets::LearnedMatcher>(o, std::move(keypoints));
+  });
   registerDenseFeatures("learned", [](const LearnedModelOptions& o) { return std::make_shared<nets::LearnedFeatures>(o); });
   // The paper's peakiness scores on the learned backbone's descriptors.
   registerDetector("peakiness-learned", [](const LearnedModelOptions& o) {

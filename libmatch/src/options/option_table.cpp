@@ -211,14 +211,15 @@ std::vector<OptionDecl> declare() {
                     "REFERENCE", [](auto& o) -> auto& { return o.match.referenceBands; }));
   t.push_back(namedChoice({"-matcher", "MATCHER", "NAME", "Matcher",
                            "Tile matcher: area (default; structural features + FFT), sift, orb, akaze (OpenCV keypoints, "
-                           "optical only), learned (learned detector + cross-fusion network).", M, false},
+                           "optical only), learned (the detector's keypoints matched by the cross-fusion head on the learned backbone's "
+                           "descriptors).", M, false},
                           {"area", "sift", "orb", "akaze", "learned"}, [](auto& o) -> auto& { return o.match.matcher; }));
   t.push_back(flag({"-norefine", "REFINE", "", "Refine keypoint matches by area correlation (sub-pixel)",
                     "Keep a keypoint matcher's matches (learned, sift, orb, akaze) as found: no area-based sub-pixel refinement.",
                     M, true},
                    "false", [](auto& o) -> auto& { return o.match.refine; }));
-  t.push_back(namedChoice({"-detector", "DETECTOR", "NAME", "Template placement (area) or keypoints (sift, orb)",
-                           "Where the area matcher places its templates, or whose keypoints -matcher sift/orb describe: "
+  t.push_back(namedChoice({"-detector", "DETECTOR", "NAME", "Template placement (area) or keypoints (sift, orb, learned)",
+                           "Where the area matcher places its templates, or whose keypoints -matcher sift/orb/learned match: "
                            "corner (default; strongest corner per cell, or sift/orb's own keypoints), learned (the shipped "
                            "detection network), sift, orb, akaze, peakiness (where the structural features peak: the detection "
                            "scores of Li, Han & Ye 2022 without a learned part), peakiness-learned (the same on the learned "
@@ -239,8 +240,8 @@ std::vector<OptionDecl> declare() {
                                  OptionKind::File, [](auto& o) -> auto& { return o.match.learned.weights; }),
                             "pt"));
   t.push_back(withExtension(text({"-matcher_weights", "MATCHER_WEIGHTS", "FILE.pt",
-                                  "Cross-fusion matcher weights (empty: the shipped model)",
-                                  "Weights of the cross-fusion matcher (default: the shipped models/matcher.pt).", M, true},
+                                  "Cross-fusion head weights (empty: the shipped model)",
+                                  "Weights of the learned matcher's cross-fusion head (default: the shipped models/cross_fusion_head.pt).", M, true},
                                  OptionKind::File, [](auto& o) -> auto& { return o.match.learned.matcherWeights; }),
                             "pt"));
   t.push_back(integer({"-tile_size", "TILE_SIZE", "N", "Tile size (processing pixels)", "Tile size in processing pixels.",

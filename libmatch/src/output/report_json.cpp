@@ -79,16 +79,17 @@ void writeReportJson(const CoregisterOptions& o, const CoregisterResult& r, cons
   root.Add("output", o.out.output);
   root.Add("matcher", o.match.matcher);
   const bool learnedMatcher = o.match.matcher == "learned";
-  std::string detector = learnedMatcher ? "learned" : o.match.detector;
-  if (o.match.matcher != "area" && detector == "corner") detector = o.match.matcher;  // a keypoint matcher's own
+  std::string detector = o.match.detector;
+  if (o.match.matcher != "area" && !learnedMatcher && detector == "corner") detector = o.match.matcher;  // a keypoint matcher's own
   root.Add("detector", detector);
   if (detector == "learned")
     root.Add("detector_weights", o.match.learned.weights.empty() ? shippedModelPath("detector.pt") : o.match.learned.weights);
   if (learnedMatcher)
-    root.Add("matcher_weights", o.match.learned.matcherWeights.empty() ? shippedModelPath("matcher.pt") : o.match.learned.matcherWeights);
+    root.Add("matcher_weights",
+             o.match.learned.matcherWeights.empty() ? shippedModelPath("cross_fusion_head.pt") : o.match.learned.matcherWeights);
   if (o.match.matcher != "area") root.Add("refined", o.match.refine);
   root.Add("features", o.match.features);
-  if (o.match.features == "learned")
+  if (o.match.features == "learned" || learnedMatcher)  // the learned matcher reads the backbone's descriptors
     root.Add("feature_weights", o.match.learned.featureWeights.empty() ? shippedModelPath("backbone.pt") : o.match.learned.featureWeights);
   root.Add("sensed_modality", r.match.sensedModality);
   root.Add("coarse_pass_used", r.match.coarseUsed);
