@@ -189,12 +189,12 @@ TEST_F(CliErrors, UnknownOptionsAndBadValuesAreUsageErrors) {
 
 TEST_F(CliErrors, DetectorChoicesAreChecked) {
   expectFailure("-detector bogus " + kRef + " " + kSen + " " + out + "/o.tif", 2,
-                "-detector expects corner, learned, sift, orb, akaze, peakiness, peakiness-learned or peakiness-trained, got 'bogus'");
+                "-detector expects corner, sift, orb, akaze, peakiness, peakiness-learned or peakiness-trained, got 'bogus'");
   expectFailure("-detector orb -matcher akaze " + kRef + " " + kSen + " " + out + "/o.tif", 1,
                 "the akaze matcher finds its own keypoints; only area, sift, orb and learned take a detector");
-  expectFailure("-detector learned -weights " + dir + "/none.pt " + kRef + " " + kSen + " " + out + "/o.tif", 1,
+  expectFailure("-detector peakiness-learned -feature_weights " + dir + "/none.pt " + kRef + " " + kSen + " " + out + "/o.tif", 1,
 #ifdef MMREG_HAVE_TORCH
-                "not found; pass the .pt file (-weights FILE)"
+                "not found; pass the .pt file (-feature_weights FILE)"
 #else
                 "rebuild with LibTorch"
 #endif

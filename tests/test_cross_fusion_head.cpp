@@ -15,7 +15,7 @@
 #include "mmreg/preprocess.h"
 #include "mmreg/raster.h"
 #include "nets/cross_fusion_head.h"
-#include "nets/learned_detector.h"
+#include "nets/torch_support.h"
 #include "nets/learned_matcher.h"
 #include "features/corner_detector.h"
 #include "test_support.h"

@@ -120,20 +120,6 @@ TEST_F(EndToEnd, SampleLandsatSwirIsRecoveredToSubPixel) {
 }
 
 #ifdef MMREG_HAVE_TORCH
-// The shipped learned detector, loaded by Debian's LibTorch on CPU and chosen on the command
-// line, places the area matcher's templates; the result must be as exact as with corners.
-TEST_F(EndToEnd, ShippedLearnedDetectorPlacesTheTemplates) {
-  const std::string ref = mmreg_test::sampleData() + "/landsat_red_swir1_ref.tif";
-  const std::string sen = mmreg_test::sampleData() + "/landsat_red_swir1_sensed.tif";
-  const auto r = mmreg_test::runCli("-q -detector learned -threads 2 -georef_only -report " + dir + "/r.json " + ref + " " + sen +
-                                    " " + dir + "/g.tif");
-  ASSERT_EQ(r.exitCode, 0) << r.output;
-  const SyntheticCase c = landsatTruth(ref);
-  EXPECT_LT(worstGridError(dir + "/g.tif", c), 0.5);
-  const std::string json = slurp(dir + "/r.json");
-  EXPECT_NE(json.find("detector.pt"), std::string::npos) << json;  // the report names the weights used
-}
-
 // The learned pipeline (corners + the cross-fusion head on the backbone + area refinement + RANSAC) runs
 // end to end on CPU on a real VIS/SWIR pair (Landsat, a held-out test group) whose
 // georeferencing is off by a known (5, -4) px, and recovers the truth to well under a pixel.

@@ -17,7 +17,7 @@
 #include "mmreg/preprocess.h"
 #include "mmreg/raster.h"
 #include "nets/feature_backbone.h"
-#include "nets/learned_detector.h"
+#include "nets/torch_support.h"
 #include "nets/learned_features.h"
 #include "nets/template_ncc.h"
 #include "test_support.h"

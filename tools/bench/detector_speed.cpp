@@ -1,16 +1,13 @@
 // mmreg_bench_detectors: time per 512 x 512 tile of every keypoint detector on the same real
-// tiles of a split, at a fixed thread count (the learned detector's LibTorch threads and
-// OpenCV's), plus the detection network at several widths (the width ablation: the paper's
-// widths are multiplier 1). Prints one table with the ratio to SIFT.
+// tiles of a split, at a fixed OpenCV thread count (the learned ones run LibTorch on one thread,
+// as in the pipeline, where tiles run side by side). Prints one table with the ratio to SIFT.
 #include <cpl_conv.h>
 #include <gdal.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <map>
 #include <opencv2/core.hpp>
-#include <sstream>
 
 #include "mmreg/datasets.h"
 #include "mmreg/error.h"
@@ -19,24 +16,21 @@
 #include "mmreg/preprocess.h"
 #include "mmreg/raster.h"
 #include "mmreg/splits.h"
-#include "nets/detection_net.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
 struct Args {
-  std::string data = "../shared/data", splitsFile = MMREG_DEFAULT_SPLITS, split = "test", weights;
+  std::string data = "../shared/data", splitsFile = MMREG_DEFAULT_SPLITS, split = "test";
   int tiles = 12, threads = 2, size = 512, repeats = 3;
-  std::vector<double> widths{1.0, 0.5, 0.25};
 };
 
 const char* kUsage =
     "mmreg_bench_detectors [--data DIR] [--split test] [--tiles N] [--size PX] [--threads N] [--repeats N]\n"
-    "                      [--widths 1,0.5,0.25] [--weights FILE.pt]\n"
-    "Times corner, SIFT, ORB, AKAZE and the learned detector on the same --size tiles (the optical side of\n"
-    "the split's pairs that are at least that large), --repeats runs each, the median reported; then the\n"
-    "detection network at each width with random weights (the cost does not depend on the weights).\n";
+    "Times corner, SIFT, ORB, AKAZE and the peakiness detectors (on the structural features, on the learned\n"
+    "backbone, and with the trained head) on the same --size tiles (the optical side of the split's pairs that\n"
+    "are at least that large), --repeats runs each, the median reported.\n";
 
 double medianOf(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -78,33 +72,6 @@ std::pair<double, double> timeDetector(const mmreg::Detector& d, const std::vect
   return {medianOf(ms), count / (tiles.size() * repeats)};
 }
 
-double timeNetwork(double width, const std::vector<mmreg::Image>& tiles, int size, int repeats) {
-  mmreg::nets::DetectionNetOptions o;
-  o.widthMultiplier = width;
-  mmreg::nets::DetectionNet net(o);
-  net->eval();
-  torch::NoGradGuard g;
-  std::vector<double> ms;
-  net->forward(torch::rand({1, 1, size, size}));
-  for (const auto& t : tiles)
-    for (int r = 0; r < repeats; ++r) {
-      const auto x = torch::from_blob(const_cast<float*>(t.pixels.data()), {1, 1, size, size}, torch::kFloat);
-      const auto t0 = Clock::now();
-      mmreg::nets::selectKeypoints(net->forward(x).score, 1e-6, 4, size * size / 1024);
-      ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-    }
-  return medianOf(ms);
-}
-
-int64_t parameterCount(double width) {
-  mmreg::nets::DetectionNetOptions o;
-  o.widthMultiplier = width;
-  mmreg::nets::DetectionNet net(o);
-  int64_t n = 0;
-  for (const auto& p : net->parameters()) n += p.numel();
-  return n;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -121,12 +88,7 @@ int main(int argc, char** argv) {
     else if (k == "--size") a.size = std::stoi(next());
     else if (k == "--threads") a.threads = std::stoi(next());
     else if (k == "--repeats") a.repeats = std::stoi(next());
-    else if (k == "--weights") a.weights = next();
-    else if (k == "--widths") {
-      a.widths.clear();
-      std::stringstream ss(next());
-      for (std::string w; std::getline(ss, w, ',');) a.widths.push_back(std::stod(w));
-    } else if (k == "--help" || k == "-h") return std::fputs(kUsage, stdout), 0;
+    else if (k == "--help" || k == "-h") return std::fputs(kUsage, stdout), 0;
     else return std::fprintf(stderr, "mmreg_bench_detectors: unknown option %s\n%s", k.c_str(), kUsage), 2;
   }
   GDALAllRegister();
@@ -136,24 +98,15 @@ int main(int argc, char** argv) {
   try {
     const auto tiles = loadTiles(a);
     if (tiles.empty()) return std::fprintf(stderr, "mmreg_bench_detectors: no %d px tiles in split %s\n", a.size, a.split.c_str()), 1;
-    mmreg::LearnedModelOptions lo;
-    lo.weights = a.weights;
-    lo.threads = a.threads;  // also sets LibTorch's thread count for the network rows below
-    std::map<std::string, std::pair<double, double>> rows;
-    const std::vector<std::string> names{"corner", "sift", "orb", "akaze", "learned"};
-    for (const auto& n : names) rows[n] = timeDetector(*mmreg::makeDetector(n, lo), tiles, a.size, a.repeats);
-    const double sift = rows["sift"].first;
+    const std::vector<std::string> names{"corner", "sift", "orb", "akaze", "peakiness", "peakiness-learned", "peakiness-trained"};
+    std::vector<std::pair<double, double>> rows;
+    for (const auto& n : names) rows.push_back(timeDetector(*mmreg::makeDetector(n), tiles, a.size, a.repeats));
+    const double sift = rows[1].first;
     std::printf("\n%zu tiles of %d x %d px (split %s), %d threads, median of %d runs; keypoints capped at one per 32 x 32 px\n",
                 tiles.size(), a.size, a.size, a.split.c_str(), a.threads, a.repeats);
     std::printf("\n| detector | ms per tile | keypoints per tile | time / SIFT |\n|---|---|---|---|\n");
-    for (const auto& n : names)
-      std::printf("| %s | %.1f | %.0f | %.2f |\n", n.c_str(), rows[n].first, rows[n].second, rows[n].first / sift);
-    std::printf("\nWidth ablation (the network and keypoint selection only, random weights):\n\n"
-                "| width multiplier | parameters | ms per tile | time / SIFT |\n|---|---|---|---|\n");
-    for (double w : a.widths) {
-      const double ms = timeNetwork(w, tiles, a.size, a.repeats);
-      std::printf("| %.3g%s | %lld | %.1f | %.2f |\n", w, w == 1.0 ? " (paper)" : "", static_cast<long long>(parameterCount(w)), ms, ms / sift);
-    }
+    for (size_t i = 0; i < names.size(); ++i)
+      std::printf("| %s | %.1f | %.0f | %.2f |\n", names[i].c_str(), rows[i].first, rows[i].second, rows[i].first / sift);
   } catch (const mmreg::Error& e) {
     return std::fprintf(stderr, "mmreg_bench_detectors: %s\n", e.what()), 1;
   }

@@ -46,7 +46,7 @@ struct Args {
 const char* kUsage =
     "mmreg_bench [--data DIR] [--split test|validation|train|all] [--splits FILE]\n"
     "            [--sources 3mos,s1s2,vsff,srif,landsat] [--groups G1,G2] [--per-group N]\n"
-    "            [--pipelines area,area+learned,area@learned,sift,orb,akaze,otb] [--feature-weights FILE.pt] [--max-shift PX] [--max-rotation DEG] [--max-scale F]\n"
+    "            [--pipelines area,area+peakiness,area@learned,learned,sift,orb,akaze,otb] [--feature-weights FILE.pt] [--max-shift PX] [--max-rotation DEG] [--max-scale F]\n"
     "            [--max-perspective P (per px; needs --pixels)] [--scale-octaves N]\n"
     "            [--pixels] [--seed N] [--success PX] [--csv FILE] [--work DIR] [--keep] [--audit-truth]\n"
     "            [--sensed-type auto|sar|optical] [--coarse auto|never|always]\n"

@@ -26,18 +26,18 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct Args {
-  std::string data = "../shared/data", splitsFile = MMREG_DEFAULT_SPLITS, split = "validation", weights, matcherWeights, featureWeights;
+  std::string data = "../shared/data", splitsFile = MMREG_DEFAULT_SPLITS, split = "validation", matcherWeights, featureWeights;
   std::string device = "cpu";
-  std::string matchers = ",area,area@learned,sift,orb,akaze,sift+learned,learned,";  // comma-delimited, so that a name is found only whole
+  std::string matchers = ",area,area@learned,sift,orb,akaze,learned,";  // comma-delimited, so that a name is found only whole
   int tiles = 8, threads = 2, size = 512, margin = 16, repeats = 3;
 };
 
 const char* kUsage =
     "mmreg_bench_matchers [--data DIR] [--split validation] [--tiles N] [--size PX] [--margin PX] [--threads N]\n"
-    "                     [--repeats N] [--weights FILE.pt] [--matcher-weights FILE.pt] [--feature-weights FILE.pt] [--device cpu|cuda]\n"
-    "                     [--matchers area,area@learned,sift,orb,akaze,sift+learned,learned]\n"
-    "Times area (on structural and on learned features), SIFT, ORB, AKAZE, SIFT at learned keypoints and the\n"
-    "learned (cross-fusion) matcher on the same\n"
+    "                     [--repeats N] [--matcher-weights FILE.pt] [--feature-weights FILE.pt] [--device cpu|cuda]\n"
+    "                     [--matchers area,area@learned,sift,orb,akaze,learned]\n"
+    "Times area (on structural and on learned features), SIFT, ORB, AKAZE and the learned matcher (the\n"
+    "cross-fusion head on the learned backbone) on the same\n"
     "--size tile pairs (the centres of the split's pixel-aligned pairs that are large enough; the sensed side\n"
     "padded by --margin), --repeats runs each, the median reported.\n";
 
@@ -118,7 +118,6 @@ int main(int argc, char** argv) {
     else if (k == "--margin") a.margin = std::stoi(next());
     else if (k == "--threads") a.threads = std::stoi(next());
     else if (k == "--repeats") a.repeats = std::stoi(next());
-    else if (k == "--weights") a.weights = next();
     else if (k == "--matcher-weights") a.matcherWeights = next();
     else if (k == "--feature-weights") a.featureWeights = next();
     else if (k == "--device") a.device = next();
@@ -134,7 +133,7 @@ int main(int argc, char** argv) {
     const auto pairs = loadTilePairs(a);
     if (pairs.empty()) return std::fprintf(stderr, "mmreg_bench_matchers: no %d px pixel-aligned pairs in split %s\n", a.size, a.split.c_str()), 1;
     mmreg::LearnedModelOptions lo;
-    lo.weights = a.weights, lo.matcherWeights = a.matcherWeights, lo.featureWeights = a.featureWeights, lo.threads = a.threads, lo.device = a.device;
+    lo.matcherWeights = a.matcherWeights, lo.featureWeights = a.featureWeights, lo.device = a.device;
     struct Row {
       std::string name;
       std::unique_ptr<mmreg::TileMatcher> matcher;
@@ -150,7 +149,6 @@ int main(int argc, char** argv) {
       onLearned.modalities.sensed = mmreg::Modality::Sar;
       rows.push_back({"area@learned", std::make_unique<mmreg::AreaMatcher>(onLearned), false});
     }
-    if (wanted("sift+learned")) rows.push_back({"sift+learned", mmreg::makeTileMatcher("sift", lo, mmreg::makeDetector("learned", lo)), true});
     if (wanted("learned")) rows.push_back({"learned (" + a.device + ")", mmreg::makeTileMatcher("learned", lo), true});
     if (rows.empty()) return std::fprintf(stderr, "mmreg_bench_matchers: --matchers names none of the matchers\n%s", kUsage), 2;
     std::vector<Timing> times;

@@ -41,10 +41,8 @@ class TileMatcher {
 
 // How a learned model is loaded and run.
 struct LearnedModelOptions {
-  std::string weights;         // the detector's; empty: the shipped model (see mmreg/learned_models.h)
-  std::string matcherWeights;  // the cross-fusion head's; empty: the shipped model
+  std::string matcherWeights;  // the cross-fusion head's; empty: the shipped model (see mmreg/learned_models.h)
   std::string featureWeights;  // the learned dense feature backbone's; empty: the shipped model
-  int threads = 0;             // inference threads; 0: every core
   std::string device = "cpu";  // cpu | cuda
 };
 
@@ -66,7 +64,8 @@ void registerTileMatcher(const std::string& name, TileMatcherFactory factory);
 
 // "corner" (strongest minimum-eigenvalue corners, 4 px apart), "peakiness" (where the
 // structural features peak, the paper's detection scores without a learned part), "sift", "orb", "akaze", and
-// whatever was registered (registerLearnedModels() adds "learned"). Throws mmreg::Error
+// whatever was registered (registerLearnedModels() adds "peakiness-learned" and
+// "peakiness-trained"). Throws mmreg::Error
 // listing the known names otherwise.
 std::unique_ptr<Detector> makeDetector(const std::string& name, const LearnedModelOptions& options = {});
 using DetectorFactory = std::function<std::unique_ptr<Detector>(const LearnedModelOptions&)>;

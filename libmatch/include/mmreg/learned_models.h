@@ -4,9 +4,10 @@
 
 namespace mmreg {
 
-// Adds the learned detector ("learned") to makeDetector and the learned matcher ("learned":
-// learned detector + cross-fusion network) to makeTileMatcher, and the learned feature backbone
-// ("learned") to the area matcher's features (MatchOptions::features). Does nothing in a build
+// Adds the detection heads ("peakiness-learned", "peakiness-trained") to makeDetector, the
+// learned matcher ("learned": keypoints + the cross-fusion head on the backbone) to
+// makeTileMatcher, and the learned feature backbone ("learned") to the area matcher's features
+// (MatchOptions::features). Does nothing in a build
 // without LibTorch (-DMMREG_WITH_TORCH=OFF), where the factories then explain that. Safe to call
 // more than once.
 void registerLearnedModels();

@@ -93,7 +93,7 @@ std::unique_ptr<Detector> makeDetector(const std::string& name, const LearnedMod
   if (name == "sift" || name == "orb" || name == "akaze") return std::make_unique<FeatureDetector>(name);
   const auto [factory, known] = lookUp(registry().detectors, name, "corner, peakiness, sift, orb, akaze");
   if (factory) return factory(options);
-  if (name == "learned" || name == "peakiness-learned" || name == "peakiness-trained")
+  if (name == "peakiness-learned" || name == "peakiness-trained")
     throw Error(std::string(kNoTorch) + "use -detector corner or peakiness");
   throw Error("unknown detector '" + name + "'; use one of: " + known);
 }

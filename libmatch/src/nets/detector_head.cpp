@@ -7,7 +7,7 @@
 #include "features/structural_features.h"
 #include "mmreg/error.h"
 #include "nets/architecture_archive.h"
-#include "nets/learned_detector.h"
+#include "nets/torch_support.h"
 
 namespace mmreg::nets {
 

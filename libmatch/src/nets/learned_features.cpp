@@ -3,7 +3,7 @@
 #include <cstring>
 
 #include "features/structural_features.h"
-#include "nets/learned_detector.h"
+#include "nets/torch_support.h"
 
 namespace mmreg::nets {
 

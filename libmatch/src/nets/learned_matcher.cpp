@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "features/corner_detector.h"
-#include "nets/learned_detector.h"
+#include "nets/torch_support.h"
 
 namespace mmreg::nets {
 

@@ -2,14 +2,12 @@
 #include "features/peakiness_detector.h"
 #include "mmreg/learned_models.h"
 #include "nets/detector_head.h"
-#include "nets/learned_detector.h"
 #include "nets/learned_features.h"
 #include "nets/learned_matcher.h"
 
 namespace mmreg {
 
 void registerLearnedModels() {
-  registerDetector("learned", [](const LearnedModelOptions& o) { return std::make_unique<nets::LearnedDetector>(o); });
   registerTileMatcher("learned", [](const LearnedModelOptions& o, std::shared_ptr<const Detector> keypoints) {
     return std::make_unique<nets::LearnedMatcher>(o, std::move(keypoints));
   });

@@ -220,11 +220,10 @@ std::vector<OptionDecl> declare() {
                    "false", [](auto& o) -> auto& { return o.match.refine; }));
   t.push_back(namedChoice({"-detector", "DETECTOR", "NAME", "Template placement (area) or keypoints (sift, orb, learned)",
                            "Where the area matcher places its templates, or whose keypoints -matcher sift/orb/learned match: "
-                           "corner (default; strongest corner per cell, or sift/orb's own keypoints), learned (the shipped "
-                           "detection network), sift, orb, akaze, peakiness (where the structural features peak: the detection "
+                           "corner (default; strongest corner per cell, or sift/orb's own keypoints), sift, orb, akaze, peakiness (where the structural features peak: the detection "
                            "scores of Li, Han & Ye 2022 without a learned part), peakiness-learned (the same on the learned "
                            "backbone), peakiness-trained (the peakiness with the head's trained part, models/detector_head.pt).", M, true},
-                          {"corner", "learned", "sift", "orb", "akaze", "peakiness", "peakiness-learned", "peakiness-trained"}, [](auto& o) -> auto& { return o.match.detector; }));
+                          {"corner", "sift", "orb", "akaze", "peakiness", "peakiness-learned", "peakiness-trained"}, [](auto& o) -> auto& { return o.match.detector; }));
   t.push_back(namedChoice({"-features", "FEATURES", "NAME", "Dense features correlated by the area matcher",
                            "What the area matcher (and the refinement of keypoint matches) correlates: structural "
                            "(default; oriented gradient channels) or learned (the shipped backbone: the same channels plus "
@@ -234,10 +233,6 @@ std::vector<OptionDecl> declare() {
                                   "Learned feature backbone weights (empty: the shipped model)",
                                   "Weights of the learned feature backbone (default: the shipped models/backbone.pt).", M, true},
                                  OptionKind::File, [](auto& o) -> auto& { return o.match.learned.featureWeights; }),
-                            "pt"));
-  t.push_back(withExtension(text({"-weights", "WEIGHTS", "FILE.pt", "Learned detector weights (empty: the shipped model)",
-                                  "Weights of the learned detector (default: the shipped models/detector.pt).", M, true},
-                                 OptionKind::File, [](auto& o) -> auto& { return o.match.learned.weights; }),
                             "pt"));
   t.push_back(withExtension(text({"-matcher_weights", "MATCHER_WEIGHTS", "FILE.pt",
                                   "Cross-fusion head weights (empty: the shipped model)",
@@ -298,7 +293,7 @@ std::vector<OptionDecl> declare() {
     auto threads = integer({"-threads", "THREADS", "N", "Worker threads (0: every core)",
                             "Threads for the coarse pass, tile matching, verification, learned-model inference and the warp; 0 (default) uses every core.", M, true},
                            0, 1024, [](auto& o) -> auto& { return o.match.threads; });
-    threads.set = [](O& o, S v) { o.match.threads = o.match.learned.threads = o.out.threads = parseInt("-threads", v); };
+    threads.set = [](O& o, S v) { o.match.threads = o.out.threads = parseInt("-threads", v); };
     t.push_back(threads);
   }
   // Model and verdict.

@@ -82,8 +82,6 @@ void writeReportJson(const CoregisterOptions& o, const CoregisterResult& r, cons
   std::string detector = o.match.detector;
   if (o.match.matcher != "area" && !learnedMatcher && detector == "corner") detector = o.match.matcher;  // a keypoint matcher's own
   root.Add("detector", detector);
-  if (detector == "learned")
-    root.Add("detector_weights", o.match.learned.weights.empty() ? shippedModelPath("detector.pt") : o.match.learned.weights);
   if (learnedMatcher)
     root.Add("matcher_weights",
              o.match.learned.matcherWeights.empty() ? shippedModelPath("cross_fusion_head.pt") : o.match.learned.matcherWeights);
