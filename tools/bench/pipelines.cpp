@@ -13,6 +13,9 @@
 #include "mmreg/error.h"
 #include "mmreg/features.h"
 #include "mmreg/raster.h"
+#ifdef MMREG_BENCH_VERIFIER
+#include "verified_matcher.h"
+#endif
 
 namespace bench {
 namespace {
@@ -37,11 +40,13 @@ double peakRssMb() {
 
 class MmregPipeline : public Pipeline {
  public:
-  MmregPipeline(std::string matcher, std::string detector, std::string features, bool refine, PipelineSettings s)
-      : matcher_(std::move(matcher)), detector_(std::move(detector)), features_(std::move(features)), refine_(refine), s_(s) {}
+  MmregPipeline(std::string matcher, std::string detector, std::string features, bool refine, PipelineSettings s, bool verified = false)
+      : matcher_(std::move(matcher)), detector_(std::move(detector)), features_(std::move(features)), refine_(refine), s_(s),
+        verified_(verified) {}
   std::string name() const override {
     const bool own = detector_ == "corner" || detector_ == matcher_;
-    return (own ? matcher_ : matcher_ + "+" + detector_) + (features_ == "structural" ? "" : "@" + features_) +
+    return (own ? matcher_ : matcher_ + "+" + detector_) + (verified_ ? "-verified" : "") +
+           (features_ == "structural" ? "" : "@" + features_) +
            (refine_ || matcher_ == "area" ? "" : "-norefine");
   }
   std::string detector() const override { return detector_; }
@@ -50,6 +55,9 @@ class MmregPipeline : public Pipeline {
     o.reference = c.reference;
     o.sensed = c.sensed;
     o.match.matcher = matcher_;
+#ifdef MMREG_BENCH_VERIFIER
+    if (matcher_ == "learned") useVerifiedLearnedMatcher(verified_);
+#endif
     if (detector_ != matcher_) o.match.detector = detector_;
     o.match.refine = refine_;
     o.match.features = features_;
@@ -93,6 +101,7 @@ class MmregPipeline : public Pipeline {
   std::string matcher_, detector_, features_;
   bool refine_;
   PipelineSettings s_;
+  bool verified_;  // the learned matcher's matches filtered by the patch-pair verifier (verified_matcher.h)
 };
 
 // OTB 8.1 HomologousPointsExtraction in geobins mode (the tiling idea mmreg also uses), run
@@ -166,7 +175,13 @@ std::unique_ptr<Pipeline> makePipeline(const std::string& name, const PipelineSe
   const auto at = full.find('@');
   const std::string base = full.substr(0, at), features = at != std::string::npos ? full.substr(at + 1) : "structural";
   const auto plus = base.find('+');
-  const std::string matcher = base.substr(0, plus);
+  const std::string kVerified = "-verified";  // "learned-verified": the learned matcher with the patch-pair verifier
+  const bool verified = base.size() > kVerified.size() && base.compare(base.size() - kVerified.size(), kVerified.size(), kVerified) == 0;
+  if (verified && base != "learned" + kVerified) throw mmreg::Error("only the learned matcher takes -verified: " + name);
+#ifndef MMREG_BENCH_VERIFIER
+  if (verified) throw mmreg::Error("learned-verified needs a build with LibTorch");
+#endif
+  const std::string matcher = verified ? "learned" : base.substr(0, plus);
   // The area and learned matchers take corners unless a detector is named; the others their own.
   const bool takesCorners = matcher == "area" || matcher == "learned";
   const std::string detector = plus != std::string::npos ? base.substr(plus + 1) : takesCorners ? "corner" : matcher;
@@ -175,7 +190,7 @@ std::unique_ptr<Pipeline> makePipeline(const std::string& name, const PipelineSe
   mmreg::LearnedModelOptions lo;
   lo.featureWeights = s.featureWeights;
   mmreg::makeDenseFeatures(features, lo);
-  return std::make_unique<MmregPipeline>(matcher, detector, features, refine, s);
+  return std::make_unique<MmregPipeline>(matcher, detector, features, refine, s, verified);
 }
 
 }  // namespace bench
