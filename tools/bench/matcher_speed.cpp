@@ -20,6 +20,9 @@
 #include "mmreg/preprocess.h"
 #include "mmreg/raster.h"
 #include "mmreg/splits.h"
+#ifdef MMREG_BENCH_LEARNED_VARIANTS
+#include "learned_variants.h"
+#endif
 
 namespace {
 
@@ -35,7 +38,7 @@ struct Args {
 const char* kUsage =
     "mmreg_bench_matchers [--data DIR] [--split validation] [--tiles N] [--size PX] [--margin PX] [--threads N]\n"
     "                     [--repeats N] [--matcher-weights FILE.pt] [--feature-weights FILE.pt] [--device cpu|cuda]\n"
-    "                     [--matchers area,area@learned,sift,orb,akaze,learned]\n"
+    "                     [--matchers area,area@learned,sift,orb,akaze,learned,learned-grid4]\n"
     "Times area (on structural and on learned features), SIFT, ORB, AKAZE and the learned matcher (the\n"
     "cross-fusion head on the learned backbone) on the same\n"
     "--size tile pairs (the centres of the split's pixel-aligned pairs that are large enough; the sensed side\n"
@@ -150,6 +153,13 @@ int main(int argc, char** argv) {
       rows.push_back({"area@learned", std::make_unique<mmreg::AreaMatcher>(onLearned), false});
     }
     if (wanted("learned")) rows.push_back({"learned (" + a.device + ")", mmreg::makeTileMatcher("learned", lo), true});
+#ifdef MMREG_BENCH_LEARNED_VARIANTS
+    if (wanted("learned-grid4")) {  // sensed tokens every 4 px (bench/learned_variants.h)
+      bench::useLearnedVariant("grid4");
+      rows.push_back({"learned-grid4 (" + a.device + ")", mmreg::makeTileMatcher("learned", lo), true});
+      bench::useLearnedVariant("");
+    }
+#endif
     if (rows.empty()) return std::fprintf(stderr, "mmreg_bench_matchers: --matchers names none of the matchers\n%s", kUsage), 2;
     std::vector<Timing> times;
     for (const auto& r : rows) times.push_back(timeMatcher(*r.matcher, pairs, a, r.keypoints));

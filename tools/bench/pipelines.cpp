@@ -13,8 +13,8 @@
 #include "mmreg/error.h"
 #include "mmreg/features.h"
 #include "mmreg/raster.h"
-#ifdef MMREG_BENCH_VERIFIER
-#include "verified_matcher.h"
+#ifdef MMREG_BENCH_LEARNED_VARIANTS
+#include "learned_variants.h"
 #endif
 
 namespace bench {
@@ -40,12 +40,13 @@ double peakRssMb() {
 
 class MmregPipeline : public Pipeline {
  public:
-  MmregPipeline(std::string matcher, std::string detector, std::string features, bool refine, PipelineSettings s, bool verified = false)
+  MmregPipeline(std::string matcher, std::string detector, std::string features, bool refine, PipelineSettings s,
+                std::string variant = {})
       : matcher_(std::move(matcher)), detector_(std::move(detector)), features_(std::move(features)), refine_(refine), s_(s),
-        verified_(verified) {}
+        variant_(std::move(variant)) {}
   std::string name() const override {
     const bool own = detector_ == "corner" || detector_ == matcher_;
-    return (own ? matcher_ : matcher_ + "+" + detector_) + (verified_ ? "-verified" : "") +
+    return (own ? matcher_ : matcher_ + "+" + detector_) + (variant_.empty() ? "" : "-" + variant_) +
            (features_ == "structural" ? "" : "@" + features_) +
            (refine_ || matcher_ == "area" ? "" : "-norefine");
   }
@@ -55,8 +56,8 @@ class MmregPipeline : public Pipeline {
     o.reference = c.reference;
     o.sensed = c.sensed;
     o.match.matcher = matcher_;
-#ifdef MMREG_BENCH_VERIFIER
-    if (matcher_ == "learned") useVerifiedLearnedMatcher(verified_);
+#ifdef MMREG_BENCH_LEARNED_VARIANTS
+    if (matcher_ == "learned") useLearnedVariant(variant_);
 #endif
     if (detector_ != matcher_) o.match.detector = detector_;
     o.match.refine = refine_;
@@ -101,7 +102,7 @@ class MmregPipeline : public Pipeline {
   std::string matcher_, detector_, features_;
   bool refine_;
   PipelineSettings s_;
-  bool verified_;  // the learned matcher's matches filtered by the patch-pair verifier (verified_matcher.h)
+  std::string variant_;  // of the learned matcher (learned_variants.h); empty: the plain one
 };
 
 // OTB 8.1 HomologousPointsExtraction in geobins mode (the tiling idea mmreg also uses), run
@@ -175,13 +176,14 @@ std::unique_ptr<Pipeline> makePipeline(const std::string& name, const PipelineSe
   const auto at = full.find('@');
   const std::string base = full.substr(0, at), features = at != std::string::npos ? full.substr(at + 1) : "structural";
   const auto plus = base.find('+');
-  const std::string kVerified = "-verified";  // "learned-verified": the learned matcher with the patch-pair verifier
-  const bool verified = base.size() > kVerified.size() && base.compare(base.size() - kVerified.size(), kVerified.size(), kVerified) == 0;
-  if (verified && base != "learned" + kVerified) throw mmreg::Error("only the learned matcher takes -verified: " + name);
-#ifndef MMREG_BENCH_VERIFIER
-  if (verified) throw mmreg::Error("learned-verified needs a build with LibTorch");
+  // "learned-VARIANT": a variant of the learned matcher (learned_variants.h).
+  const std::string variant = base.rfind("learned-", 0) == 0 ? base.substr(8) : "";
+#ifdef MMREG_BENCH_LEARNED_VARIANTS
+  if (!variant.empty() && !isLearnedVariant(variant)) throw mmreg::Error("unknown learned matcher variant in " + name + "; use verified or gridN");
+#else
+  if (!variant.empty()) throw mmreg::Error(name + " needs a build with LibTorch");
 #endif
-  const std::string matcher = verified ? "learned" : base.substr(0, plus);
+  const std::string matcher = variant.empty() ? base.substr(0, plus) : "learned";
   // The area and learned matchers take corners unless a detector is named; the others their own.
   const bool takesCorners = matcher == "area" || matcher == "learned";
   const std::string detector = plus != std::string::npos ? base.substr(plus + 1) : takesCorners ? "corner" : matcher;
@@ -190,7 +192,7 @@ std::unique_ptr<Pipeline> makePipeline(const std::string& name, const PipelineSe
   mmreg::LearnedModelOptions lo;
   lo.featureWeights = s.featureWeights;
   mmreg::makeDenseFeatures(features, lo);
-  return std::make_unique<MmregPipeline>(matcher, detector, features, refine, s, verified);
+  return std::make_unique<MmregPipeline>(matcher, detector, features, refine, s, variant);
 }
 
 }  // namespace bench

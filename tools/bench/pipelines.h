@@ -39,8 +39,8 @@ struct PipelineSettings {
 // "area", "sift", "orb", "akaze", "learned" (mmreg with that matcher), "MATCHER+DETECTOR" (the
 // area matcher's templates, sift/orb's described keypoints, or the learned matcher's keypoints,
 // placed by DETECTOR, e.g. area+peakiness, learned+peakiness-trained), "...@learned" (the area matcher and refinement on the learned
-// backbone's features, e.g. area@learned), "learned-verified" (the learned matcher's refined
-// matches filtered by the patch-pair verifier; builds with LibTorch), either with "-norefine" (no
+// backbone's features, e.g. area@learned), "learned-verified", "learned-gridN" (variants of
+// the learned matcher, learned_variants.h; builds with LibTorch), either with "-norefine" (no
 // area-based refinement of keypoint matches), or "otb" (the peer).
 std::unique_ptr<Pipeline> makePipeline(const std::string& name, const PipelineSettings& settings);
 

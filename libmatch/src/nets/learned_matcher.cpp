@@ -24,10 +24,19 @@ std::shared_ptr<const Detector> orCorners(std::shared_ptr<const Detector> d) {
   return d ? std::move(d) : std::make_shared<CornerDetector>();
 }
 
+// Every step-th pixel of the image that is valid, as keypoints.
+std::vector<Keypoint> gridPoints(const Image& image, int step) {
+  std::vector<Keypoint> out;
+  for (int y = step / 2; y < image.height; y += step)
+    for (int x = step / 2; x < image.width; x += step)
+      if (image.valid.empty() || image.valid[static_cast<size_t>(y) * image.width + x]) out.push_back({{x + 0.5, y + 0.5}, 1.f});
+  return out;
+}
+
 }  // namespace
 
-LearnedMatcher::LearnedMatcher(const LearnedModelOptions& o, std::shared_ptr<const Detector> keypoints)
-    : features_(std::make_shared<LearnedFeatures>(o)), keypoints_(orCorners(std::move(keypoints))) {
+LearnedMatcher::LearnedMatcher(const LearnedModelOptions& o, std::shared_ptr<const Detector> keypoints, int sensedGridStep)
+    : features_(std::make_shared<LearnedFeatures>(o)), keypoints_(orCorners(std::move(keypoints))), sensedGridStep_(sensedGridStep) {
   head_ = loadCrossFusionHead(
       weightsPath(o.matcherWeights, "cross_fusion_head.pt", "cross-fusion head", "-matcher_weights", "mmreg_train_cross_fusion"),
       torchDevice(o.device));
@@ -40,7 +49,7 @@ LearnedMatcher::LearnedMatcher(std::shared_ptr<const LearnedFeatures> features, 
 
 std::vector<TileMatch> LearnedMatcher::match(const Image& ref, const Image& sen, int margin) const {
   const auto kr = keypoints_->detect(ref, keypointBudget(ref, 1));
-  const auto ks = keypoints_->detect(sen, keypointBudget(sen, kSensedDensity));
+  const auto ks = sensedGridStep_ > 0 ? gridPoints(sen, sensedGridStep_) : keypoints_->detect(sen, keypointBudget(sen, kSensedDensity));
   if (kr.size() < 2 || ks.size() < 2) return {};
   torch::NoGradGuard noGrad;
   const auto& o = head_->options;

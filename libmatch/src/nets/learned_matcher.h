@@ -14,8 +14,11 @@ namespace mmreg::nets {
 class LearnedMatcher : public TileMatcher {
  public:
   // Loads the backbone (options.featureWeights) and the head (options.matcherWeights; empty: the
-  // shipped ones); keypoints: the detector (null: corners). Throws mmreg::Error.
-  LearnedMatcher(const LearnedModelOptions& options, std::shared_ptr<const Detector> keypoints);
+  // shipped ones); keypoints: the detector (null: corners). sensedGridStep 0: the sensed tokens
+  // are the detector's keypoints, kSensedDensity times denser; n > 0: every n px instead, so that
+  // a token lies near every true match whatever the detector repeats (measured in
+  // docs/benchmarks/CROSS_FUSION.md: more registrations, several times the time). Throws mmreg::Error.
+  LearnedMatcher(const LearnedModelOptions& options, std::shared_ptr<const Detector> keypoints, int sensedGridStep = 0);
   LearnedMatcher(std::shared_ptr<const LearnedFeatures> features, CrossFusionHead head, std::shared_ptr<const Detector> keypoints);
   std::string name() const override { return "learned"; }
   // Descriptors on one intra-op thread (LearnedFeatures): the same matches with any -threads.
@@ -31,6 +34,7 @@ class LearnedMatcher : public TileMatcher {
   std::shared_ptr<const LearnedFeatures> features_;
   mutable CrossFusionHead head_{nullptr};
   std::shared_ptr<const Detector> keypoints_;
+  int sensedGridStep_ = 0;
 };
 
 }  // namespace mmreg::nets

@@ -1,7 +1,8 @@
-#include "verified_matcher.h"
+#include "learned_variants.h"
 
 #include <cmath>
 #include <memory>
+#include <regex>
 
 #include "features/area_refinement.h"
 #include "mmreg/learned_models.h"
@@ -55,13 +56,24 @@ class VerifiedMatcher : public mmreg::TileMatcher {
   mutable mmreg::nets::PatchVerifier verifier_{nullptr};
 };
 
+int gridStep(const std::string& variant) {
+  std::smatch m;
+  return std::regex_match(variant, m, std::regex("grid([1-9][0-9]?)")) ? std::stoi(m[1]) : 0;
+}
+
 }  // namespace
 
-void useVerifiedLearnedMatcher(bool verified) {
+bool isLearnedVariant(const std::string& variant) { return variant == "verified" || gridStep(variant) > 0; }
+
+void useLearnedVariant(const std::string& variant) {
   mmreg::registerLearnedModels();  // the plain learned matcher
-  if (verified)
+  if (variant == "verified")
     mmreg::registerTileMatcher("learned", [](const mmreg::LearnedModelOptions& o, std::shared_ptr<const mmreg::Detector> keypoints) {
       return std::make_unique<VerifiedMatcher>(o, std::move(keypoints));
+    });
+  if (const int step = gridStep(variant))
+    mmreg::registerTileMatcher("learned", [step](const mmreg::LearnedModelOptions& o, std::shared_ptr<const mmreg::Detector> keypoints) {
+      return std::make_unique<mmreg::nets::LearnedMatcher>(o, std::move(keypoints), step);
     });
 }
 
