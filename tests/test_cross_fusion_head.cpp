@@ -177,10 +177,7 @@ TEST(CrossFusionHead, WeightsSurviveSaveAndLoadAndInferenceIsDeterministic) {
 // 2.5 px of where the warp puts its reference keypoint, and its descriptor block agrees with the
 // reference's far better than the candidates that are not matches.
 TEST(KeypointSets, PositivesCorrespondUnderTheWarp) {
-  const auto r = mmreg::GeoRaster::open(mmreg_test::sampleData() + "/s1s2_075_ref.tif");
-  std::vector<mmreg::Image> bands;
-  for (int b = 1; b <= 3; ++b) bands.push_back(r.readWindow(b, {200, 200, 256, 256}, 256, 256));
-  const auto image = imageTensor(mmreg::preprocess(mmreg::combineBands(bands), mmreg::Modality::Optical)).clone();
+  const auto image = imageTensor(mmreg_test::s1s2SampleWindow(false, 200, 200, 256)).clone();
   const mmreg::training::LoadedPair pair{image, image, "sample", false};
   const LearnedFeatures features(mmreg::LearnedModelOptions{});
   mmreg::training::KeypointSampling o;
@@ -214,6 +211,24 @@ TEST(CrossFusionTrainer, SmokeTrainingLowersTheLossAndResumes) {
   EXPECT_NE(first.find("NN mAP of the NCC of the descriptor blocks"), std::string::npos) << first;  // the baseline it must beat
   EXPECT_NO_THROW(loadCrossFusionHead(out, torch::kCPU));
   for (const char* s : {"", ".last", ".last.optim", ".last.state"}) std::remove((out + s).c_str());
+}
+
+// --iterations 0 writes the head as it starts: the untrained baseline that CROSS_FUSION.md runs.
+TEST(CrossFusionTrainer, NoIterationsWritesTheUntrainedHead) {
+  SKIP_WITHOUT_SHARED_DATA();
+  const std::string out = ::testing::TempDir() + "/cross_fusion_untrained.pt";
+  std::remove(out.c_str());
+  const auto r = mmreg_test::runProgram(MMREG_CROSS_FUSION_TRAINER, "--data " + mmreg_test::sharedData() +
+                                                                        " --iterations 0 --dim 16 --layers 1 --max-pairs 2 --val-pairs 2"
+                                                                        " --threads 2 --out " + out);
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  auto net = loadCrossFusionHead(out, torch::kCPU);
+  EXPECT_EQ(net->bilinear.abs().max().item<double>(), 0.0);
+  torch::NoGradGuard g;
+  const auto o = net->options;
+  const auto a = randomBlocks(4, o), b = randomBlocks(5, o);
+  EXPECT_TRUE(torch::allclose(net->forward(a, torch::rand({4, 2}) * 99, b, torch::rand({5, 2}) * 99), 10.0 * (a.matmul(b.t()) - 0.3), 1e-5, 1e-5));
+  std::remove(out.c_str());
 }
 
 // The shipped backbone and head, as the pipeline calls them, on a real optical tile against

@@ -21,13 +21,6 @@ using namespace mmreg::nets;
 
 namespace {
 
-mmreg::Image sampleWindow(bool sar, int x, int y, int side) {
-  const auto r = mmreg::GeoRaster::open(mmreg_test::sampleData() + (sar ? "/s1s2_075_sensed.tif" : "/s1s2_075_ref.tif"));
-  std::vector<mmreg::Image> bands;
-  for (int b = 1; b <= (sar ? 1 : 3); ++b) bands.push_back(r.readWindow(b, {x, y, side, side}, side, side));
-  return mmreg::preprocess(mmreg::combineBands(bands), sar ? mmreg::Modality::Sar : mmreg::Modality::Optical);
-}
-
 DetectorHead perturbedHead() {
   torch::manual_seed(5);
   DetectorHead net;
@@ -39,7 +32,7 @@ DetectorHead perturbedHead() {
 }  // namespace
 
 TEST(DetectorHead, UntrainedScoresThePeakinessExactly) {
-  const auto img = sampleWindow(false, 400, 300, 128);
+  const auto img = mmreg_test::s1s2SampleWindow(false, 400, 300, 128);
   const auto in = detectorInput(img);
   DetectorHead net;
   torch::NoGradGuard g;
@@ -55,7 +48,8 @@ TEST(DetectorHead, UntrainedScoresThePeakinessExactly) {
 TEST(DetectorHead, SmokeTrainingTowardsTheOtherModalitysMapLowersTheLoss) {
   // The optical map learns to look like the SAR map of the same place (a stand-in for the
   // trainer's repeatability loss, which needs warps): the correction can move the scores.
-  const auto a = detectorInput(sampleWindow(false, 400, 300, 96)), b = detectorInput(sampleWindow(true, 400, 300, 96));
+  const auto a = detectorInput(mmreg_test::s1s2SampleWindow(false, 400, 300, 96));
+  const auto b = detectorInput(mmreg_test::s1s2SampleWindow(true, 400, 300, 96));
   torch::manual_seed(3);
   DetectorHead net;
   torch::Tensor target;
@@ -78,7 +72,7 @@ TEST(DetectorHead, SmokeTrainingTowardsTheOtherModalitysMapLowersTheLoss) {
 }
 
 TEST(DetectorHead, SaveLoadRoundTripAndDeterminism) {
-  const auto in = detectorInput(sampleWindow(true, 600, 600, 96));
+  const auto in = detectorInput(mmreg_test::s1s2SampleWindow(true, 600, 600, 96));
   auto net = perturbedHead();
   torch::NoGradGuard g;
   const auto first = net->forward(in);
@@ -94,7 +88,7 @@ TEST(DetectorHead, SaveLoadRoundTripAndDeterminism) {
 }
 
 TEST(DetectorHead, AsADetectorUntrainedItFindsThePeakinessDetectorsPointsExactly) {
-  const auto img = sampleWindow(false, 400, 300, 256);
+  const auto img = mmreg_test::s1s2SampleWindow(false, 400, 300, 256);
   const TrainedPeakinessDetector untrained{DetectorHead{}};
   const auto kt = untrained.detect(img, 60), kp = mmreg::makeDetector("peakiness")->detect(img, 60);
   ASSERT_EQ(kt.size(), 60u);

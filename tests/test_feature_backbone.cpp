@@ -27,16 +27,6 @@ using namespace mmreg::nets;
 
 namespace {
 
-// A preprocessed window of a bundled sample image: the S2 reference (luminance) or the S1
-// sensed image (SAR path). The two are pixel-aligned up to about 2 px (sample_data/README.md).
-mmreg::Image sampleWindow(bool sar, int x, int y, int side) {
-  const auto r = mmreg::GeoRaster::open(mmreg_test::sampleData() + (sar ? "/s1s2_075_sensed.tif" : "/s1s2_075_ref.tif"));
-  const mmreg::PixelWindow w{x, y, side, side};
-  std::vector<mmreg::Image> bands;
-  for (int b = 1; b <= (sar ? 1 : 3); ++b) bands.push_back(r.readWindow(b, w, side, side));
-  return mmreg::preprocess(mmreg::combineBands(bands), sar ? mmreg::Modality::Sar : mmreg::Modality::Optical);
-}
-
 double largestDifference(const std::vector<cv::Mat>& a, const std::vector<cv::Mat>& b) {
   EXPECT_EQ(a.size(), b.size());
   double d = 0;
@@ -68,7 +58,7 @@ std::pair<torch::Tensor, torch::Tensor> gridTemplates(const torch::Tensor& fa, c
 }  // namespace
 
 TEST(FeatureBackbone, UntrainedGivesTheStructuralFeaturesExactly) {
-  auto img = sampleWindow(true, 300, 200, 160);
+  auto img = mmreg_test::s1s2SampleWindow(true, 300, 200, 160);
   img.valid.assign(img.pixels.size(), 1);
   for (int y = 0; y < 40; ++y)
     for (int x = 0; x < 60; ++x) img.valid[y * img.width + x] = 0;  // a nodata corner: the mask must hold there too
@@ -78,7 +68,7 @@ TEST(FeatureBackbone, UntrainedGivesTheStructuralFeaturesExactly) {
 
 TEST(FeatureBackbone, AreaMatcherOnTheUntrainedBackboneGivesTodaysMatches) {
   const int m = 16;
-  const auto ref = sampleWindow(false, 256, 256, 256), sen = sampleWindow(true, 256 - m, 256 - m, 256 + 2 * m);
+  const auto ref = mmreg_test::s1s2SampleWindow(false, 256, 256, 256), sen = mmreg_test::s1s2SampleWindow(true, 256 - m, 256 - m, 256 + 2 * m);
   mmreg::AreaMatcherOptions learned;
   learned.features = std::make_shared<LearnedFeatures>(FeatureBackbone{});
   const auto today = mmreg::AreaMatcher().match(ref, sen, m), onBackbone = mmreg::AreaMatcher(learned).match(ref, sen, m);
@@ -92,7 +82,8 @@ TEST(FeatureBackbone, AreaMatcherOnTheUntrainedBackboneGivesTodaysMatches) {
 }
 
 TEST(TemplateNcc, IsTheAreaMatchersCorrelation) {
-  const auto a = backboneInput(sampleWindow(false, 100, 500, 96)), b = backboneInput(sampleWindow(true, 100, 500, 96));
+  const auto a = backboneInput(mmreg_test::s1s2SampleWindow(false, 100, 500, 96));
+  const auto b = backboneInput(mmreg_test::s1s2SampleWindow(true, 100, 500, 96));
   const int t = 32, m = 6;
   const auto [templates, windows] = gridTemplates(a.structural, b.structural, t, m);
   const auto ncc = templateNcc(templates, windows);
@@ -125,7 +116,8 @@ TEST(NccMatchingLoss, RewardsAPeakAtTheTruth) {
 TEST(FeatureBackbone, SmokeTrainingOnARealAlignedCropLowersTheLoss) {
   torch::manual_seed(3);
   FeatureBackbone net;
-  const auto a = backboneInput(sampleWindow(false, 400, 300, 128)), b = backboneInput(sampleWindow(true, 400, 300, 128));
+  const auto a = backboneInput(mmreg_test::s1s2SampleWindow(false, 400, 300, 128));
+  const auto b = backboneInput(mmreg_test::s1s2SampleWindow(true, 400, 300, 128));
   torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(3e-3));
   const int t = 32, m = 6;
   std::vector<double> losses;
@@ -144,7 +136,7 @@ TEST(FeatureBackbone, SmokeTrainingOnARealAlignedCropLowersTheLoss) {
 
 TEST(FeatureBackbone, SaveLoadRoundTripAndDeterminism) {
   auto net = perturbedBackbone();
-  const auto img = sampleWindow(true, 600, 600, 128);
+  const auto img = mmreg_test::s1s2SampleWindow(true, 600, 600, 128);
   const LearnedFeatures features(net);
   const auto first = features.compute(img);
   EXPECT_EQ(largestDifference(first, features.compute(img)), 0.0);
@@ -157,7 +149,7 @@ TEST(FeatureBackbone, SaveLoadRoundTripAndDeterminism) {
 }
 
 TEST(FeatureBackbone, ASarStemIsUsedOnSarOnlyAndSurvivesSaveAndLoad) {
-  const auto img = sampleWindow(true, 600, 600, 128);
+  const auto img = mmreg_test::s1s2SampleWindow(true, 600, 600, 128);
   FeatureBackboneOptions o;
   o.sarStem = true;
   const LearnedFeatures untrained{FeatureBackbone(o)};
@@ -220,7 +212,7 @@ TEST(FeatureBackbone, ThePipelineRunsTheSarStemOnTheSarSideOnly) {
 }
 
 TEST(FeatureBackbone, SameDescriptorsWhateverTheThreadCount) {
-  const auto img = sampleWindow(true, 0, 0, 256);
+  const auto img = mmreg_test::s1s2SampleWindow(true, 0, 0, 256);
   const LearnedFeatures features(perturbedBackbone());
   const int before = torch::get_num_threads();
   torch::set_num_threads(1);
@@ -236,7 +228,7 @@ TEST(FeatureBackbone, SameDescriptorsWhateverTheThreadCount) {
 
 TEST(ContentAlignment, FindsAKnownShiftOfARealPairAndUndoesIt) {
   auto pairAt = [](int refX, int refY, int senX, int senY) {
-    const auto ref = sampleWindow(false, refX, refY, 288), sen = sampleWindow(true, senX, senY, 288);
+    const auto ref = mmreg_test::s1s2SampleWindow(false, refX, refY, 288), sen = mmreg_test::s1s2SampleWindow(true, senX, senY, 288);
     return mmreg::training::LoadedPair{imageTensor(ref).clone(), imageTensor(sen).clone()};
   };
   const auto own = mmreg::training::measureContentAlignment(pairAt(300, 300, 300, 300));

@@ -21,19 +21,11 @@ using namespace mmreg::training;
 
 namespace {
 
-// A preprocessed window of the bundled Sentinel-2 reference or Sentinel-1 sensed image,
-// pixel-aligned up to about 2 px (sample_data/README.md).
-mmreg::Image sampleWindow(bool sar, int x, int y, int side) {
-  const auto r = mmreg::GeoRaster::open(mmreg_test::sampleData() + (sar ? "/s1s2_075_sensed.tif" : "/s1s2_075_ref.tif"));
-  std::vector<mmreg::Image> bands;
-  for (int b = 1; b <= (sar ? 1 : 3); ++b) bands.push_back(r.readWindow(b, {x, y, side, side}, side, side));
-  return mmreg::preprocess(mmreg::combineBands(bands), sar ? mmreg::Modality::Sar : mmreg::Modality::Optical);
-}
-
 // Positives and negatives from a real SAR-optical crop, 32 px blocks (the tests stay quick).
 PatchPairs realPatchPairs(unsigned seed, int centres = 24, double hardShare = 0.5) {
   const mmreg::StructuralDenseFeatures features;
-  const auto d = describePair(features, sampleWindow(false, 300, 300, 256), sampleWindow(true, 300, 300, 256), mmreg::Modality::Sar);
+  const auto d = describePair(features, mmreg_test::s1s2SampleWindow(false, 300, 300, 256), mmreg_test::s1s2SampleWindow(true, 300, 300, 256),
+                              mmreg::Modality::Sar);
   PatchSampling s;
   s.patch = 32, s.centres = centres, s.hardShare = hardShare;
   std::mt19937 rng(seed);

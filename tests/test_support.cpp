@@ -1,5 +1,8 @@
 #include "test_support.h"
 
+#include "mmreg/preprocess.h"
+#include "mmreg/raster.h"
+
 #include <cpl_conv.h>
 #include <cpl_string.h>
 #include <cpl_vsi.h>
@@ -126,6 +129,13 @@ std::string trainerSmokeAndResumeProblem(const std::string& program, const std::
     return "the run did not resume to iteration 15:\n" + resumed.output;
   if (resumed.output.find("iteration 5 ") != std::string::npos) return "the resumed run started over:\n" + resumed.output;
   return "";
+}
+
+mmreg::Image s1s2SampleWindow(bool sar, int x, int y, int side) {
+  const auto r = mmreg::GeoRaster::open(sampleData() + (sar ? "/s1s2_075_sensed.tif" : "/s1s2_075_ref.tif"));
+  std::vector<mmreg::Image> bands;
+  for (int b = 1; b <= (sar ? 1 : 3); ++b) bands.push_back(r.readWindow(b, {x, y, side, side}, side, side));
+  return mmreg::preprocess(mmreg::combineBands(bands), sar ? mmreg::Modality::Sar : mmreg::Modality::Optical);
 }
 
 }  // namespace mmreg_test

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "mmreg/datasets.h"
+#include "mmreg/image.h"
 
 namespace mmreg_test {
 
@@ -55,6 +56,11 @@ double worstMappingError(const std::string& raster, const std::string& reference
 
 // The first pair of the 3MOS grid with this stem ("SEN_city"), index k.
 mmreg::AlignedPair threeMosPair(const std::string& stem, int k);
+
+// A preprocessed side x side window at (x, y) of the bundled Sentinel-2 reference (luminance) or
+// Sentinel-1 sensed image (SAR path); the two are pixel-aligned up to about 2 px
+// (sample_data/README.md).
+mmreg::Image s1s2SampleWindow(bool sar, int x, int y, int side);
 
 }  // namespace mmreg_test
 

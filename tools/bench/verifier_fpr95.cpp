@@ -20,6 +20,7 @@
 #include "mmreg/preprocess.h"
 #include "mmreg/raster.h"
 #include "nets/patch_verifier.h"
+#include "nets/torch_support.h"
 #include "training/content_alignment.h"
 #include "training/patch_pairs.h"
 
@@ -59,10 +60,6 @@ mmreg::Image intoReferenceFrame(const mmreg::Image& sensed, const mmreg::Aligned
 
 bool sensedIsSar(const mmreg::AlignedPair& p) {
   return p.source == "3mos" || p.source == "s1s2" || p.source == "vsff" || p.group == "Optical-SAR";
-}
-
-torch::Tensor asTensor(const mmreg::Image& img) {
-  return torch::from_blob(const_cast<float*>(img.pixels.data()), {1, 1, img.height, img.width}, torch::kFloat).clone();
 }
 
 struct Row {
@@ -114,7 +111,8 @@ int main(int argc, char** argv) {
           auto sen = intoReferenceFrame(mmreg::preprocess(bench::readBands(p.sensed), modality), p, ref.width, ref.height);
           auto aligned = ref;
           if (a.alignContent && p.sensedToReference == std::array<double, 6>{1, 0, 0, 0, 1, 0}) {
-            const LoadedPair loaded{asTensor(ref), asTensor(sen), g, modality == mmreg::Modality::Sar};
+            const LoadedPair loaded{mmreg::nets::imageTensor(ref).clone(), mmreg::nets::imageTensor(sen).clone(), g,
+                                    modality == mmreg::Modality::Sar};
             const auto content = measureContentAlignment(loaded);
             if (!content.trustworthy()) {
               ++row.dropped;
