@@ -164,7 +164,7 @@ int main(int argc, char** argv) {
   const bool anyDetector =
       std::any_of(pipelines.begin(), pipelines.end(), [](const auto& pl) { return !pl->detector().empty(); });
   std::mt19937 rng(a.seed);
-  std::uniform_real_distribution<double> u(-1, 1);
+  const bench::MisregistrationRange range{a.maxShift, a.maxRotation, a.maxScale, a.maxPerspective, a.scaleOctaves, a.pixels};
   std::ofstream csv;
   if (!a.csv.empty()) {
     csv.open(a.csv);
@@ -176,13 +176,7 @@ int main(int argc, char** argv) {
   std::map<std::pair<std::string, std::string>, Acc> acc;  // (group, pipeline)
   for (size_t ci = 0; ci < pairs.size(); ++ci) {
     const auto& p = pairs[ci];
-    mmreg::Misregistration m;
-    const double ang = u(rng) * M_PI, r = a.maxShift * (0.5 + 0.5 * std::abs(u(rng)));
-    m.dx = r * std::cos(ang), m.dy = r * std::sin(ang);
-    m.rotationDeg = a.maxRotation * u(rng);
-    m.scale = 1 + a.maxScale * u(rng);
-    if (a.scaleOctaves > 0) m.scale = std::pow(2.0, a.scaleOctaves * u(rng));
-    if (a.pixels) m.px = a.maxPerspective * u(rng), m.py = a.maxPerspective * u(rng);
+    const mmreg::Misregistration m = bench::drawMisregistration(rng, range);
     mmreg::SyntheticCase c, warped;
     try {
       c = mmreg::buildCase(p, m, a.pixels ? mmreg::MisregistrationMode::Pixels : mmreg::MisregistrationMode::Georeferencing, a.work,

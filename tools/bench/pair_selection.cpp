@@ -1,6 +1,7 @@
 #include "pair_selection.h"
 
 #include <algorithm>
+#include <cmath>
 #include <sstream>
 
 #include "mmreg/preprocess.h"
@@ -46,6 +47,18 @@ std::vector<mmreg::AlignedPair> spreadEvenly(const std::vector<mmreg::AlignedPai
   std::vector<mmreg::AlignedPair> out;
   for (size_t k = 0; k < n; ++k) out.push_back(list[k * list.size() / n]);
   return out;
+}
+
+mmreg::Misregistration drawMisregistration(std::mt19937& rng, const MisregistrationRange& range) {
+  std::uniform_real_distribution<double> u(-1, 1);
+  mmreg::Misregistration m;
+  const double ang = u(rng) * M_PI, r = range.maxShift * (0.5 + 0.5 * std::abs(u(rng)));
+  m.dx = r * std::cos(ang), m.dy = r * std::sin(ang);
+  m.rotationDeg = range.maxRotation * u(rng);
+  m.scale = 1 + range.maxScale * u(rng);
+  if (range.scaleOctaves > 0) m.scale = std::pow(2.0, range.scaleOctaves * u(rng));
+  if (range.pixels) m.px = range.maxPerspective * u(rng), m.py = range.maxPerspective * u(rng);
+  return m;
 }
 
 }  // namespace bench

@@ -1,11 +1,13 @@
 #pragma once
 // Choosing the benchmarks' cases: aligned pairs of a split, by modality group.
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "mmreg/datasets.h"
 #include "mmreg/image.h"
+#include "mmreg/synthetic_case.h"
 
 namespace bench {
 
@@ -24,5 +26,15 @@ mmreg::Image readBands(const mmreg::ImageWindowRef& window);
 
 // At most n of `list`, spread evenly over it (deterministic).
 std::vector<mmreg::AlignedPair> spreadEvenly(const std::vector<mmreg::AlignedPair>& list, size_t n);
+
+// The benchmarks' seeded misregistration: a shift of half to all of maxShift in a random
+// direction, rotation within +-maxRotation, scale 1 +- maxScale or, with scaleOctaves > 0,
+// log-uniform in [2^-octaves, 2^octaves], and perspective within +-maxPerspective where the
+// pixels are warped. One draw per case, in order, so equal seeds give equal cases.
+struct MisregistrationRange {
+  double maxShift = 40, maxRotation = 3, maxScale = 0.03, maxPerspective = 0, scaleOctaves = 0;
+  bool pixels = false;
+};
+mmreg::Misregistration drawMisregistration(std::mt19937& rng, const MisregistrationRange& range);
 
 }  // namespace bench
