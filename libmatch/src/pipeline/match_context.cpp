@@ -93,6 +93,21 @@ int overviewSide(const PixelWindow& w, int longest, int* h) {
   return std::max(1, static_cast<int>(w.width * s));
 }
 
+Overviews readOverviews(const MatchContext& c, double nominal, int longest) {
+  Overviews o;
+  const PixelWindow rw{0, 0, c.ref.width(), c.ref.height()};
+  int rh = 0;
+  const int rwid = overviewSide(rw, longest, &rh);
+  o.refScale = static_cast<double>(c.ref.width()) / rwid;
+  o.ref = readProcessed(c.ref, c.refBands, rw, rwid, rh);
+  o.senScale = o.refScale * (nominal > 0 ? nominal : 1.0);
+  const int sw = std::max(1, static_cast<int>(std::lround(c.sen.width() / o.senScale)));
+  const int sh = std::max(1, static_cast<int>(std::lround(c.sen.height() / o.senScale)));
+  const PixelWindow sWin{0, 0, static_cast<int>(std::lround(sw * o.senScale)), static_cast<int>(std::lround(sh * o.senScale))};
+  o.sen = readProcessed(c.sen, c.senBands, sWin, sw, sh);
+  return o;
+}
+
 void checkReference(const GeoRaster& ref) {
   if (!ref.hasGeoTransform())
     throw Error("the reference '" + ref.path() +

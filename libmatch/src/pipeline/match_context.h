@@ -42,6 +42,16 @@ void decodeAtScale(const MatchContext& c, const PixelMapping& m, const PixelWind
 // Longest side `longest` (at most the window's own): the width, and the height in *h.
 int overviewSide(const PixelWindow& w, int longest, int* h);
 
+// Overviews of both rasters whole, at the same nominal ground resolution, the reference's
+// longest side `longest` pixels: what the content searches (coarse pass, keypoint hypotheses)
+// work on. nominal: sensed pixels per reference pixel that the pixel sizes give (0 when the
+// files carry none).
+struct Overviews {
+  Image ref, sen;
+  double refScale = 1, senScale = 1;  // full-resolution pixels per overview pixel
+};
+Overviews readOverviews(const MatchContext& c, double nominal, int longest);
+
 // Throws mmreg::Error with advice when the reference cannot serve as one.
 void checkReference(const GeoRaster& reference);
 

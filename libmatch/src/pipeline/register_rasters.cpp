@@ -9,6 +9,7 @@
 
 #include "mmreg/error.h"
 #include "pipeline/coarse_alignment.h"
+#include "pipeline/feature_hypotheses.h"
 #include "pipeline/match_context.h"
 #include "pipeline/match_rasters.h"
 #include "verify/verify_model.h"
@@ -19,7 +20,12 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-constexpr int kCoarseSize = 256;  // longest side of the coarse-pass overviews
+constexpr int kCoarseSize = 256;   // longest side of the coarse-pass overviews
+constexpr int kFeatureSize = 512;  // and of the keypoint hypotheses' overviews
+// How far a keypoint hypothesis's scale and rotation may be off, for the verdict's geometry
+// check: as one step of the correlation search; measured, they are a few percent and degrees
+// off (docs/benchmarks/HYPOTHESES.md).
+constexpr double kKeypointScaleSlack = 0.26, kKeypointRotationSlackDeg = 5;
 
 struct Start {
   std::unique_ptr<PixelMapping> mapping;
@@ -40,43 +46,56 @@ LinearPrior priorOf(const PixelMapping& m, Point2 p, const std::string& source) 
   return out;
 }
 
+// A coarse alignment as a start: its similarity, known to about one search step (scaleSlack,
+// rotationSlackDeg) for the verdict's geometry check.
+Start startFrom(const MatchContext& c, const CoarseAlignment& a, double refScale, double scaleSlack, double rotationSlackDeg,
+                const std::string& name) {
+  const auto m = a.forward->affineMatrix();
+  CPLDebug("MMREG", "%s: rotation %.1f deg, scale %.3f, correlation %.3f, z %.1f, %d parts agree, sensed (0,0) -> (%.1f, %.1f)",
+           name.c_str(), a.rotationDeg, a.scale, a.ncc, a.score, a.agreeingParts, m[2], m[5]);
+  LinearPrior prior;
+  prior.source = kCoarsePriorSource;
+  prior.a = m[0], prior.b = m[1], prior.c = m[3], prior.d = m[4];
+  prior.scaleSlack = scaleSlack;
+  prior.rotationSlackDeg = rotationSlackDeg;
+  // Its error: about one overview pixel at the template's centre, and away from it what the
+  // refined rotation (0.5 deg) and scale (4 %) steps leave, at most across the whole footprint.
+  const double footprint = std::hypot(c.sen.width(), c.sen.height()) * std::sqrt(std::abs(m[0] * m[4] - m[1] * m[3]));
+  const double reach = 2 * refScale + 0.06 * footprint;
+  return {modelMapping(*a.forward, *a.inverse), prior, name, reach};
+}
+
 // The coarse pass's hypotheses as starts. nominal: sensed pixels per reference pixel that the
 // pixel sizes give (0 when the files carry none: then scales from 0.5 to 2 are searched);
 // threads: -threads (0: one per core).
 std::vector<Start> coarseStarts(const MatchContext& c, double nominal, int threads, const ProgressSpan& progress) {
-  const PixelWindow rw{0, 0, c.ref.width(), c.ref.height()};
-  int rh = 0;
-  const int rwid = overviewSide(rw, kCoarseSize, &rh);
-  const double refScale = static_cast<double>(c.ref.width()) / rwid;
-  const Image refOv = readProcessed(c.ref, c.refBands, rw, rwid, rh);
-  // Sensed overview at the same nominal ground resolution as the reference overview.
-  const double senScale = refScale * (nominal > 0 ? nominal : 1.0);
-  const int sw = std::max(1, static_cast<int>(std::lround(c.sen.width() / senScale)));
-  const int sh = std::max(1, static_cast<int>(std::lround(c.sen.height() / senScale)));
-  const PixelWindow sWin{0, 0, static_cast<int>(std::lround(sw * senScale)), static_cast<int>(std::lround(sh * senScale))};
-  const Image senOv = readProcessed(c.sen, c.senBands, sWin, sw, sh);
+  const Overviews o = readOverviews(c, nominal, kCoarseSize);
   CoarseOptions co;
   co.threads = threads;
   if (nominal > 0) co.minScale = 0.8, co.maxScale = 1.25;  // the pixel sizes are known: a narrow search
-  const auto found = coarseAlign(refOv, refScale, senOv, senScale, co, progress);
+  const auto found = coarseAlign(o.ref, o.refScale, o.sen, o.senScale, co, progress);
   std::vector<Start> out;
-  for (size_t k = 0; k < found.size(); ++k) {
-    const auto& a = found[k];
-    const auto m = a.forward->affineMatrix();
-    CPLDebug("MMREG", "coarse hypothesis %zu: rotation %.1f deg, scale %.3f, correlation %.3f, z %.1f, %d parts agree, sensed (0,0) -> (%.1f, %.1f)",
-             k + 1, a.rotationDeg, a.scale, a.ncc, a.score, a.agreeingParts, m[2], m[5]);
-    LinearPrior prior;
-    prior.source = kCoarsePriorSource;
-    prior.a = m[0], prior.b = m[1], prior.c = m[3], prior.d = m[4];
-    prior.scaleSlack = std::pow(2.0, 1.0 / co.scaleStepsPerOctave) - 1;  // one step of the search each
-    prior.rotationSlackDeg = co.angleStepDeg;
-    // Its error: about one overview pixel at the template's centre, and away from it what the
-    // refined rotation (0.5 deg) and scale (4 %) steps leave, at most across the whole footprint.
-    const double footprint = std::hypot(c.sen.width(), c.sen.height()) * std::sqrt(std::abs(m[0] * m[4] - m[1] * m[3]));
-    const double reach = 2 * refScale + 0.06 * footprint;
-    out.push_back({modelMapping(*a.forward, *a.inverse), prior,
-                   "coarse hypothesis " + std::to_string(k + 1) + " of " + std::to_string(found.size()), reach});
-  }
+  for (size_t k = 0; k < found.size(); ++k)
+    out.push_back(startFrom(c, found[k], o.refScale, std::pow(2.0, 1.0 / co.scaleStepsPerOctave) - 1, co.angleStepDeg,
+                            "coarse hypothesis " + std::to_string(k + 1) + " of " + std::to_string(found.size())));
+  return out;
+}
+
+// Keypoint hypotheses, for when no correlation hypothesis verified (nominal as above).
+std::vector<Start> featureStarts(const MatchContext& c, double nominal, const ProgressSpan& progress) {
+  progress.update(0, "keypoint hypotheses");
+  const Overviews o = readOverviews(c, nominal, kFeatureSize);
+  FeatureHypothesisOptions fo;
+  if (nominal > 0) fo.minScale = 0.8, fo.maxScale = 1.25;
+  const auto found = featureHypotheses(o.ref, o.refScale, o.sen, o.senScale, fo);
+  progress.update(1, "keypoint hypotheses");
+  if (found.empty())
+    throw Error("no match between keypoints of the two images was supported by " + std::to_string(fo.minAgreeing) +
+                " others; check that they show the same area, or georeference the sensed image roughly");
+  std::vector<Start> out;
+  for (size_t k = 0; k < found.size(); ++k)
+    out.push_back(startFrom(c, found[k], o.refScale, kKeypointScaleSlack, kKeypointRotationSlackDeg,
+                            "keypoint hypothesis " + std::to_string(k + 1) + " of " + std::to_string(found.size())));
   return out;
 }
 
@@ -166,26 +185,31 @@ Registration registerRasters(const GeoRaster& ref, const GeoRaster& sen, const M
 
   std::vector<StageTime> searchStages;
   std::optional<Registration> best;
-  bool coarseTried = false;
+  bool coarseTried = false, keypointsTried = false;
   double done = 0;  // share of the progress used so far
   for (size_t k = 0;; ++k) {
-    if (k == starts.size()) {
-      const bool wanted = starts.empty() || opt.coarse == CoarseMode::Auto;
-      if (coarseTried || !wanted || opt.coarse == CoarseMode::Never) break;
-      coarseTried = true;
+    // The content searches, in turn, once every earlier start is spent: the correlation search,
+    // then keypoint hypotheses.
+    while (k == starts.size()) {
+      const bool wanted = !coarseTried ? starts.empty() || opt.coarse == CoarseMode::Auto : !keypointsTried;
+      if (!wanted || opt.coarse == CoarseMode::Never) break;
+      const bool keypoints = coarseTried;
+      (keypoints ? keypointsTried : coarseTried) = true;
       const auto t0 = Clock::now();
+      const double share = keypoints ? 0.1 * (1 - done) : 0.15;  // of the progress bar
       try {
-        auto more = coarseStarts(c, nominal, opt.threads, progress.sub(done, done + 0.15));
+        const ProgressSpan p = progress.sub(done, done + share);
+        auto more = keypoints ? featureStarts(c, nominal, p) : coarseStarts(c, nominal, opt.threads, p);
         for (auto& s : more) starts.push_back(std::move(s));
       } catch (const Cancelled&) {
         throw;
       } catch (const Error& e) {
-        failures.push_back(std::string("coarse alignment: ") + e.what());
+        failures.push_back(std::string(keypoints ? "keypoint hypotheses: " : "coarse alignment: ") + e.what());
       }
-      searchStages.push_back({"coarse", since(t0)});
-      done += 0.15;
-      if (k == starts.size()) break;
+      searchStages.push_back({keypoints ? "keypoint hypotheses" : "coarse", since(t0)});
+      done += share;
     }
+    if (k == starts.size()) break;
     const double span = (1 - done) / 2;  // each later start gets half of what is left
     const ProgressSpan p = progress.sub(done, done + span);
     done += span;

@@ -1,0 +1,162 @@
+// mmreg_bench_hypotheses: how often each content search proposes the right alignment on
+// unreferenced pairs (issue 12: "measure whether [a rotation-invariant feature stage] beats the
+// exhaustive search"). The cases are mmreg_bench's with --pixels (same pairs, same seeded
+// draws for the same --sources, --groups, --per-group and ranges); for each, the exhaustive
+// correlation search (coarse pass) and the keypoint hypotheses run on the pipeline's own
+// overviews, and every hypothesis is compared with the truth. A hypothesis is right when it
+// puts the sensed centre within the reach the fine passes search from it, its rotation within
+// 5 degrees and its scale within 15 %: what the fine passes need to take it from there.
+#include <cpl_conv.h>
+#include <gdal.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+#include "mmreg/error.h"
+#include "mmreg/synthetic_case.h"
+#include "pair_selection.h"
+#include "pipeline/coarse_alignment.h"
+#include "pipeline/feature_hypotheses.h"
+#include "pipeline/match_context.h"
+
+namespace {
+
+struct Args {
+  std::string data = "../shared/data", splitsFile = MMREG_DEFAULT_SPLITS, split = "all", work = "/tmp/mmreg_bench_hypotheses";
+  std::vector<std::string> sources{"srif"}, groups;
+  int perGroup = 10;
+  unsigned seed = 7;
+  bench::MisregistrationRange range{40, 180, 0.03, 0, 1, true};
+  mmreg::FeatureHypothesisOptions keypoints;
+  int keypointOverview = 512;  // longest side of the keypoint search's overviews (the pipeline's)
+  bool correlation = true;
+};
+
+const char* kUsage =
+    "mmreg_bench_hypotheses [--data DIR] [--split all|test|validation|train] [--sources srif,...] [--groups G1,G2]\n"
+    "                       [--per-group N] [--seed N] [--max-shift PX] [--max-rotation DEG] [--scale-octaves N] [--work DIR]\n"
+    "                       [--no-correlation] [--keypoints N] [--patch-radius SHARE] [--tolerance PX] [--min-agreeing N]\n"
+    "                       [--keypoint-overview PX]\n"
+    "The cases of mmreg_bench --pixels with the same arguments. Per group: how many cases each search\n"
+    "proposes the right alignment for (first hypothesis / any), hypotheses per case and seconds per case.\n";
+
+struct Tally {
+  int cases = 0, correlationFirst = 0, correlationAny = 0, keypointFirst = 0, keypointAny = 0, either = 0;
+  double correlationHypotheses = 0, keypointHypotheses = 0, correlationSeconds = 0, keypointSeconds = 0;
+};
+
+double seconds(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// Whether `a` is close enough to the truth for the fine passes (see the file comment).
+bool right(const mmreg::CoarseAlignment& a, const mmreg::SyntheticCase& c, double reach) {
+  const mmreg::Point2 centre{c.sensedWidth / 2.0, c.sensedHeight / 2.0};
+  const mmreg::Point2 t = c.truthOf(centre), h = a.forward->apply(centre);
+  // The truth's local linear part, against the hypothesis's.
+  const mmreg::Point2 tx = c.truthOf({centre.x + 1, centre.y}), ty = c.truthOf({centre.x, centre.y + 1});
+  const auto m = a.forward->affineMatrix();
+  const double truthAngle = std::atan2(tx.y - t.y, tx.x - t.x), angle = std::atan2(m[3], m[0]);
+  const double truthScale = std::sqrt(std::abs((tx.x - t.x) * (ty.y - t.y) - (ty.x - t.x) * (tx.y - t.y)));
+  const double scale = std::sqrt(std::abs(m[0] * m[4] - m[1] * m[3]));
+  return std::hypot(t.x - h.x, t.y - h.y) <= reach && std::abs(std::remainder(angle - truthAngle, 2 * M_PI)) <= 5 * M_PI / 180 && std::abs(std::log(scale / truthScale)) <= std::log(1.15);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    const std::string k = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) std::fprintf(stderr, "%s needs a value\n", k.c_str()), std::exit(2);
+      return argv[++i];
+    };
+    if (k == "--data") a.data = next();
+    else if (k == "--split") a.split = next();
+    else if (k == "--sources") a.sources = bench::splitList(next());
+    else if (k == "--groups") a.groups = bench::splitList(next());
+    else if (k == "--per-group") a.perGroup = std::stoi(next());
+    else if (k == "--seed") a.seed = static_cast<unsigned>(std::stoul(next()));
+    else if (k == "--max-shift") a.range.maxShift = std::stod(next());
+    else if (k == "--max-rotation") a.range.maxRotation = std::stod(next());
+    else if (k == "--scale-octaves") a.range.scaleOctaves = std::stod(next());
+    else if (k == "--work") a.work = next();
+    else if (k == "--no-correlation") a.correlation = false;
+    else if (k == "--keypoints") a.keypoints.keypoints = std::stoi(next());
+    else if (k == "--patch-radius") a.keypoints.patchRadius = std::stod(next());
+    else if (k == "--tolerance") a.keypoints.tolerancePx = std::stod(next());
+    else if (k == "--min-agreeing") a.keypoints.minAgreeing = std::stoi(next());
+    else if (k == "--keypoint-overview") a.keypointOverview = std::stoi(next());
+    else if (k == "--help" || k == "-h") return std::fputs(kUsage, stdout), 0;
+    else return std::fprintf(stderr, "mmreg_bench_hypotheses: unknown option %s\n%s", k.c_str(), kUsage), 2;
+  }
+  GDALAllRegister();
+  CPLSetConfigOption("CPL_LOG", "/dev/null");
+  VSIMkdirRecursive(a.work.c_str(), 0755);
+  std::vector<mmreg::AlignedPair> pairs;
+  try {
+    for (auto& [g, list] : bench::pairsByGroup(a.data, a.splitsFile, a.split, a.sources, a.groups))
+      for (auto& p : bench::spreadEvenly(list, a.perGroup)) pairs.push_back(p);
+  } catch (const mmreg::Error& e) {
+    return std::fprintf(stderr, "mmreg_bench_hypotheses: %s\n", e.what()), 1;
+  }
+  std::mt19937 rng(a.seed);
+  std::map<std::string, Tally> tally;
+  const mmreg::ProgressFn none;
+  const mmreg::ProgressSpan progress(none, 0, 1);
+  for (size_t ci = 0; ci < pairs.size(); ++ci) {
+    const auto& p = pairs[ci];
+    const mmreg::Misregistration m = bench::drawMisregistration(rng, a.range);
+    try {
+      const auto c = mmreg::buildCase(p, m, mmreg::MisregistrationMode::Pixels, a.work, "case" + std::to_string(ci));
+      const auto ref = mmreg::GeoRaster::open(c.reference), sen = mmreg::GeoRaster::open(c.sensed);
+      const mmreg::MatchOptions options;
+      const mmreg::MatchContext context = mmreg::makeMatchContext(ref, sen, options);
+      auto t0 = std::chrono::steady_clock::now();
+      const mmreg::Overviews coarse = mmreg::readOverviews(context, 0, 256);
+      std::vector<mmreg::CoarseAlignment> byCorrelation;
+      if (a.correlation) try {
+        byCorrelation = mmreg::coarseAlign(coarse.ref, coarse.refScale, coarse.sen, coarse.senScale, {}, progress);
+      } catch (const mmreg::Error&) {
+      }
+      const double correlationSeconds = seconds(t0);
+      t0 = std::chrono::steady_clock::now();
+      const mmreg::Overviews fine = mmreg::readOverviews(context, 0, a.keypointOverview);
+      const auto byKeypoints = mmreg::featureHypotheses(fine.ref, fine.refScale, fine.sen, fine.senScale, a.keypoints);
+      const double keypointSeconds = seconds(t0);
+      // The pipeline's reach from a coarse start (register_rasters.cpp), at the scale of the truth.
+      const double reach = 2 * coarse.refScale + 0.06 * std::hypot(c.sensedWidth, c.sensedHeight) / m.scale;
+      Tally& t = tally[p.source + "/" + p.group];
+      ++t.cases;
+      int firstRight[2] = {-1, -1};
+      const std::vector<mmreg::CoarseAlignment>* searches[2] = {&byCorrelation, &byKeypoints};
+      for (int s = 0; s < 2; ++s)
+        for (size_t k = 0; k < searches[s]->size() && firstRight[s] < 0; ++k)
+          if (right((*searches[s])[k], c, reach)) firstRight[s] = static_cast<int>(k);
+      t.correlationFirst += firstRight[0] == 0, t.correlationAny += firstRight[0] >= 0;
+      t.keypointFirst += firstRight[1] == 0, t.keypointAny += firstRight[1] >= 0;
+      t.either += firstRight[0] >= 0 || firstRight[1] >= 0;
+      t.correlationHypotheses += byCorrelation.size(), t.keypointHypotheses += byKeypoints.size();
+      t.correlationSeconds += correlationSeconds, t.keypointSeconds += keypointSeconds;
+      std::printf("%-30s rotation %7.1f scale %.2f  correlation %s (%zu)  keypoints %s (%zu, best %d agree)  %.1f s / %.1f s\n",
+                  p.name.c_str(), m.rotationDeg, m.scale, firstRight[0] < 0 ? "-" : std::to_string(firstRight[0] + 1).c_str(),
+                  byCorrelation.size(), firstRight[1] < 0 ? "-" : std::to_string(firstRight[1] + 1).c_str(), byKeypoints.size(),
+                  byKeypoints.empty() ? 0 : byKeypoints[0].agreeingParts, correlationSeconds, keypointSeconds);
+      std::fflush(stdout);
+    } catch (const mmreg::Error& e) {
+      std::fprintf(stderr, "skipping %s: %s\n", p.name.c_str(), e.what());
+    }
+  }
+  std::printf("\n| group | cases | correlation right: first / any | keypoints right: first / any | either | hypotheses per case: correlation / keypoints | s per case: correlation / keypoints |\n");
+  std::printf("|---|---|---|---|---|---|---|\n");
+  for (const auto& [g, t] : tally)
+    std::printf("| %s | %d | %d / %d | %d / %d | %d | %.1f / %.1f | %.2f / %.2f |\n", g.c_str(), t.cases, t.correlationFirst, t.correlationAny,
+                t.keypointFirst, t.keypointAny, t.either, t.correlationHypotheses / t.cases, t.keypointHypotheses / t.cases,
+                t.correlationSeconds / t.cases, t.keypointSeconds / t.cases);
+  std::printf("\nseed %u; shift up to %.0f px, rotation up to %.0f deg, scale 2^+-%.1f; right: centre within the fine passes' reach,\n"
+              "rotation within 5 deg, scale within 15 %%\n", a.seed, a.range.maxShift, a.range.maxRotation, a.range.scaleOctaves);
+  return 0;
+}
