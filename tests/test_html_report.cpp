@@ -95,5 +95,9 @@ TEST_F(HtmlReport, IsWrittenForARefusedRegistrationToo) {
   ASSERT_EQ(r.exitCode, 1) << r.output;
   EXPECT_FALSE(mmreg_test::fileExists(dir + "/o.tif"));
   const std::string html = readAll(dir + "/r.html");
-  EXPECT_NE(html.find("Verdict: failed"), std::string::npos) << html.substr(0, 600);
+  // Refused either way: since the keypoint hypotheses (2026-11-30) a model fitted from one of
+  // them to the noise is confirmed by 4 of 11 windows, doubtful, where every start failed before.
+  EXPECT_TRUE(html.find("Verdict: failed") != std::string::npos || html.find("Verdict: doubtful") != std::string::npos)
+      << html.substr(0, 600);
+  EXPECT_EQ(html.find("Verdict: verified"), std::string::npos);
 }

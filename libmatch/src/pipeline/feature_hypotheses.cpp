@@ -183,11 +183,6 @@ Proposal proposalOf(const Feature& r, const Feature& s, float distance) {
   return {r.pos, s.pos, std::remainder(r.angle - s.angle, 2 * CV_PI), s.radius / r.radius, distance};
 }
 
-// Whether a proposal's own rotation and scale are like a model's.
-bool alike(const Proposal& p, double rotation, double scale) {
-  return std::abs(std::remainder(p.rotation - rotation, 2 * CV_PI)) <= 20 * CV_PI / 180 && std::abs(std::log(p.scale / scale)) <= std::log(1.4);
-}
-
 struct Similarity {
   double a = 1, b = 0, tx = 0, ty = 0;  // x' = a x - b y + tx, y' = b x + a y + ty
   cv::Point2d apply(cv::Point2f p) const { return {a * p.x - b * p.y + tx, b * p.x + a * p.y + ty}; }
@@ -219,16 +214,26 @@ Similarity fitSimilarity(const std::vector<const Proposal*>& pairs) {
   return {x.at<double>(0), x.at<double>(1), x.at<double>(2), x.at<double>(3)};
 }
 
+// When a proposal agrees with a model: its own rotation and scale alike, landing within a
+// tolerance, and apart from the proposals already counted.
+struct Agreement {
+  double maxRotation, maxScaleRatio;  // radians; a ratio > 1
+  double separation;                  // reference overview pixels
+  bool alike(const Proposal& p, double rotation, double scale) const {
+    return std::abs(std::remainder(p.rotation - rotation, 2 * CV_PI)) <= maxRotation && std::abs(std::log(p.scale / scale)) <= std::log(maxScaleRatio);
+  }
+};
+
 // The proposals that agree with `s` (landing within the tolerance with a like rotation and
 // scale), the most alike descriptors first, each at least `separation` from those already
 // counted: keypoints a few pixels apart share most of their large patches, so a wrong match
 // of one region repeats on its neighbours and must count once. proposals: sorted by distance.
-std::vector<const Proposal*> agreeing(const std::vector<Proposal>& proposals, const Similarity& s, double tolerance, double separation) {
+std::vector<const Proposal*> agreeing(const std::vector<Proposal>& proposals, const Similarity& s, double tolerance, const Agreement& a) {
   std::vector<const Proposal*> out;
   for (const auto& p : proposals) {
     const cv::Point2d to = s.apply(p.sen);
-    if (std::hypot(to.x - p.ref.x, to.y - p.ref.y) > tolerance || !alike(p, s.rotation(), s.scale())) continue;
-    if (std::any_of(out.begin(), out.end(), [&](const Proposal* q) { return cv::norm(q->ref - p.ref) < separation; })) continue;
+    if (std::hypot(to.x - p.ref.x, to.y - p.ref.y) > tolerance || !a.alike(p, s.rotation(), s.scale())) continue;
+    if (std::any_of(out.begin(), out.end(), [&](const Proposal* q) { return cv::norm(q->ref - p.ref) < a.separation; })) continue;
     out.push_back(&p);
   }
   return out;
@@ -240,7 +245,7 @@ std::vector<const Proposal*> agreeing(const std::vector<Proposal>& proposals, co
 // are; these matches, spread over the overlap, pin its rotation and scale down.
 std::vector<Proposal> guidedProposals(const std::vector<Feature>& refFeatures, const cv::Mat& refDescriptors,
                                       const std::vector<Feature>& senFeatures, const cv::Mat& senDescriptors, const Similarity& model,
-                                      double radius, float maxDistance) {
+                                      double radius, float maxDistance, const Agreement& agreement) {
   std::vector<Proposal> out;
   for (size_t i = 0; i < refFeatures.size(); ++i) {
     float best = maxDistance;
@@ -248,7 +253,7 @@ std::vector<Proposal> guidedProposals(const std::vector<Feature>& refFeatures, c
     for (size_t j = 0; j < senFeatures.size(); ++j) {
       const cv::Point2d to = model.apply(senFeatures[j].pos);
       if (std::abs(to.x - refFeatures[i].pos.x) > radius || std::abs(to.y - refFeatures[i].pos.y) > radius) continue;
-      if (!alike(proposalOf(refFeatures[i], senFeatures[j], 0), model.rotation(), model.scale())) continue;
+      if (!agreement.alike(proposalOf(refFeatures[i], senFeatures[j], 0), model.rotation(), model.scale())) continue;
       const float d = static_cast<float>(cv::norm(refDescriptors.row(static_cast<int>(i)), senDescriptors.row(static_cast<int>(j))));
       if (d <= best) best = d, bestJ = static_cast<int>(j);
     }
@@ -280,13 +285,13 @@ std::vector<CoarseAlignment> featureHypotheses(const Image& ref, double refScale
   for (const auto& row : nearest)
     for (const auto& m : row) proposals.push_back(proposalOf(refFeatures[m.queryIdx], senFeatures[m.trainIdx], m.distance));
   std::stable_sort(proposals.begin(), proposals.end(), nearerFirst);
-  const double separation = 0.5 * radius;
+  const Agreement agreement{opt.agreeRotationDeg * CV_PI / 180, opt.agreeScale, 0.5 * radius};
 
   // Every proposal's support; then, the best supported first, each refined by least squares
   // on its supporters (twice) and on guided matches, and kept unless a kept one is like it.
   std::vector<std::pair<size_t, size_t>> support;  // (agreeing, proposal)
   for (size_t i = 0; i < proposals.size(); ++i)
-    support.emplace_back(agreeing(proposals, fromProposal(proposals[i]), opt.tolerancePx, separation).size(), i);
+    support.emplace_back(agreeing(proposals, fromProposal(proposals[i]), opt.tolerancePx, agreement).size(), i);
   std::stable_sort(support.begin(), support.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
   struct Found {
     Similarity model;
@@ -296,10 +301,10 @@ std::vector<CoarseAlignment> featureHypotheses(const Image& ref, double refScale
   for (const auto& [count, i] : support) {
     if (static_cast<int>(count) < opt.minAgreeing || static_cast<int>(found.size()) >= opt.maxHypotheses) break;
     Similarity model = fromProposal(proposals[i]);
-    std::vector<const Proposal*> inliers = agreeing(proposals, model, opt.tolerancePx, separation);
+    std::vector<const Proposal*> inliers = agreeing(proposals, model, opt.tolerancePx, agreement);
     for (int pass = 0; pass < 2 && inliers.size() >= 3; ++pass) {
       model = fitSimilarity(inliers);
-      inliers = agreeing(proposals, model, opt.tolerancePx, separation);
+      inliers = agreeing(proposals, model, opt.tolerancePx, agreement);
     }
     if (static_cast<int>(inliers.size()) < opt.minAgreeing) continue;
     const bool known = std::any_of(found.begin(), found.end(), [&](const Found& f) {
@@ -317,8 +322,8 @@ std::vector<CoarseAlignment> featureHypotheses(const Image& ref, double refScale
     std::nth_element(distances.begin(), distances.begin() + distances.size() * 3 / 4, distances.end());
     const float maxDistance = distances[distances.size() * 3 / 4];
     for (double window : {4.0, 2.0, 1.0}) {
-      const auto guided = guidedProposals(refFeatures, refDescriptors, senFeatures, senDescriptors, model, window * opt.tolerancePx, maxDistance);
-      const auto agree = agreeing(guided, model, window * opt.tolerancePx, separation);
+      const auto guided = guidedProposals(refFeatures, refDescriptors, senFeatures, senDescriptors, model, window * opt.tolerancePx, maxDistance, agreement);
+      const auto agree = agreeing(guided, model, window * opt.tolerancePx, agreement);
       if (agree.size() < inliers.size()) break;
       model = fitSimilarity(agree);
     }

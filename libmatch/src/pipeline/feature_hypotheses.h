@@ -20,6 +20,7 @@ struct FeatureHypothesisOptions {
   double minScale = 0.5, maxScale = 2.0;  // sensed pixels per reference pixel, about the overviews' nominal
   int scaleStepsPerOctave = 4;
   double tolerancePx = 6;    // where an agreeing match must land, reference overview pixels
+  double agreeRotationDeg = 20, agreeScale = 1.4;  // and how like its own rotation and scale must be
   int minAgreeing = 5;       // matches that agree with a hypothesis, half a patch radius apart
   int maxHypotheses = 2;
 };
