@@ -38,7 +38,7 @@ const char* kUsage =
     "mmreg_bench_hypotheses [--data DIR] [--split all|test|validation|train] [--sources srif,...] [--groups G1,G2]\n"
     "                       [--per-group N] [--seed N] [--max-shift PX] [--max-rotation DEG] [--scale-octaves N] [--work DIR]\n"
     "                       [--no-correlation] [--keypoints N] [--patch-radius SHARE] [--tolerance PX] [--min-agreeing N]\n"
-    "                       [--agree-rotation DEG] [--agree-scale RATIO]\n"
+    "                       [--agree-rotation DEG] [--agree-scale RATIO] [--max-hypotheses N]\n"
     "                       [--keypoint-overview PX]\n"
     "The cases of mmreg_bench --pixels with the same arguments. Per group: how many cases each search\n"
     "proposes the right alignment for (first hypothesis / any), hypotheses per case and seconds per case.\n";
@@ -90,6 +90,7 @@ int main(int argc, char** argv) {
     else if (k == "--patch-radius") a.keypoints.patchRadius = std::stod(next());
     else if (k == "--tolerance") a.keypoints.tolerancePx = std::stod(next());
     else if (k == "--min-agreeing") a.keypoints.minAgreeing = std::stoi(next());
+    else if (k == "--max-hypotheses") a.keypoints.maxHypotheses = std::stoi(next());
     else if (k == "--agree-rotation") a.keypoints.agreeRotationDeg = std::stod(next());
     else if (k == "--agree-scale") a.keypoints.agreeScale = std::stod(next());
     else if (k == "--keypoint-overview") a.keypointOverview = std::stoi(next());
