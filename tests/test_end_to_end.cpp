@@ -359,7 +359,7 @@ TEST_F(EndToEnd, CoarsePassRegionalFeaturesFindARotatedDepthPair) {
 // A SAR-optical pair (3MOS ALOS desert 7, held-out test group) rotated by 44 degrees and
 // scaled by 0.72, no georeferencing: no hypothesis of the correlation search verifies (none was
 // within 3 px), and the first keypoint hypothesis is registered (mmreg_bench, the same case:
-// 2.0 px at the check points, 2026-11-30; here 3.6 px at worst over the overlap, on speckled
+// 1.9 px at the check points, 2026-11-30; here 3.5 px at worst over the overlap, on speckled
 // 256 px tiles whose own alignment is good to a few pixels). The report names that start.
 TEST_F(EndToEnd, KeypointHypothesesRegisterARotatedSarOpticalPairTheCorrelationSearchMisses) {
   SKIP_WITHOUT_SHARED_DATA();

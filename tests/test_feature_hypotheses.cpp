@@ -93,8 +93,8 @@ TEST(FeatureHypotheses, FindARotatedScaledSarOpticalPair) {
   ASSERT_FALSE(found.empty());
   // What the fine passes need to start from: the centre well within their reach from a coarse
   // start (36 px here), rotation and scale within a fraction of the correlation search's steps
-  // (5 deg, 26 %). Measured 2026-11-30: 9.6 px, -128.4 deg (sensed to reference, counter-clockwise on screen),
-  // 0.732.
+  // (5 deg, 26 %). Measured 2026-11-30: 6.5 px, -128.3 deg (sensed to reference, counter-clockwise on screen),
+  // 0.743.
   const cv::Point2d centre(199.5, 199.5);
   const cv::Point2d s(forward.at<double>(0, 0) * centre.x + forward.at<double>(0, 1) * centre.y + forward.at<double>(0, 2),
                       forward.at<double>(1, 0) * centre.x + forward.at<double>(1, 1) * centre.y + forward.at<double>(1, 2));

@@ -54,8 +54,10 @@ VectorField vectorField(const Image& image) {
   return out;
 }
 
-// The field's vector at (x, y), pixel indices, bilinear; false outside or on invalid pixels.
+// The field's vector at (x, y) in pixel-centre coordinates (index + 0.5, as keypoints are),
+// bilinear; false outside or on invalid pixels.
 bool sample(const VectorField& f, double x, double y, float& a, float& b) {
+  x -= 0.5, y -= 0.5;
   const int x0 = static_cast<int>(std::floor(x)), y0 = static_cast<int>(std::floor(y));
   if (x0 < 0 || y0 < 0 || x0 + 1 >= f.cx.cols || y0 + 1 >= f.cx.rows) return false;
   if (!f.valid.at<uchar>(static_cast<int>(std::lround(y)), static_cast<int>(std::lround(x)))) return false;
@@ -69,8 +71,9 @@ bool sample(const VectorField& f, double x, double y, float& a, float& b) {
   return true;
 }
 
-// Calls visit(u, v, angle in [0, pi), magnitude) for the patch's samples that hit valid
-// pixels; (u, v) in the patch's own frame, turned by alpha; returns how many did.
+// Calls visit(i, j, u, v, angle in [0, pi), magnitude) for the patch's samples (row i, column
+// j of the sampling grid) that hit valid pixels; (u, v) in the patch's own frame, turned by
+// alpha; returns how many did.
 template <typename Visit>
 int forEachSample(const VectorField& f, cv::Point2f at, double radius, double alpha, Visit visit) {
   const double c = std::cos(alpha), s = std::sin(alpha);
@@ -333,13 +336,14 @@ std::vector<CoarseAlignment> featureHypotheses(const Image& ref, double refScale
 
   std::vector<CoarseAlignment> out;
   for (const auto& f : found) {
-    // Overview pixel indices -> full resolution: (index + 0.5) * scale.
+    // Keypoints sit at pixel centres (index + 0.5), as full-resolution coordinates do: the
+    // model maps such coordinates, and full resolution is overview times scale.
     std::vector<Point2> from, to;
     for (auto corner : {cv::Point2f(0, 0), cv::Point2f(static_cast<float>(sen.width), 0), cv::Point2f(0, static_cast<float>(sen.height)),
                         cv::Point2f(static_cast<float>(sen.width), static_cast<float>(sen.height))}) {
-      const cv::Point2d t = f.model.apply(corner - cv::Point2f(0.5f, 0.5f));
+      const cv::Point2d t = f.model.apply(corner);
       from.push_back({corner.x * senScale, corner.y * senScale});
-      to.push_back({(t.x + 0.5) * refScale, (t.y + 0.5) * refScale});
+      to.push_back({t.x * refScale, t.y * refScale});
     }
     CoarseAlignment a;
     a.forward = fitTransform(ModelType::Similarity, from, to);
