@@ -131,8 +131,8 @@ int main(int argc, char** argv) {
       const mmreg::Overviews fine = mmreg::readOverviews(context, 0, a.keypointOverview);
       const auto byKeypoints = mmreg::featureHypotheses(fine.ref, fine.refScale, fine.sen, fine.senScale, a.keypoints);
       const double keypointSeconds = seconds(t0);
-      // The pipeline's reach from a coarse start (register_rasters.cpp), at the scale of the truth.
-      const double reach = 2 * coarse.refScale + 0.06 * std::hypot(c.sensedWidth, c.sensedHeight) / m.scale;
+      // The pipeline's reach from such a start, at the scale of the truth.
+      const double reach = mmreg::contentStartReach(coarse.refScale, std::hypot(c.sensedWidth, c.sensedHeight) / m.scale);
       Tally& t = tally[p.source + "/" + p.group];
       ++t.cases;
       int firstRight[2] = {-1, -1};

@@ -351,7 +351,6 @@ std::vector<CoarseAlignment> featureHypotheses(const Image& ref, double refScale
     a.rotationDeg = -f.model.rotation() * 180 / CV_PI;  // as coarseAlign: counter-clockwise on screen
     a.scale = 1 / f.model.scale();
     a.agreeingParts = f.agreeing;
-    a.score = f.agreeing;
     out.push_back(std::move(a));
   }
   return out;

@@ -108,6 +108,8 @@ Overviews readOverviews(const MatchContext& c, double nominal, int longest) {
   return o;
 }
 
+double contentStartReach(double refScale, double footprintPx) { return 2 * refScale + 0.06 * footprintPx; }
+
 void checkReference(const GeoRaster& ref) {
   if (!ref.hasGeoTransform())
     throw Error("the reference '" + ref.path() +

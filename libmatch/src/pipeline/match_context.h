@@ -52,6 +52,12 @@ struct Overviews {
 };
 Overviews readOverviews(const MatchContext& c, double nominal, int longest);
 
+// How far the fine passes search from a content search's hypothesis, reference pixels: about
+// one overview pixel (refScale reference pixels) at the template's centre, and away from it
+// what the refined rotation (0.5 deg) and scale (4 %) steps leave, at most across the sensed
+// footprint (its diagonal in reference pixels).
+double contentStartReach(double refScale, double footprintPx);
+
 // Throws mmreg::Error with advice when the reference cannot serve as one.
 void checkReference(const GeoRaster& reference);
 

@@ -51,18 +51,13 @@ LinearPrior priorOf(const PixelMapping& m, Point2 p, const std::string& source) 
 Start startFrom(const MatchContext& c, const CoarseAlignment& a, double refScale, double scaleSlack, double rotationSlackDeg,
                 const std::string& name) {
   const auto m = a.forward->affineMatrix();
-  CPLDebug("MMREG", "%s: rotation %.1f deg, scale %.3f, correlation %.3f, z %.1f, %d parts agree, sensed (0,0) -> (%.1f, %.1f)",
-           name.c_str(), a.rotationDeg, a.scale, a.ncc, a.score, a.agreeingParts, m[2], m[5]);
   LinearPrior prior;
   prior.source = kCoarsePriorSource;
   prior.a = m[0], prior.b = m[1], prior.c = m[3], prior.d = m[4];
   prior.scaleSlack = scaleSlack;
   prior.rotationSlackDeg = rotationSlackDeg;
-  // Its error: about one overview pixel at the template's centre, and away from it what the
-  // refined rotation (0.5 deg) and scale (4 %) steps leave, at most across the whole footprint.
   const double footprint = std::hypot(c.sen.width(), c.sen.height()) * std::sqrt(std::abs(m[0] * m[4] - m[1] * m[3]));
-  const double reach = 2 * refScale + 0.06 * footprint;
-  return {modelMapping(*a.forward, *a.inverse), prior, name, reach};
+  return {modelMapping(*a.forward, *a.inverse), prior, name, contentStartReach(refScale, footprint)};
 }
 
 // The coarse pass's hypotheses as starts. nominal: sensed pixels per reference pixel that the
@@ -75,9 +70,13 @@ std::vector<Start> coarseStarts(const MatchContext& c, double nominal, int threa
   if (nominal > 0) co.minScale = 0.8, co.maxScale = 1.25;  // the pixel sizes are known: a narrow search
   const auto found = coarseAlign(o.ref, o.refScale, o.sen, o.senScale, co, progress);
   std::vector<Start> out;
-  for (size_t k = 0; k < found.size(); ++k)
-    out.push_back(startFrom(c, found[k], o.refScale, std::pow(2.0, 1.0 / co.scaleStepsPerOctave) - 1, co.angleStepDeg,
-                            "coarse hypothesis " + std::to_string(k + 1) + " of " + std::to_string(found.size())));
+  for (size_t k = 0; k < found.size(); ++k) {
+    const auto& a = found[k];
+    const std::string name = "coarse hypothesis " + std::to_string(k + 1) + " of " + std::to_string(found.size());
+    CPLDebug("MMREG", "%s: rotation %.1f deg, scale %.3f, correlation %.3f, z %.1f, %d parts agree", name.c_str(), a.rotationDeg,
+             a.scale, a.ncc, a.score, a.agreeingParts);
+    out.push_back(startFrom(c, a, o.refScale, std::pow(2.0, 1.0 / co.scaleStepsPerOctave) - 1, co.angleStepDeg, name));
+  }
   return out;
 }
 
@@ -93,9 +92,12 @@ std::vector<Start> featureStarts(const MatchContext& c, double nominal, const Pr
     throw Error("no match between keypoints of the two images was supported by " + std::to_string(fo.minAgreeing) +
                 " others; check that they show the same area, or georeference the sensed image roughly");
   std::vector<Start> out;
-  for (size_t k = 0; k < found.size(); ++k)
-    out.push_back(startFrom(c, found[k], o.refScale, kKeypointScaleSlack, kKeypointRotationSlackDeg,
-                            "keypoint hypothesis " + std::to_string(k + 1) + " of " + std::to_string(found.size())));
+  for (size_t k = 0; k < found.size(); ++k) {
+    const auto& a = found[k];
+    const std::string name = "keypoint hypothesis " + std::to_string(k + 1) + " of " + std::to_string(found.size());
+    CPLDebug("MMREG", "%s: rotation %.1f deg, scale %.3f, %d matches agree", name.c_str(), a.rotationDeg, a.scale, a.agreeingParts);
+    out.push_back(startFrom(c, a, o.refScale, kKeypointScaleSlack, kKeypointRotationSlackDeg, name));
+  }
   return out;
 }
 
