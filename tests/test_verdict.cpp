@@ -175,7 +175,10 @@ TEST_F(Verdicts, AStartBeyondTheFirstIsTriedWhenTheGeoreferencingLeadsNowhere) {
 // A decoy: the reference is the red band beside unrelated ground (the red band upside down),
 // into which the centre of the sensed SWIR band itself is pasted, turned by 90 degrees. The
 // coarse pass's strongest hypothesis is that decoy (a same-band match), but only the pasted
-// centre agrees with it: refused. The next hypothesis, the true alignment, is verified.
+// centre agrees with it: 5 of 16 windows confirm it, enough to verify it at the +-12 px search
+// but a minority, so the remaining hypotheses are tried too, and the true alignment (15 of 16)
+// is kept. (With the +-8 px search the decoy was refused, doubtful; at 190 px or more the decoy
+// holds most of the sensed image and 11 of 16 windows confirm it, with either search.)
 TEST_F(Verdicts, CoarseHypothesesBeyondTheFirstAreTried) {
   const cv::Mat red = readBand(kLandsatRef), swir = readBand(kLandsatSen);
   cv::Mat canvas(red.rows, 2 * red.cols, CV_8U);
@@ -203,6 +206,7 @@ TEST_F(Verdicts, CoarseHypothesesBeyondTheFirstAreTried) {
   const size_t others = json.find("\"other_starts\"");  // what the decoy gave: refused
   ASSERT_NE(others, std::string::npos) << json;
   EXPECT_NE(json.find("\"coarse hypothesis 1 of", others), std::string::npos) << json;
+  EXPECT_NE(json.find("\"coarse hypothesis 1 of 4: verified by 5 of 16 windows", others), std::string::npos) << json;
   EXPECT_LT(worstLandsatError(dir + "/g.tif", ref), 0.5);
 }
 

@@ -171,6 +171,15 @@ TEST(Verify, RulesTurnTheNumbersIntoALevel) {
   auto elsewhere = c;
   elsewhere.aggregateOffset = {4, -2};
   EXPECT_EQ(judge(s, g, elsewhere, ModelType::Affine, t).level, VerdictLevel::Failed);
+  // A strong count whose windows' mean surface peaks over a pixel from the model is a model right
+  // over part of the overlap (an s1s2 model 5 px off its truth: 11 of 62 windows, 1.33 px).
+  auto near = c;
+  near.aggregateOffset = {0.6, -0.6};
+  EXPECT_EQ(judge(s, g, near, ModelType::Affine, t).level, VerdictLevel::Verified);
+  near.aggregateOffset = {0.9, -0.6};
+  const Verdict offCentre = judge(s, g, near, ModelType::Affine, t);
+  EXPECT_EQ(offCentre.level, VerdictLevel::Doubtful);
+  EXPECT_NE(offCentre.summary().find("1.0 px or less verifies"), std::string::npos) << offCentre.summary();
   auto few = s;
   few.inliers = 10;
   EXPECT_EQ(judge(few, g, c, ModelType::Affine, t).level, VerdictLevel::Failed);

@@ -147,7 +147,7 @@ Registration registerRasters(const GeoRaster& ref, const GeoRaster& sen, const M
   const bool refCrs = !ref.crsWkt().empty(),
              senCrs = !sen.crsWkt().empty() || !opt.sensedSrs.empty() || sen.georefKind() == GeorefKind::Rpc;
   std::vector<Start> starts;
-  std::vector<std::string> failures;
+  std::vector<std::string> tried;  // each start's outcome, for the report
   if (senGeoref && opt.coarse != CoarseMode::Always) {
     if (refCrs && !senCrs)
       throw Error("the reference has a CRS but the sensed raster '" + sen.path() +
@@ -168,7 +168,7 @@ Registration registerRasters(const GeoRaster& ref, const GeoRaster& sen, const M
     } catch (const Error& e) {
       // Georeferencing GDAL cannot use is one failed start: -coarse auto goes on to the content.
       if (opt.coarse == CoarseMode::Never) throw;
-      failures.push_back(std::string("georeferencing: ") + e.what());
+      tried.push_back(std::string("georeferencing: ") + e.what());
     }
   } else if (!senGeoref && opt.coarse == CoarseMode::Never) {
     throw Error("the sensed raster '" + sen.path() +
@@ -187,14 +187,14 @@ Registration registerRasters(const GeoRaster& ref, const GeoRaster& sen, const M
 
   std::vector<StageTime> searchStages;
   std::optional<Registration> best;
-  bool coarseTried = false, keypointsTried = false;
+  bool coarseTried = false, keypointsTried = false, verifiedOne = false;
   double done = 0;  // share of the progress used so far
   for (size_t k = 0;; ++k) {
     // The content searches, in turn, once every earlier start is spent: the correlation search,
     // then keypoint hypotheses.
     while (k == starts.size()) {
       const bool wanted = !coarseTried ? starts.empty() || opt.coarse == CoarseMode::Auto : !keypointsTried;
-      if (!wanted || opt.coarse == CoarseMode::Never) break;
+      if (!wanted || opt.coarse == CoarseMode::Never || verifiedOne) break;
       const bool keypoints = coarseTried;
       (keypoints ? keypointsTried : coarseTried) = true;
       const auto t0 = Clock::now();
@@ -206,7 +206,7 @@ Registration registerRasters(const GeoRaster& ref, const GeoRaster& sen, const M
       } catch (const Cancelled&) {
         throw;
       } catch (const Error& e) {
-        failures.push_back(std::string(keypoints ? "keypoint hypotheses: " : "coarse alignment: ") + e.what());
+        tried.push_back(std::string(keypoints ? "keypoint hypotheses: " : "coarse alignment: ") + e.what());
       }
       searchStages.push_back({keypoints ? "keypoint hypotheses" : "coarse", since(t0)});
       done += share;
@@ -239,15 +239,24 @@ Registration registerRasters(const GeoRaster& ref, const GeoRaster& sen, const M
     } catch (const Cancelled&) {
       throw;
     } catch (const Error& e) {
-      failures.push_back(starts[k].name + ": " + e.what());
+      tried.push_back(starts[k].name + ": " + e.what());
       continue;
     }
     r.verdict.hypothesis = starts[k].name;
     r.match.coarseUsed = starts[k].name != "georeferencing";
-    if (r.verdict.level != VerdictLevel::Verified) failures.push_back(starts[k].name + ": " + r.verdict.summary());
+    const auto& cc = r.verdict.confirmation;
+    tried.push_back(starts[k].name + ": " +
+                    (r.verdict.level == VerdictLevel::Verified
+                         ? "verified by " + std::to_string(cc.confirmed) + " of " + std::to_string(cc.windows) + " windows"
+                         : r.verdict.summary()));
     const bool verified = r.verdict.level == VerdictLevel::Verified;
+    // Most windows confirm a model right over the whole overlap (where the features work); one
+    // that fewer confirm may be right over only part of it, a repeated or pasted region, so the
+    // hypotheses already proposed are tried too and the best confirmed kept. No new search runs.
+    const bool strong = 2 * cc.confirmed >= cc.windows;
+    verifiedOne = verifiedOne || verified;
     if (!best || better(r, *best)) best = std::move(r);
-    if (verified) break;
+    if (verified && strong) break;
   }
   // Advice about the search itself: only where a pass that was not run could help (under
   // -coarse auto the coarse pass has run by now, so suggesting it would only fail again).
@@ -256,9 +265,9 @@ Registration registerRasters(const GeoRaster& ref, const GeoRaster& sen, const M
                                          "was not run (-coarse never): allow it with -coarse auto"
                                        : "";
   if (!best) {
-    std::string msg = failures.empty() ? "nothing to start the search from" : failures[0];
-    if (failures.size() > 1) msg += ". Also tried (" + std::to_string(failures.size() - 1) + "):";
-    for (size_t i = 1; i < failures.size(); ++i) msg += (i > 1 ? "; " : " ") + failures[i];
+    std::string msg = tried.empty() ? "nothing to start the search from" : tried[0];
+    if (tried.size() > 1) msg += ". Also tried (" + std::to_string(tried.size() - 1) + "):";
+    for (size_t i = 1; i < tried.size(); ++i) msg += (i > 1 ? "; " : " ") + tried[i];
     if (!searchAdvice.empty()) msg += ". Also: " + searchAdvice;
     throw Error(msg);
   }
@@ -269,7 +278,7 @@ Registration registerRasters(const GeoRaster& ref, const GeoRaster& sen, const M
     if (best->fit.inlier[i])
       for (auto& t : best->match.tiles)
         if (t.pass == best->match.finalPass && t.index == best->match.tiePoints[i].tile) ++t.inliers;
-  for (const auto& f : failures)  // the analyst sees every start that was tried
+  for (const auto& f : tried)  // the analyst sees every start that was tried
     if (f.rfind(best->verdict.hypothesis + ":", 0) != 0) best->verdict.otherStarts.push_back(f);
   if (best->match.coarseUsed && senGeoref)
     if (auto w = georeferencingDisagreement(ref, sen, opt, best->fit)) best->warnings.push_back(*w);

@@ -78,9 +78,9 @@ Verdict judge(const SupportCheck& s, const GeometryCheck& g, const ConfirmationC
                 c.windows, c.chance * c.windows) +
                 fmt(" (p = %.1e; %.0e or less verifies)", c.pValue, t.verifyPValue),
             "inspect the tie points (-tiepoints); -keep_doubtful writes the result anyway");
-    if (c.windows > 0 && std::hypot(c.aggregateOffset.x, c.aggregateOffset.y) > c.tolerancePx)
-      doubt(fmt("independent windows put the alignment %.1f, %.1f processing px from the model", c.aggregateOffset.x,
-                c.aggregateOffset.y),
+    if (c.windows > 0 && std::hypot(c.aggregateOffset.x, c.aggregateOffset.y) > t.maxAggregateOffset)
+      doubt(fmt("independent windows put the alignment %.1f, %.1f processing px from the model (%.1f px or less verifies)",
+                c.aggregateOffset.x, c.aggregateOffset.y, t.maxAggregateOffset),
             "try a simpler model (-model), or a smaller -threshold; -keep_doubtful writes the result anyway");
     if (c.windows > 1 && c.perturbationMargin < t.minPerturbationMargin * std::max(c.aggregatePeak, 1e-3))
       doubt("a slightly perturbed model correlates clearly better than the fitted one",
