@@ -203,7 +203,7 @@ TEST_F(Verdicts, CoarseHypothesesBeyondTheFirstAreTried) {
   ASSERT_NE(k, std::string::npos) << json;
   EXPECT_GE(std::stoi(json.substr(k + 34)), 2) << json.substr(k, 60);  // not the first
   EXPECT_NE(json.find("\"level\":\"verified\""), std::string::npos);
-  const size_t others = json.find("\"other_starts\"");  // what the decoy gave: refused
+  const size_t others = json.find("\"other_starts\"");  // what the decoy gave: verified, but outdone
   ASSERT_NE(others, std::string::npos) << json;
   EXPECT_NE(json.find("\"coarse hypothesis 1 of", others), std::string::npos) << json;
   EXPECT_NE(json.find("\"coarse hypothesis 1 of 4: verified by 5 of 16 windows", others), std::string::npos) << json;
