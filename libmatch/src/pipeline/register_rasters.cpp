@@ -187,13 +187,14 @@ Registration registerRasters(const GeoRaster& ref, const GeoRaster& sen, const M
 
   std::vector<StageTime> searchStages;
   std::optional<Registration> best;
-  bool coarseTried = false, keypointsTried = false, verifiedOne = false;
+  bool coarseTried = false, keypointsTried = false;
   double done = 0;  // share of the progress used so far
   for (size_t k = 0;; ++k) {
-    // The content searches, in turn, once every earlier start is spent: the correlation search,
-    // then keypoint hypotheses.
+    // The content searches, in turn, once every earlier start is spent and none verified: the
+    // correlation search, then keypoint hypotheses.
     while (k == starts.size()) {
       const bool wanted = !coarseTried ? starts.empty() || opt.coarse == CoarseMode::Auto : !keypointsTried;
+      const bool verifiedOne = best && best->verdict.level == VerdictLevel::Verified;
       if (!wanted || opt.coarse == CoarseMode::Never || verifiedOne) break;
       const bool keypoints = coarseTried;
       (keypoints ? keypointsTried : coarseTried) = true;
@@ -244,17 +245,15 @@ Registration registerRasters(const GeoRaster& ref, const GeoRaster& sen, const M
     }
     r.verdict.hypothesis = starts[k].name;
     r.match.coarseUsed = starts[k].name != "georeferencing";
+    const bool verified = r.verdict.level == VerdictLevel::Verified;
     const auto& cc = r.verdict.confirmation;
     tried.push_back(starts[k].name + ": " +
-                    (r.verdict.level == VerdictLevel::Verified
-                         ? "verified by " + std::to_string(cc.confirmed) + " of " + std::to_string(cc.windows) + " windows"
-                         : r.verdict.summary()));
-    const bool verified = r.verdict.level == VerdictLevel::Verified;
+                    (verified ? "verified by " + std::to_string(cc.confirmed) + " of " + std::to_string(cc.windows) + " windows"
+                              : r.verdict.summary()));
     // Most windows confirm a model right over the whole overlap (where the features work); one
     // that fewer confirm may be right over only part of it, a repeated or pasted region, so the
     // hypotheses already proposed are tried too and the best confirmed kept. No new search runs.
     const bool strong = 2 * cc.confirmed >= cc.windows;
-    verifiedOne = verifiedOne || verified;
     if (!best || better(r, *best)) best = std::move(r);
     if (verified && strong) break;
   }
