@@ -101,7 +101,7 @@ TEST_F(Verdicts, TheReportCarriesTheVerdict) {
   EXPECT_NE(r.output.find("verdict: verified"), std::string::npos) << r.output;
   const std::string json = slurp(dir + "/r.json");
   for (const char* key : {"\"level\":\"verified\"", "\"search_start\":\"georeferencing\"", "\"p_value\"", "\"confirmed\"",
-                          "\"worst_scale_change\"", "\"extrapolation_px\"", "\"check_median_distance_px\""})
+                          "\"worst_scale_change\"", "\"extrapolation_px\"", "\"check_median_distance_px\"", "\"rival_alignment\""})
     EXPECT_NE(json.find(key), std::string::npos) << key << " in " << json;
 }
 

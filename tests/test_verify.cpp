@@ -1,6 +1,7 @@
 // The verdict's parts on hand-made cases: the binomial tail, the geometry against a prior, the
 // predicted error away from clustered points, check points held out in blocks, the rules that
 // turn the numbers into a level, and the confirmation on a real image under right and wrong models.
+#include <gdal_priv.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -180,6 +181,17 @@ TEST(Verify, RulesTurnTheNumbersIntoALevel) {
   const Verdict offCentre = judge(s, g, near, ModelType::Affine, t);
   EXPECT_EQ(offCentre.level, VerdictLevel::Doubtful);
   EXPECT_NE(offCentre.summary().find("1.0 px or less verifies"), std::string::npos) << offCentre.summary();
+  // Windows that miss the model but agree on one offset away from it: the model fits part of
+  // the overlap (s1s2/003: 10 of 63 windows at the model, 9 together 5 px away, p = 7.5e-4).
+  auto rival = c;
+  rival.rivalWindows = 9, rival.rivalOffset = {-5.1, -2.1}, rival.rivalPValue = 7.5e-4;
+  const Verdict partial = judge(s, g, rival, ModelType::Affine, t);
+  EXPECT_EQ(partial.level, VerdictLevel::Doubtful);
+  EXPECT_NE(partial.summary().find("9 independent windows agree on an alignment -5.1, -2.1 processing px from the model"),
+            std::string::npos)
+      << partial.summary();
+  rival.rivalWindows = 5, rival.rivalPValue = 0.76;  // the most any right model's misses gathered in the benchmarks
+  EXPECT_EQ(judge(s, g, rival, ModelType::Affine, t).level, VerdictLevel::Verified);
   auto few = s;
   few.inliers = 10;
   EXPECT_EQ(judge(few, g, c, ModelType::Affine, t).level, VerdictLevel::Failed);
@@ -250,4 +262,52 @@ TEST(Verify, ConfirmationSeparatesTheRightModelFromWrongOnes) {
   const auto rotated = confirm(*affine(cs, -sn, 0, sn, cs, 0), *affine(cs, sn, 0, -sn, cs, 0));
   EXPECT_LE(rotated.confirmed, right.confirmed / 3);
   EXPECT_GT(rotated.rankPValue, 1e-3);
+}
+
+// The Landsat sensed image with its right half moved 6 px to the right: under the identity the
+// left half's windows confirm it and the right half's agree on (6, 0), so the windows name the
+// rival alignment, and the verdict does not verify the model.
+TEST(Verify, WindowsAgreeingAwayFromTheModelNameARivalAlignment) {
+  GDALAllRegister();
+  const std::string path = "/vsimem/test_verify_half_moved.tif";
+  {
+    GDALDatasetUniquePtr src(GDALDataset::Open((mmreg_test::sampleData() + "/landsat_red_swir1_sensed.tif").c_str(), GDAL_OF_RASTER));
+    ASSERT_TRUE(src);
+    GDALDatasetUniquePtr dst(GetGDALDriverManager()->GetDriverByName("GTiff")->CreateCopy(path.c_str(), src.get(), FALSE, nullptr, nullptr, nullptr));
+    ASSERT_TRUE(dst);
+    const int w = dst->GetRasterXSize(), h = dst->GetRasterYSize();
+    std::vector<GByte> px(static_cast<size_t>(w) * h);
+    GDALRasterBand* band = dst->GetRasterBand(1);
+    ASSERT_EQ(band->RasterIO(GF_Read, 0, 0, w, h, px.data(), w, h, GDT_Byte, 0, 0), CE_None);
+    for (int y = 0; y < h; ++y)
+      for (int x = w - 1; x >= w / 2; --x) px[static_cast<size_t>(y) * w + x] = px[static_cast<size_t>(y) * w + x - 6];
+    ASSERT_EQ(band->RasterIO(GF_Write, 0, 0, w, h, px.data(), w, h, GDT_Byte, 0, 0), CE_None);
+  }
+  const auto ref = GeoRaster::open(mmreg_test::sampleData() + "/landsat_red_swir1_ref.tif");
+  const auto sen = GeoRaster::open(path);
+  MatchOptions mo;
+  mo.sensedModality = Modality::Optical;
+  const MatchContext c = makeMatchContext(ref, sen, mo);
+  const TileReader reader(ref, c.refBands, sen, c.senBands, 1.0);
+  const ProgressFn none;
+  const auto identity = modelMapping(*affine(1, 0, 0, 0, 1, 0), *affine(1, 0, 0, 0, 1, 0));
+  const ConfirmationCheck k =
+      confirmModel(reader, *identity, {0, 0, ref.width(), ref.height()}, ConfirmationOptions{}, ProgressSpan(none, 0, 1));
+  VSIUnlink(path.c_str());
+  EXPECT_GE(k.confirmed, k.windows / 2 - 2);
+  // The count and the windows' mean surface alone would verify it (8 of 16 windows, p = 1e-9).
+  EXPECT_LT(k.pValue, 1e-4);
+  EXPECT_LT(std::hypot(k.aggregateOffset.x, k.aggregateOffset.y), VerdictThresholds{}.maxAggregateOffset);
+  EXPECT_GE(k.rivalWindows, k.windows / 2 - 2);
+  EXPECT_NEAR(k.rivalOffset.x, 6, 1);
+  EXPECT_NEAR(k.rivalOffset.y, 0, 1);
+  EXPECT_LT(k.rivalPValue, 1e-4);
+  SupportCheck s;
+  s.inliers = 60, s.minInliers = 16;
+  GeometryCheck g;
+  g.prior = "georeferencing";
+  g.plausible = true;
+  const Verdict v = judge(s, g, k, ModelType::Affine, VerdictThresholds{});
+  EXPECT_EQ(v.level, VerdictLevel::Doubtful);
+  EXPECT_NE(v.summary().find("the model fits only part of the overlap"), std::string::npos) << v.summary();
 }

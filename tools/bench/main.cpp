@@ -171,7 +171,8 @@ int main(int argc, char** argv) {
     csv << "case,group,dx,dy,rotation_deg,scale,pipeline,ok,accepted_wrong,verdict,model,candidates,inliers,checks,reported_check_rmse_px,"
            "true_check_rmse_px,true_grid_rmse_px,refused_true_err_px,mma1,mma3,mma5,mma10,nn_map,ncm3,cmr3,repeatability3,seconds,peak_rss_mb,"
            "start,windows,confirmed,p_value,rank_p_value,agg_dx,agg_dy,agg_peak,agg_z,perturbation_margin,cells_confirmed,geo_scale_change,geo_rotation_deg,"
-           "geo_anisotropy,extrapolation_px,min_inliers,truth_disputed,dataset_vs_content_px,content_truth_err_px,error\n";
+           "geo_anisotropy,extrapolation_px,min_inliers,truth_disputed,dataset_vs_content_px,content_truth_err_px,rival_windows,rival_dx,rival_dy,"
+           "rival_p_value,error\n";
   }
   std::map<std::pair<std::string, std::string>, Acc> acc;  // (group, pipeline)
   for (size_t ci = 0; ci < pairs.size(); ++ci) {
@@ -247,7 +248,8 @@ int main(int argc, char** argv) {
             << k.aggregateOffset.y << ',' << k.aggregatePeak << ',' << k.aggregateZ << ',' << k.perturbationMargin << ','
             << k.cellsConfirmed << ',' << v.geometry.worstScaleChange << ',' << v.geometry.worstRotationDeg << ','
             << v.geometry.worstAnisotropy << ',' << v.support.extrapolationPx << ',' << v.support.minInliers << ',' << audit.disputed
-            << ',' << audit.disagreementPx << ',' << contentErr << ",\"" << err << "\"\n";
+            << ',' << audit.disagreementPx << ',' << contentErr << ',' << k.rivalWindows << ',' << k.rivalOffset.x << ','
+            << k.rivalOffset.y << ',' << k.rivalPValue << ",\"" << err << "\"\n";
       }
     }
     if (!a.keep)

@@ -4,7 +4,8 @@
 // rotated by 3 degrees about the centre, or by any rotation and a scale of 0.5-2 (as a wrong
 // coarse hypothesis would be); it prints, per group, the share of windows that confirm each model
 // and how often a model reaches the verdict's p-value thresholds on the binomial count, and
-// thresholds on the rank statistic the verdict reports. The wrong models' share is the chance
+// thresholds on the rank statistic the verdict reports, and how often the windows that miss a
+// model agree on a rival alignment. The wrong models' share is the chance
 // rate the binomial test assumes (0.024 at the default 12 px search); their rate of passing is
 // the verdict's false acceptance from this check alone.
 #include <cpl_conv.h>
@@ -61,6 +62,8 @@ const double kRankThresholds[] = {1e-4, 1e-6, 1e-9};
 
 struct Tally {
   int models = 0, windows = 0, confirmed = 0, verified = 0, notFailed = 0;
+  int rivalled = 0;          // windows agree on a rival alignment (the verdict's threshold)
+  int verifiedUnrivalled = 0;  // pass the count with no rival alignment
   int rankPasses[std::size(kRankThresholds)] = {};
   double lowestRankP = 1;
 };
@@ -133,6 +136,8 @@ int main(int argc, char** argv) {
             t.confirmed += conf.confirmed;
             t.verified += conf.pValue <= thresholds.verifyPValue;
             t.notFailed += conf.pValue <= thresholds.failPValue;
+            t.rivalled += conf.rivalPValue <= thresholds.rivalPValue;
+            t.verifiedUnrivalled += conf.pValue <= thresholds.verifyPValue && conf.rivalPValue > thresholds.rivalPValue;
             const bool atModel = std::hypot(conf.aggregateOffset.x, conf.aggregateOffset.y) <= conf.tolerancePx;
             for (size_t r = 0; r < std::size(kRankThresholds); ++r) t.rankPasses[r] += atModel && conf.rankPValue <= kRankThresholds[r];
             t.lowestRankP = std::min(t.lowestRankP, conf.rankPValue);
@@ -150,8 +155,9 @@ int main(int argc, char** argv) {
   std::printf("| group | model | models | share of windows confirming | passes p <= %.0e | passes p <= %.0e |",
               thresholds.verifyPValue, thresholds.failPValue);
   for (double r : kRankThresholds) std::printf(" rank p <= %.0e, peak at model |", r);
-  std::printf(" lowest rank p |\n|---|---|---|---|---|---|");
-  for (size_t r = 0; r <= std::size(kRankThresholds); ++r) std::printf("---|");
+  std::printf(" lowest rank p | rival alignment, p <= %.0e | passes p <= %.0e, no rival |\n|---|---|---|---|---|---|",
+              thresholds.rivalPValue, thresholds.verifyPValue);
+  for (size_t r = 0; r <= std::size(kRankThresholds) + 2; ++r) std::printf("---|");
   std::printf("\n");
   for (const std::string& g : [&] {
          std::vector<std::string> gs;
@@ -166,7 +172,8 @@ int main(int argc, char** argv) {
                   t.windows ? static_cast<double>(t.confirmed) / t.windows : NAN, t.verified, 100.0 * t.verified / t.models, t.notFailed,
                   100.0 * t.notFailed / t.models);
       for (int passes : t.rankPasses) std::printf(" %d (%.0f%%) |", passes, 100.0 * passes / t.models);
-      std::printf(" %.1e |\n", t.lowestRankP);
+      std::printf(" %.1e | %d (%.0f%%) | %d (%.0f%%) |\n", t.lowestRankP, t.rivalled, 100.0 * t.rivalled / t.models,
+                  t.verifiedUnrivalled, 100.0 * t.verifiedUnrivalled / t.models);
     }
   return 0;
 }

@@ -58,6 +58,13 @@ struct ConfirmationCheck {
   double aggregatePeak = 0;            // its value
   double aggregateZ = 0;               // the surface at the model against its values 3 px or more away, in standard deviations
   double perturbationMargin = 0;       // mean correlation at the model minus the best slightly perturbed model
+  // A rival alignment: windows that miss the model but agree with each other on one offset,
+  // twice the tolerance or more away from it. Under a model right across the overlap the
+  // windows that miss it peak anywhere; under one right over part of it, the rest peak together
+  // where their part really lies.
+  int rivalWindows = 0;
+  Point2 rivalOffset;                  // their mean peak, processing pixels from the model
+  double rivalPValue = 1;              // of that many agreeing on some offset by chance alone
 };
 
 struct Verdict {

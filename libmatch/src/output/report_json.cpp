@@ -65,6 +65,14 @@ CPLJSONObject verdictJson(const Verdict& v) {
   c.Add("mean_correlation_peak", k.aggregatePeak);
   c.Add("mean_correlation_z_at_model", k.aggregateZ);
   c.Add("perturbation_margin", finiteOr(k.perturbationMargin, -1));
+  CPLJSONObject rival;
+  rival.Add("windows", k.rivalWindows);
+  CPLJSONArray rivalOff;
+  rivalOff.Add(k.rivalOffset.x);
+  rivalOff.Add(k.rivalOffset.y);
+  rival.Add("offset_px", rivalOff);
+  rival.Add("p_value", k.rivalPValue);
+  c.Add("rival_alignment", rival);
   j.Add("confirmation", c);
   return j;
 }

@@ -16,6 +16,8 @@ namespace {
 struct WindowResult {
   cv::Point2d centre;  // processing pixels
   cv::Mat ncc;         // (2M+1)^2, offset (dx, dy) at (M + dx, M + dy)
+  cv::Point2d peak;    // its peak, as an offset from the model; infinite on the border
+  double peakValue = 0;
   bool confirmed = false;
   double rank = 1;     // share of the surface correlating at least as well as the model's offset
 };
@@ -47,6 +49,21 @@ cv::Point2d peakOffset(const cv::Mat& ncc, int m, double* value) {
 double rankOfCentre(const cv::Mat& ncc, int m) {
   const double atModel = ncc.at<double>(m, m);
   return static_cast<double>(cv::countNonZero(ncc >= atModel)) / ncc.total();
+}
+
+// The largest group of windows that miss the model but agree with each other: their peaks
+// within `tolerance` of one of them, at least twice the tolerance from the model.
+void findRival(const std::vector<WindowResult>& windows, double tolerance, ConfirmationCheck& out) {
+  std::vector<cv::Point2d> misses;
+  for (const auto& r : windows)
+    if (!r.confirmed && r.peakValue > 0 && std::isfinite(r.peak.x) && std::hypot(r.peak.x, r.peak.y) >= 2 * tolerance) misses.push_back(r.peak);
+  for (const auto& a : misses) {
+    int n = 0;
+    cv::Point2d sum(0, 0);
+    for (const auto& b : misses)
+      if (cv::norm(a - b) <= tolerance) ++n, sum += b;
+    if (n > out.rivalWindows) out.rivalWindows = n, out.rivalOffset = {sum.x / n, sum.y / n};
+  }
 }
 
 }  // namespace
@@ -116,6 +133,7 @@ ConfirmationCheck confirmModel(const TileReader& reader, const PixelMapping& mod
         const cv::Point2d off = peakOffset(r.ncc, m, &peak);
         if (peak == 0) return;  // flat template or search window: no evidence either way
         r.centre = {twin.x + w / 2.0, twin.y + w / 2.0};
+        r.peak = off, r.peakValue = peak;
         r.confirmed = peak > 0 && std::hypot(off.x, off.y) <= opt.tolerance;
         r.rank = rankOfCentre(r.ncc, m);
         cells[k] = std::move(r);
@@ -143,6 +161,9 @@ ConfirmationCheck confirmModel(const TileReader& reader, const PixelMapping& mod
   out.cellsConfirmed = static_cast<int>(std::count(std::begin(cellConfirmed), std::end(cellConfirmed), true));
   out.pValue = binomialTail(out.confirmed, out.windows, out.chance);
   out.rankPValue = fisherCombined(ranks);
+  // The rival could have formed at any of about 1 / chance distinct offsets.
+  findRival(windows, opt.tolerance, out);
+  out.rivalPValue = std::min(1.0, binomialTail(out.rivalWindows, out.windows, out.chance) / out.chance);
   if (windows.empty()) return out;
 
   // The mean correlation surface: where all windows together put the model.

@@ -82,6 +82,12 @@ Verdict judge(const SupportCheck& s, const GeometryCheck& g, const ConfirmationC
       doubt(fmt("independent windows put the alignment %.1f, %.1f processing px from the model (%.1f px or less verifies)",
                 c.aggregateOffset.x, c.aggregateOffset.y, t.maxAggregateOffset),
             "try a simpler model (-model), or a smaller -threshold; -keep_doubtful writes the result anyway");
+    if (c.rivalPValue <= t.rivalPValue)
+      doubt(fmt("%.0f independent windows agree on an alignment %.1f, %.1f processing px from the model", c.rivalWindows,
+                c.rivalOffset.x, c.rivalOffset.y) +
+                fmt(" (p = %.1e by chance): the model fits only part of the overlap", c.rivalPValue),
+            "if the sensed image is distorted, try a more flexible model (-model affine, projective or poly2); "
+            "otherwise check that the scene did not change between the images; -keep_doubtful writes the result anyway");
     if (c.windows > 1 && c.perturbationMargin < t.minPerturbationMargin * std::max(c.aggregatePeak, 1e-3))
       doubt("a slightly perturbed model correlates clearly better than the fitted one",
             "inspect the tie points (-tiepoints); -keep_doubtful writes the result anyway");

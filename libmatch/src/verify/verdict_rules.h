@@ -18,6 +18,11 @@ struct VerdictThresholds {
   // 390 right verified results 99 % were within 0.91 px; a model 5 px off its truth that the
   // windows confirmed in part peaked 1.33 px away (VERDICT.md, "The search radius").
   double maxAggregateOffset = 1.0;
+  // Windows agreeing on an alignment away from the model this unlikely by chance make it
+  // doubtful: it fits part of the overlap only. The 97 verified models within 3 px of their
+  // truth in issue 12's tables all had 1; a model 5.6 px off its truth reached 7.5e-4
+  // (VERDICT.md, "A rival alignment").
+  double rivalPValue = 1e-2;
   double maxExtrapolationPx = 3;  // reference px of predicted error away from the inliers (the fit threshold)
 };
 
