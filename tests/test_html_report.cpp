@@ -53,6 +53,7 @@ TEST_F(HtmlReport, IsSelfContainedAndShowsTheResult) {
   const std::string html = readAll(dir + "/r.html");
   EXPECT_NE(html.find("Verdict: verified"), std::string::npos);
   EXPECT_NE(html.find("RMSE on check points"), std::string::npos);
+  EXPECT_NE(html.find("Largest group of the other windows agreeing elsewhere"), std::string::npos);
   EXPECT_NE(html.find("<svg"), std::string::npos) << "no check-point histogram";
   EXPECT_GE(count(html, "<img "), 3) << "checkerboard, at least one zoom, tie points";
   EXPECT_EQ(count(html, "<img "), count(html, "src=\"data:image/jpeg;base64,")) << "every picture is embedded";

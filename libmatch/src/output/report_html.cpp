@@ -158,6 +158,11 @@ void writeReportHtml(const GeoRaster& ref, const GeoRaster& sen, const Coregiste
     << row("Independent confirmation", std::to_string(v.confirmation.confirmed) + " of " + std::to_string(v.confirmation.windows) +
                                            " windows at the model (chance " + num(100 * v.confirmation.chance, 1) + " %, p = " +
                                            CPLSPrintf("%.2g", v.confirmation.pValue) + ")")
+    << row("Largest group of the other windows agreeing elsewhere",
+           std::to_string(v.confirmation.rivalWindows) + " windows" +
+               (v.confirmation.rivalWindows ? " at " + num(v.confirmation.rivalOffset.x, 1) + ", " + num(v.confirmation.rivalOffset.y, 1) +
+                                                  " processing px from the model (p = " + CPLSPrintf("%.2g", v.confirmation.rivalPValue) + ")"
+                                            : ""))
     << "</table>\n";
 
   h << "<h2>Tiles</h2>\n<table><tr><th>Tile</th><th>Pass</th><th>Window (reference px)</th><th>Matches</th><th>Inliers</th>"
