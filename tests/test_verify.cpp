@@ -190,7 +190,9 @@ TEST(Verify, RulesTurnTheNumbersIntoALevel) {
   EXPECT_NE(partial.summary().find("9 independent windows agree on an alignment -5.1, -2.1 processing px from the model"),
             std::string::npos)
       << partial.summary();
-  rival.rivalWindows = 5, rival.rivalPValue = 0.76;  // the most any right model's misses gathered in the benchmarks
+  // Five misses together (p = 0.76), as on s1s2 fragments whose truth is disputed; right models'
+  // misses gathered fewer in every benchmark table.
+  rival.rivalWindows = 5, rival.rivalPValue = 0.76;
   EXPECT_EQ(judge(s, g, rival, ModelType::Affine, t).level, VerdictLevel::Verified);
   auto few = s;
   few.inliers = 10;

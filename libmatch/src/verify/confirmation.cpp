@@ -17,7 +17,7 @@ struct WindowResult {
   cv::Point2d centre;  // processing pixels
   cv::Mat ncc;         // (2M+1)^2, offset (dx, dy) at (M + dx, M + dy)
   cv::Point2d peak;    // its peak, as an offset from the model; infinite on the border
-  double peakValue = 0;
+  double peakValue = 0;  // its correlation
   bool confirmed = false;
   double rank = 1;     // share of the surface correlating at least as well as the model's offset
 };
