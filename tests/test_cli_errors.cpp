@@ -120,7 +120,7 @@ TEST_F(CliErrors, CoarsePassIsSuggestedOnlyWhereItDidNotRun) {
   EXPECT_EQ(r.exitCode, 1) << r.output;
   EXPECT_EQ(r.output.find("-coarse always"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("-coarse auto"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("coarse alignment"), std::string::npos) << "the coarse pass should have run: " << r.output;
+  EXPECT_NE(r.output.find("coarse hypothesis 1 of"), std::string::npos) << "the coarse pass should have run: " << r.output;
   r = mmreg_test::runCli("-q -coarse never " + kRef + " " + noise + " " + out + "/o.tif");
   EXPECT_EQ(r.exitCode, 1) << r.output;
   EXPECT_NE(r.output.find("was not run (-coarse never): allow it with -coarse auto"), std::string::npos) << r.output;

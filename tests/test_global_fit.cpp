@@ -135,6 +135,41 @@ TEST(GlobalFit, AutomaticChoiceSkipsImplausibleModels) {
   for (const auto& c : none.candidates) EXPECT_FALSE(c.plausible);
 }
 
+// Tie points from a start rotated by 160 degrees, all in one corner of a large overlap: every
+// model richer than a translation predicts more than the threshold's error far from them, and a
+// translation contradicts the start. The choice then is the plausible model predicted to stray
+// least (the verdict weighs that error), not a translation that fits none of the points.
+TEST(GlobalFit, AutomaticChoiceFallsBackToTheLeastStrayingPlausibleModel) {
+  const double angle = 160 * M_PI / 180, scale = 0.9;
+  const auto rotated = [&](Point2 p) {
+    return Point2{scale * (std::cos(angle) * p.x - std::sin(angle) * p.y) + 1900,
+                  scale * (std::sin(angle) * p.x + std::cos(angle) * p.y) + 1700};
+  };
+  std::mt19937 rng(21);
+  std::uniform_real_distribution<double> u(100, 250);
+  std::normal_distribution<double> g(0, 1.0);
+  std::vector<TiePoint> points;
+  for (int i = 0; i < 24; ++i) {
+    const Point2 sen{u(rng), u(rng)}, ref = rotated(sen);
+    points.push_back({{ref.x + g(rng), ref.y + g(rng)}, sen, 1.0, i % 4});
+  }
+  FitOptions o;
+  o.model = ModelType::Auto;
+  o.extent = {0, 0, 2000, 2000};
+  o.plausible = [&](const Transform2D& forward, const Transform2D&) {
+    const Point2 a = forward.apply({0, 0}), b = forward.apply({1, 0});
+    const double turn = std::atan2(b.y - a.y, b.x - a.x) - angle;
+    return std::abs(std::remainder(turn, 2 * M_PI)) < 20 * M_PI / 180;
+  };
+  const auto r = fitGlobalModel(points, o);
+  EXPECT_EQ(r.forward->type(), ModelType::Similarity);
+  const Point2 c = r.forward->apply({175, 175}), t = rotated({175, 175});
+  EXPECT_LT(std::hypot(c.x - t.x, c.y - t.y), 1.5);
+  ASSERT_FALSE(r.candidates.empty());
+  EXPECT_EQ(r.candidates.front().type, ModelType::Translation);
+  EXPECT_FALSE(r.candidates.front().plausible);
+}
+
 TEST(GlobalFit, TooFewInliersNamesTheCounts) {
   const auto s = make(affineTruth, 10, 0.3, 0.7, 17);
   FitOptions o;

@@ -208,6 +208,8 @@ FitResult fitGlobalModel(const std::vector<TiePoint>& points, const FitOptions& 
     // Fewest parameters whose cross-validated error is within 5% (or 0.05 px) of the best
     // (plausible) one.
     double best = std::numeric_limits<double>::infinity();
+    // Enough inliers, but a predicted error beyond the threshold away from them: (candidate, error).
+    std::vector<std::pair<ModelCandidate, double>> unsupported;
     for (auto t : {ModelType::Translation, ModelType::Similarity, ModelType::Affine, ModelType::Projective,
                    ModelType::Poly2, ModelType::Poly3}) {
       // A candidate needs the inliers the verdict asks of it (translation always competes),
@@ -217,7 +219,11 @@ FitResult fitGlobalModel(const std::vector<TiePoint>& points, const FitOptions& 
         continue;
       const double cv = crossValidatedRmse(t, ff, ft, opt.seed);
       // A model that bends where it has no points is no candidate either.
-      if (t != ModelType::Translation && predictedErrorOver(ft, t, cv, extent) > opt.inlierThreshold) continue;
+      const double away = t == ModelType::Translation ? 0 : predictedErrorOver(ft, t, cv, extent);
+      if (away > opt.inlierThreshold) {
+        unsupported.push_back({{t, cv}, away});
+        continue;
+      }
       r.candidates.push_back({t, cv});
       best = std::min(best, cv);
     }
@@ -225,9 +231,26 @@ FitResult fitGlobalModel(const std::vector<TiePoint>& points, const FitOptions& 
     bool anyPlausible = !opt.plausible;
     if (opt.plausible) {
       double bestPlausible = std::numeric_limits<double>::infinity();
-      for (auto& c : r.candidates) {
+      const auto judge = [&](ModelCandidate& c) {
         c.plausible = opt.plausible(*fitTransform(c.type, ff, ft), *fitTransform(c.type, ft, ff));
-        if (c.plausible) bestPlausible = std::min(bestPlausible, c.cvRmse), anyPlausible = true;
+        return c.plausible;
+      };
+      for (auto& c : r.candidates)
+        if (judge(c)) bestPlausible = std::min(bestPlausible, c.cvRmse), anyPlausible = true;
+      // A rotated or scaled start makes a translation implausible: then the plausible richer
+      // model predicted to stray least away from the points (the fewest parameters within 5 %)
+      // is the better guess. The verdict's support check judges that error; a translation
+      // would fail outright.
+      if (!anyPlausible) {
+        double least = std::numeric_limits<double>::infinity();
+        for (auto& [c, away] : unsupported)
+          if (judge(c)) least = std::min(least, away);
+        for (const auto& [c, away] : unsupported)
+          if (c.plausible && away <= least * 1.05 + 0.05) {
+            r.candidates.push_back(c);
+            bestPlausible = c.cvRmse, anyPlausible = true;
+            break;
+          }
       }
       if (anyPlausible) best = bestPlausible;
     }
