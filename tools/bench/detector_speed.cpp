@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <opencv2/core.hpp>
 
+#include "command_line.h"
 #include "mmreg/datasets.h"
 #include "mmreg/error.h"
 #include "mmreg/features.h"
@@ -76,21 +77,15 @@ std::pair<double, double> timeDetector(const mmreg::Detector& d, const std::vect
 
 int main(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    const std::string k = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) std::fprintf(stderr, "mmreg_bench_detectors: %s needs a value\n", k.c_str()), std::exit(2);
-      return argv[++i];
-    };
-    if (k == "--data") a.data = next();
-    else if (k == "--split") a.split = next();
-    else if (k == "--tiles") a.tiles = std::stoi(next());
-    else if (k == "--size") a.size = std::stoi(next());
-    else if (k == "--threads") a.threads = std::stoi(next());
-    else if (k == "--repeats") a.repeats = std::stoi(next());
-    else if (k == "--help" || k == "-h") return std::fputs(kUsage, stdout), 0;
-    else return std::fprintf(stderr, "mmreg_bench_detectors: unknown option %s\n%s", k.c_str(), kUsage), 2;
-  }
+  const auto done = bench::CommandLine("mmreg_bench_detectors", kUsage)
+                        .text("--data", a.data)
+                        .text("--split", a.split)
+                        .integer("--tiles", a.tiles)
+                        .integer("--size", a.size)
+                        .integer("--threads", a.threads)
+                        .integer("--repeats", a.repeats)
+                        .parse(argc, argv);
+  if (done) return *done;
   GDALAllRegister();
   CPLSetConfigOption("CPL_LOG", "/dev/null");
   mmreg::registerLearnedModels();

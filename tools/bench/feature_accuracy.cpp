@@ -13,6 +13,7 @@
 #include <opencv2/imgproc.hpp>
 #include <sstream>
 
+#include "command_line.h"
 #include "cv_image.h"
 #include "features/dense_features.h"
 #include "features/template_accuracy.h"
@@ -113,24 +114,18 @@ struct Count {
 
 int main(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    const std::string k = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) std::fprintf(stderr, "%s needs a value\n", k.c_str()), std::exit(2);
-      return argv[++i];
-    };
-    if (k == "--data") a.data = next();
-    else if (k == "--split") a.split = next();
-    else if (k == "--groups") a.groups = bench::splitList(next());
-    else if (k == "--variants") a.variants = bench::splitList(next());
-    else if (k == "--per-group") a.perGroup = std::stoi(next());
-    else if (k == "--template") a.templ = std::stoi(next());
-    else if (k == "--radius") a.radius = std::stoi(next());
-    else if (k == "--tolerance") a.tolerance = std::stod(next());
-    else if (k == "--offsets") a.offsets = true;
-    else if (k == "--help" || k == "-h") return std::fputs(kUsage, stdout), 0;
-    else return std::fprintf(stderr, "mmreg_bench_features: unknown option %s\n%s", k.c_str(), kUsage), 2;
-  }
+  const auto done = bench::CommandLine("mmreg_bench_features", kUsage)
+                        .text("--data", a.data)
+                        .text("--split", a.split)
+                        .list("--groups", a.groups)
+                        .list("--variants", a.variants)
+                        .integer("--per-group", a.perGroup)
+                        .integer("--template", a.templ)
+                        .integer("--radius", a.radius)
+                        .number("--tolerance", a.tolerance)
+                        .flag("--offsets", a.offsets)
+                        .parse(argc, argv);
+  if (done) return *done;
   GDALAllRegister();
   CPLSetConfigOption("CPL_LOG", "/dev/null");
   mmreg::registerLearnedModels();

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <map>
 
+#include "command_line.h"
 #include "mmreg/error.h"
 #include "mmreg/synthetic_case.h"
 #include "pair_selection.h"
@@ -69,34 +70,28 @@ bool right(const mmreg::CoarseAlignment& a, const mmreg::SyntheticCase& c, doubl
 
 int main(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    const std::string k = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) std::fprintf(stderr, "%s needs a value\n", k.c_str()), std::exit(2);
-      return argv[++i];
-    };
-    if (k == "--data") a.data = next();
-    else if (k == "--split") a.split = next();
-    else if (k == "--sources") a.sources = bench::splitList(next());
-    else if (k == "--groups") a.groups = bench::splitList(next());
-    else if (k == "--per-group") a.perGroup = std::stoi(next());
-    else if (k == "--seed") a.seed = static_cast<unsigned>(std::stoul(next()));
-    else if (k == "--max-shift") a.range.maxShift = std::stod(next());
-    else if (k == "--max-rotation") a.range.maxRotation = std::stod(next());
-    else if (k == "--scale-octaves") a.range.scaleOctaves = std::stod(next());
-    else if (k == "--work") a.work = next();
-    else if (k == "--no-correlation") a.correlation = false;
-    else if (k == "--keypoints") a.keypoints.keypoints = std::stoi(next());
-    else if (k == "--patch-radius") a.keypoints.patchRadius = std::stod(next());
-    else if (k == "--tolerance") a.keypoints.tolerancePx = std::stod(next());
-    else if (k == "--min-agreeing") a.keypoints.minAgreeing = std::stoi(next());
-    else if (k == "--max-hypotheses") a.keypoints.maxHypotheses = std::stoi(next());
-    else if (k == "--agree-rotation") a.keypoints.agreeRotationDeg = std::stod(next());
-    else if (k == "--agree-scale") a.keypoints.agreeScale = std::stod(next());
-    else if (k == "--keypoint-overview") a.keypointOverview = std::stoi(next());
-    else if (k == "--help" || k == "-h") return std::fputs(kUsage, stdout), 0;
-    else return std::fprintf(stderr, "mmreg_bench_hypotheses: unknown option %s\n%s", k.c_str(), kUsage), 2;
-  }
+  const auto done = bench::CommandLine("mmreg_bench_hypotheses", kUsage)
+                        .text("--data", a.data)
+                        .text("--split", a.split)
+                        .list("--sources", a.sources)
+                        .list("--groups", a.groups)
+                        .integer("--per-group", a.perGroup)
+                        .seed("--seed", a.seed)
+                        .number("--max-shift", a.range.maxShift)
+                        .number("--max-rotation", a.range.maxRotation)
+                        .number("--scale-octaves", a.range.scaleOctaves)
+                        .text("--work", a.work)
+                        .flag("--no-correlation", a.correlation, false)
+                        .integer("--keypoints", a.keypoints.keypoints)
+                        .number("--patch-radius", a.keypoints.patchRadius)
+                        .number("--tolerance", a.keypoints.tolerancePx)
+                        .integer("--min-agreeing", a.keypoints.minAgreeing)
+                        .integer("--max-hypotheses", a.keypoints.maxHypotheses)
+                        .number("--agree-rotation", a.keypoints.agreeRotationDeg)
+                        .number("--agree-scale", a.keypoints.agreeScale)
+                        .integer("--keypoint-overview", a.keypointOverview)
+                        .parse(argc, argv);
+  if (done) return *done;
   GDALAllRegister();
   CPLSetConfigOption("CPL_LOG", "/dev/null");
   VSIMkdirRecursive(a.work.c_str(), 0755);

@@ -14,6 +14,7 @@
 #include <random>
 #include <sstream>
 
+#include "command_line.h"
 #include "case_metrics.h"
 #include "mmreg/datasets.h"
 #include "mmreg/error.h"
@@ -101,40 +102,31 @@ void printRow(const std::string& group, const std::string& pipeline, const Acc& 
 
 int main(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    const std::string k = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "mmreg_bench: %s needs a value\n", k.c_str());
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (k == "--data") a.data = next();
-    else if (k == "--split") a.split = next();
-    else if (k == "--splits") a.splitsFile = next();
-    else if (k == "--sources") a.sources = bench::splitList(next());
-    else if (k == "--groups") a.groups = bench::splitList(next());
-    else if (k == "--pipelines") a.pipelines = bench::splitList(next());
-    else if (k == "--per-group") a.perGroup = std::stoi(next());
-    else if (k == "--max-shift") a.maxShift = std::stod(next());
-    else if (k == "--max-rotation") a.maxRotation = std::stod(next());
-    else if (k == "--max-scale") a.maxScale = std::stod(next());
-    else if (k == "--max-perspective") a.maxPerspective = std::stod(next());
-    else if (k == "--scale-octaves") a.scaleOctaves = std::stod(next());
-    else if (k == "--pixels") a.pixels = true;
-    else if (k == "--keep") a.keep = true;
-    else if (k == "--audit-truth") a.auditTruth = true;
-    else if (k == "--seed") a.seed = static_cast<unsigned>(std::stoul(next()));
-    else if (k == "--success") a.successPx = std::stod(next());
-    else if (k == "--csv") a.csv = next();
-    else if (k == "--work") a.work = next();
-    else if (k == "--sensed-type") a.sensedType = next();
-    else if (k == "--coarse") a.coarse = next();
-    else if (k == "--feature-weights") a.featureWeights = next();
-    else if (k == "--help" || k == "-h") return std::fputs(kUsage, stdout), 0;
-    else return std::fprintf(stderr, "mmreg_bench: unknown option %s\n%s", k.c_str(), kUsage), 2;
-  }
+  const auto done = bench::CommandLine("mmreg_bench", kUsage)
+                        .text("--data", a.data)
+                        .text("--split", a.split)
+                        .text("--splits", a.splitsFile)
+                        .list("--sources", a.sources)
+                        .list("--groups", a.groups)
+                        .list("--pipelines", a.pipelines)
+                        .integer("--per-group", a.perGroup)
+                        .number("--max-shift", a.maxShift)
+                        .number("--max-rotation", a.maxRotation)
+                        .number("--max-scale", a.maxScale)
+                        .number("--max-perspective", a.maxPerspective)
+                        .number("--scale-octaves", a.scaleOctaves)
+                        .flag("--pixels", a.pixels)
+                        .flag("--keep", a.keep)
+                        .flag("--audit-truth", a.auditTruth)
+                        .seed("--seed", a.seed)
+                        .number("--success", a.successPx)
+                        .text("--csv", a.csv)
+                        .text("--work", a.work)
+                        .text("--sensed-type", a.sensedType)
+                        .text("--coarse", a.coarse)
+                        .text("--feature-weights", a.featureWeights)
+                        .parse(argc, argv);
+  if (done) return *done;
   GDALAllRegister();
   CPLSetConfigOption("CPL_LOG", "/dev/null");
   mmreg::registerLearnedModels();

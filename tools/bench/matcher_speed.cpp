@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <opencv2/core.hpp>
 
+#include "command_line.h"
 #include "features/area_matcher.h"
 #include "features/area_refinement.h"
 #include "mmreg/datasets.h"
@@ -108,26 +109,20 @@ Timing timeMatcher(const mmreg::TileMatcher& m, const std::vector<TilePair>& pai
 
 int main(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    const std::string k = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) std::fprintf(stderr, "mmreg_bench_matchers: %s needs a value\n", k.c_str()), std::exit(2);
-      return argv[++i];
-    };
-    if (k == "--data") a.data = next();
-    else if (k == "--split") a.split = next();
-    else if (k == "--tiles") a.tiles = std::stoi(next());
-    else if (k == "--size") a.size = std::stoi(next());
-    else if (k == "--margin") a.margin = std::stoi(next());
-    else if (k == "--threads") a.threads = std::stoi(next());
-    else if (k == "--repeats") a.repeats = std::stoi(next());
-    else if (k == "--matcher-weights") a.matcherWeights = next();
-    else if (k == "--feature-weights") a.featureWeights = next();
-    else if (k == "--device") a.device = next();
-    else if (k == "--matchers") a.matchers = "," + next() + ",";
-    else if (k == "--help" || k == "-h") return std::fputs(kUsage, stdout), 0;
-    else return std::fprintf(stderr, "mmreg_bench_matchers: unknown option %s\n%s", k.c_str(), kUsage), 2;
-  }
+  const auto done = bench::CommandLine("mmreg_bench_matchers", kUsage)
+                        .text("--data", a.data)
+                        .text("--split", a.split)
+                        .integer("--tiles", a.tiles)
+                        .integer("--size", a.size)
+                        .integer("--margin", a.margin)
+                        .integer("--threads", a.threads)
+                        .integer("--repeats", a.repeats)
+                        .text("--matcher-weights", a.matcherWeights)
+                        .text("--feature-weights", a.featureWeights)
+                        .text("--device", a.device)
+                        .custom("--matchers", [&](const std::string& v) { a.matchers = "," + v + ","; })
+                        .parse(argc, argv);
+  if (done) return *done;
   GDALAllRegister();
   CPLSetConfigOption("CPL_LOG", "/dev/null");
   mmreg::registerLearnedModels();

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 
 #include "mmreg/preprocess.h"
 #include "mmreg/raster.h"
@@ -16,14 +15,6 @@ mmreg::Image readBands(const mmreg::ImageWindowRef& w) {
   std::vector<mmreg::Image> bands;
   for (int b : w.bands.empty() ? std::vector<int>{1} : w.bands) bands.push_back(r.readWindow(b, win, win.width, win.height));
   return mmreg::combineBands(bands);
-}
-
-std::vector<std::string> splitList(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  for (std::string x; std::getline(ss, x, ',');)
-    if (!x.empty()) out.push_back(x);
-  return out;
 }
 
 std::map<std::string, std::vector<mmreg::AlignedPair>> pairsByGroup(const std::string& data, const std::string& splitsFile,

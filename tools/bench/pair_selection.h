@@ -11,9 +11,6 @@
 
 namespace bench {
 
-// "a,b,c" -> {"a", "b", "c"}.
-std::vector<std::string> splitList(const std::string& commaSeparated);
-
 // The pairs under `data` of `split` (test, validation, train or all, per `splitsFile`), from the
 // given sources (and groups, "source/group" or the group alone; empty: all), keyed by
 // "source/group". Throws mmreg::Error when the splits file cannot be read.

@@ -19,6 +19,7 @@
 #include <random>
 #include <sstream>
 
+#include "command_line.h"
 #include "mmreg/datasets.h"
 #include "mmreg/error.h"
 #include "mmreg/splits.h"
@@ -72,21 +73,15 @@ struct Tally {
 
 int main(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    const std::string k = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) std::fprintf(stderr, "%s needs a value\n", k.c_str()), std::exit(2);
-      return argv[++i];
-    };
-    if (k == "--data") a.data = next();
-    else if (k == "--split") a.split = next();
-    else if (k == "--sources") a.sources = bench::splitList(next());
-    else if (k == "--per-group") a.perGroup = std::stoi(next());
-    else if (k == "--seed") a.seed = static_cast<unsigned>(std::stoul(next()));
-    else if (k == "--work") a.work = next();
-    else if (k == "--help" || k == "-h") return std::fputs(kUsage, stdout), 0;
-    else return std::fprintf(stderr, "mmreg_bench_verdict: unknown option %s\n%s", k.c_str(), kUsage), 2;
-  }
+  const auto done = bench::CommandLine("mmreg_bench_verdict", kUsage)
+                        .text("--data", a.data)
+                        .text("--split", a.split)
+                        .list("--sources", a.sources)
+                        .integer("--per-group", a.perGroup)
+                        .seed("--seed", a.seed)
+                        .text("--work", a.work)
+                        .parse(argc, argv);
+  if (done) return *done;
   GDALAllRegister();
   CPLSetConfigOption("CPL_LOG", "/dev/null");
   VSIMkdirRecursive(a.work.c_str(), 0755);

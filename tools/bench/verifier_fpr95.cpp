@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <opencv2/imgproc.hpp>
 
+#include "command_line.h"
 #include "pair_selection.h"
 #include "cv_image.h"
 #include "mmreg/error.h"
@@ -31,7 +32,7 @@ using namespace mmreg::training;
 struct Args {
   std::string data = "../shared/data", splitsFile = MMREG_DEFAULT_SPLITS, weights = MMREG_DEFAULT_VERIFIER;
   std::string features = "structural", featureWeights;
-  std::string groups = "3mos/ALOS,3mos/TerraSAR,vsff/VSFF,srif/Optical-Infrared";
+  std::vector<std::string> groups = {"3mos/ALOS", "3mos/TerraSAR", "vsff/VSFF", "srif/Optical-Infrared"};
   int perGroup = 10, centres = 32;
   unsigned seed = 1;
   bool alignContent = false;
@@ -72,24 +73,18 @@ struct Row {
 
 int main(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    const std::string k = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) std::fprintf(stderr, "mmreg_bench_verifier: %s needs a value\n", k.c_str()), std::exit(2);
-      return argv[++i];
-    };
-    if (k == "--data") a.data = next();
-    else if (k == "--groups") a.groups = next();
-    else if (k == "--per-group") a.perGroup = std::stoi(next());
-    else if (k == "--centres") a.centres = std::stoi(next());
-    else if (k == "--weights") a.weights = next();
-    else if (k == "--features") a.features = next();
-    else if (k == "--feature-weights") a.featureWeights = next();
-    else if (k == "--seed") a.seed = static_cast<unsigned>(std::stoul(next()));
-    else if (k == "--align-content") a.alignContent = true;
-    else if (k == "--help" || k == "-h") return std::fputs(kUsage, stdout), 0;
-    else return std::fprintf(stderr, "mmreg_bench_verifier: unknown option %s\n%s", k.c_str(), kUsage), 2;
-  }
+  const auto done = bench::CommandLine("mmreg_bench_verifier", kUsage)
+                        .text("--data", a.data)
+                        .list("--groups", a.groups)
+                        .integer("--per-group", a.perGroup)
+                        .integer("--centres", a.centres)
+                        .text("--weights", a.weights)
+                        .text("--features", a.features)
+                        .text("--feature-weights", a.featureWeights)
+                        .seed("--seed", a.seed)
+                        .flag("--align-content", a.alignContent)
+                        .parse(argc, argv);
+  if (done) return *done;
   GDALAllRegister();
   CPLSetConfigOption("CPL_LOG", "/dev/null");
   mmreg::registerLearnedModels();
@@ -103,7 +98,7 @@ int main(int argc, char** argv) {
     const auto features = mmreg::makeDenseFeatures(a.features, lo);
     std::mt19937 rng(a.seed);
     for (const char* split : {"test", "validation"})
-      for (auto& [g, list] : bench::pairsByGroup(a.data, a.splitsFile, split, {}, bench::splitList(a.groups))) {
+      for (auto& [g, list] : bench::pairsByGroup(a.data, a.splitsFile, split, {}, a.groups)) {
         Row row{g};
         for (const auto& p : bench::spreadEvenly(list, a.perGroup)) {
           const auto modality = sensedIsSar(p) ? mmreg::Modality::Sar : mmreg::Modality::Optical;
