@@ -23,7 +23,9 @@ struct FitOptions {
   unsigned seed = 1;             // makes the check-point draw repeatable
   // When set, the automatic choice only considers models whose geometry it accepts (the
   // verdict's check against the start's prediction): a richer model that bends beyond the
-  // bounds where it has few points must not shadow a plausible simpler one.
+  // bounds where it has few points must not shadow a plausible simpler one. Where none is
+  // plausible, a plausible model left out only for its predicted error away from the points
+  // is taken (the one predicted to stray least) before an implausible one.
   std::function<bool(const Transform2D& forward, const Transform2D& inverse)> plausible;
 };
 
