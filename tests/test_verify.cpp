@@ -203,6 +203,17 @@ TEST(Verify, RulesTurnTheNumbersIntoALevel) {
   auto bent = g;
   bent.worstAnisotropy = 1.6, bent.plausible = false;
   EXPECT_EQ(judge(s, bent, c, ModelType::Affine, t).level, VerdictLevel::Failed);
+  // A translation against a start rotated by 148 deg (SRIF optical-depth 19 from its keypoint
+  // hypothesis: too few tie points agreed on anything richer) is not a distorted image, and the
+  // advice must not be to widen the bounds.
+  auto turned = g;
+  turned.prior = "coarse alignment", turned.worstRotationDeg = 147.8, turned.rotationLimitDeg = 20, turned.plausible = false;
+  turned.scaleLimit = 0.45, turned.anisotropyLimit = 1.15;
+  const Verdict translated = judge(s, turned, c, ModelType::Translation, t);
+  EXPECT_EQ(translated.level, VerdictLevel::Failed);
+  EXPECT_NE(translated.summary().find("cannot turn or scale the image as the coarse alignment does"), std::string::npos)
+      << translated.summary();
+  EXPECT_EQ(translated.advice.find("widen"), std::string::npos) << translated.advice;
 
   // A model from the coarse pass is judged as one from the georeferencing: 6 of 12 windows
   // (p = 2.1e-5, as right depth models from coarse starts reached) verify it, 4 of 12

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <string>
 
 
 namespace mmreg {
@@ -39,7 +40,7 @@ Verdict judge(const SupportCheck& s, const GeometryCheck& g, const ConfirmationC
   v.support = s, v.geometry = g, v.confirmation = c;
   std::vector<std::string> failed, doubtful;
   std::string advice;
-  auto fail = [&](std::string why, const char* what) {
+  auto fail = [&](std::string why, const std::string& what) {
     if (advice.empty()) advice = what;
     failed.push_back(std::move(why));
   };
@@ -51,6 +52,15 @@ Verdict judge(const SupportCheck& s, const GeometryCheck& g, const ConfirmationC
   if (g.mirrored)
     fail("the model mirrors the image against the " + g.prior,
          "check that neither image is flipped, and that both show the same area");
+  else if (!g.plausible && model == ModelType::Translation && g.worstAnisotropy <= g.anisotropyLimit)
+    // Widening the bounds would be the wrong advice: the start turns or scales the image, and
+    // too few tie points agreed on a model that can.
+    fail("the model is a translation, which cannot turn or scale the image as the " + g.prior + " does" +
+             fmt(": rotation up to %.1f deg (limit %.0f), scale change up to %.0f%% (limit %.0f%%)", g.worstRotationDeg,
+                 g.rotationLimitDeg, 100 * g.worstScaleChange, 100 * g.scaleLimit),
+         "a similarity can, with at least " + std::to_string(minimumInliers(ModelType::Similarity)) +
+             " inliers: try more tiles (-max_tiles), a larger -margin or -model similarity; otherwise check that both "
+             "images show the same area");
   else if (!g.plausible)
     fail("implausible geometry against the " + g.prior +
              fmt(": scale changes by up to %.0f%% (limit %.0f%%), rotation up to %.1f deg (limit %.0f)", 100 * g.worstScaleChange,
