@@ -85,8 +85,8 @@ int MmregRun(const MmregAppOptions& o, GDALProgressFunc progress, void* data) {
       std::printf("verdict: %s (search start: %s)\n", r.verdict.summary().c_str(), r.verdict.hypothesis.c_str());
       std::printf("model: %s, tie points: %zu candidates, %d inliers, %d check points\n",
                   mmreg::modelName(r.fit.forward->type()), r.match.tiePoints.size(), r.fit.inlierCount, r.fit.checkCount);
-      std::printf("RMSE fit: %.3f px (%.2f m); check points: %.3f px (%.2f m)\n", r.fit.rmseFit,
-                  r.fit.rmseFit * r.referencePixelSize, r.fit.rmseCheck, r.fit.rmseCheck * r.referencePixelSize);
+      std::printf("RMSE fit: %s; check points: %s\n", mmreg::pixelsAndMetres(r.fit.rmseFit, r.referencePixelMetres).c_str(),
+                  mmreg::pixelsAndMetres(r.fit.rmseCheck, r.referencePixelMetres).c_str());
     }
     return 0;
   } catch (const mmreg::Cancelled&) {

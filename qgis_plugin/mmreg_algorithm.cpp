@@ -129,11 +129,9 @@ void MmregAlgorithm::logSummary(QgsProcessingFeedback* feedback, const mmreg::Co
                          .arg(r.match.tiePoints.size())
                          .arg(r.fit.inlierCount)
                          .arg(r.fit.checkCount));
-  feedback->pushInfo(QObject::tr("RMSE on fitted inliers: %1 px (%2 m); on check points: %3 px (%4 m)")
-                         .arg(r.fit.rmseFit, 0, 'f', 3)
-                         .arg(r.fit.rmseFit * r.referencePixelSize, 0, 'f', 2)
-                         .arg(r.fit.rmseCheck, 0, 'f', 3)
-                         .arg(r.fit.rmseCheck * r.referencePixelSize, 0, 'f', 2));
+  feedback->pushInfo(QObject::tr("RMSE on fitted inliers: %1; on check points: %2")
+                         .arg(QString::fromStdString(mmreg::pixelsAndMetres(r.fit.rmseFit, r.referencePixelMetres)),
+                              QString::fromStdString(mmreg::pixelsAndMetres(r.fit.rmseCheck, r.referencePixelMetres))));
 }
 
 void MmregAlgorithm::addResultOutputs(QVariantMap& out, const mmreg::CoregisterResult& r) {

@@ -2,11 +2,13 @@
 // different CRS and pixel size (PROJ), and outputs on the sensed's own grid or as COG.
 #include <gdal_alg.h>
 #include <gdal_priv.h>
+#include <cpl_json.h>
 #include <gdal_utils.h>
 #include <gtest/gtest.h>
 #include <ogr_spatialref.h>
 
 #include <cmath>
+#include <cstdio>
 
 #include "mmreg/raster.h"
 #include "test_support.h"
@@ -28,9 +30,9 @@ class GeoreferencingInputs : public ::testing::Test {
   }
   void TearDown() override { mmreg_test::removeTree(dir); }
   // The sensed sample reprojected to WGS 84 geographic at about 40 m.
-  std::string reprojectedSensed() {
-    const std::string geo = dir + "/wgs84.tif";
-    GDALDatasetUniquePtr src(GDALDataset::Open(kSen.c_str(), GDAL_OF_RASTER));
+  std::string reprojectedSensed() { return toWgs84(kSen, dir + "/wgs84.tif"); }
+  std::string toWgs84(const std::string& path, const std::string& geo) {
+    GDALDatasetUniquePtr src(GDALDataset::Open(path.c_str(), GDAL_OF_RASTER));
     CPLStringList args;
     for (const char* a : {"-t_srs", "EPSG:4326", "-tr", "0.00036", "0.00036", "-r", "bilinear", "-of", "GTiff"}) args.AddString(a);
     GDALWarpAppOptions* opt = GDALWarpAppOptionsNew(args.List(), nullptr);
@@ -90,6 +92,25 @@ TEST_F(GeoreferencingInputs, SensedInAnotherCrsAndPixelSize) {
   }
   const double corr = (sab - sa * sb / n) / std::sqrt((saa - sa * sa / n) * (sbb - sb * sb / n));
   EXPECT_GT(corr, 0.8);  // resampled twice (to 40 m and back), so not 1
+}
+
+// A reference in degrees: the errors are still given in metres on the ground (they were given in
+// degrees labelled as metres: "0.00 m").
+TEST_F(GeoreferencingInputs, ReferenceInDegreesGivesErrorsInMetres) {
+  const std::string geoRef = toWgs84(kRef, dir + "/ref_wgs84.tif");
+  const auto r = mmreg_test::runCli("-model affine -report " + dir + "/r.json " + geoRef + " " + kSen + " -");
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  CPLJSONDocument doc;
+  ASSERT_TRUE(doc.Load(dir + "/r.json"));
+  const auto acc = doc.GetRoot().GetObj("accuracy");
+  // 0.00036 deg at 8.0 deg S (the sample's latitude), from the series for the length of a degree
+  // on WGS 84: 39.81 m north-south, 39.69 m east-west.
+  const double metres = acc.GetDouble("reference_pixel_size_m");
+  EXPECT_NEAR(metres, std::sqrt(39.81 * 39.69), 0.1);
+  EXPECT_NEAR(acc.GetDouble("rmse_fit_m"), acc.GetDouble("rmse_fit_px") * metres, 1e-6);
+  char line[96];
+  std::snprintf(line, sizeof line, "RMSE fit: %.3f px (%.2f m)", acc.GetDouble("rmse_fit_px"), acc.GetDouble("rmse_fit_m"));
+  EXPECT_NE(r.output.find(line), std::string::npos) << r.output;
 }
 
 TEST_F(GeoreferencingInputs, OwnGridAndCogOutput) {

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <random>
 
+#include "mmreg/coregister.h"
 #include "mmreg/error.h"
 #include "mmreg/outputs.h"
 #include "test_support.h"
@@ -184,4 +185,11 @@ TEST_F(OutputsTest, TiePointLayerHasFlagsAndResiduals) {
   for (auto& feat : *l) checks += feat->GetFieldAsInteger("check");
   EXPECT_EQ(checks, fit.checkCount);
   EXPECT_GT(checks, 0);
+}
+
+// The errors as the CLI, QGIS and the HTML report print them: metres only where they are known.
+TEST(ErrorText, MetresOnlyWhereTheGroundPixelSizeIsKnown) {
+  EXPECT_EQ(pixelsAndMetres(1.1814, 8.37), "1.181 px (9.89 m)");
+  EXPECT_EQ(pixelsAndMetres(1.1814, NAN), "1.181 px");
+  EXPECT_EQ(pixelsAndMetres(NAN, 8.37), "none");  // no check points
 }

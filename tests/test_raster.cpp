@@ -2,8 +2,11 @@
 // masks, and the data types the product supports, including complex SAR.
 #include <gdal_priv.h>
 #include <gtest/gtest.h>
+#include <ogr_spatialref.h>
 
+#include <cmath>
 #include <complex>
+#include <memory>
 
 #include "mmreg/error.h"
 #include "mmreg/raster.h"
@@ -131,4 +134,42 @@ TEST_F(RasterTest, BadInputsAreClearErrors) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("has 2 band(s)"), std::string::npos) << e.what();
   }
+}
+
+namespace {
+
+// A 100 x 100 GeoTIFF in `epsg` whose centre pixel lies at (lon, lat), `size` CRS units a pixel.
+std::string georeferenced(const std::string& dir, int epsg, double lon, double lat, double size) {
+  OGRSpatialReference crs, wgs84;
+  crs.importFromEPSG(epsg);
+  wgs84.importFromEPSG(4326);
+  crs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  wgs84.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  std::unique_ptr<OGRCoordinateTransformation> ct(OGRCreateCoordinateTransformation(&wgs84, &crs));
+  double x = lon, y = lat;
+  EXPECT_TRUE(ct && ct->Transform(1, &x, &y));
+  const std::string path = dir + "/g" + std::to_string(epsg) + ".tif";
+  GDALDatasetUniquePtr ds(GetGDALDriverManager()->GetDriverByName("GTiff")->Create(path.c_str(), 100, 100, 1, GDT_Byte, nullptr));
+  double gt[6] = {x - 50 * size, size, 0, y + 50 * size, 0, -size};
+  ds->SetGeoTransform(gt);
+  ds->SetSpatialRef(&crs);
+  return path;
+}
+
+}  // namespace
+
+// Reports give errors in metres on the ground, whatever the CRS's units: the expected values are
+// published lengths of a degree on WGS 84 and the projections' scale factors (Snyder 1987).
+TEST_F(RasterTest, GroundPixelSizeIsInMetresWhateverTheCrsUnits) {
+  // Degrees at 45 deg N: a degree of latitude is 111132.95 m, of longitude 78846.81 m.
+  const double degrees = groundPixelSizeMetres(GeoRaster::open(georeferenced(dir, 4326, 10, 45, 0.001)));
+  EXPECT_NEAR(degrees, std::sqrt(111.13295 * 78.84681), 0.01);
+  // UTM on its central meridian: scale factor 0.9996.
+  EXPECT_NEAR(groundPixelSizeMetres(GeoRaster::open(georeferenced(dir, 32611, -117, 34, 20))), 20 / 0.9996, 0.002);
+  // World Mercator at 60 deg N stretches by sec(phi) sqrt(1 - e^2 sin^2(phi)) = 1.99497.
+  EXPECT_NEAR(groundPixelSizeMetres(GeoRaster::open(georeferenced(dir, 3395, 10, 60, 10))), 10 / 1.994972, 0.001);
+  // US survey feet (California zone 3): 0.3048006 m, within the zone's 1:10000 scale error.
+  EXPECT_NEAR(groundPixelSizeMetres(GeoRaster::open(georeferenced(dir, 2227, -122, 37.5, 1))), 0.3048006, 0.3048 * 1e-4);
+  // No CRS: unknown, not a guess.
+  EXPECT_TRUE(std::isnan(groundPixelSizeMetres(GeoRaster::open(makeRaster(dir, GDT_Byte, 1, false)))));
 }

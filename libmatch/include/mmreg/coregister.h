@@ -1,5 +1,6 @@
 #pragma once
 // The whole job: match a sensed raster onto a reference, fit one model, write the outputs.
+#include <cmath>
 #include <memory>
 #include <optional>
 #include <string>
@@ -108,11 +109,16 @@ struct CoregisterResult {
   MatchResult match;
   FitResult fit;
   Verdict verdict;
-  double referencePixelSize = 1;  // metres (CRS units) per reference pixel
+  double referencePixelMetres = NAN;  // ground metres per reference pixel at its centre (NaN: no CRS)
   std::vector<StageTime> stages;
   std::vector<std::string> warnings;  // facts the analyst must hear although the result is verified
   std::optional<RpcRefinement> rpc;   // with -rpc_refine
 };
+
+// An error in reference pixels as the analyst reads it: "1.181 px (11.81 m)", the metres only where
+// the reference's ground pixel size is known (metresPerPixel finite), "none" for no value (no
+// check points).
+std::string pixelsAndMetres(double px, double metresPerPixel);
 
 // Thrown when the verdict refuses the model (failed, or doubtful without keepDoubtful): the
 // message is the verdict's summary, `result` the refused result. Only the report, when one was

@@ -58,4 +58,10 @@ class GeoRaster {
   std::unique_ptr<GDALDataset, Closer> ds_;
 };
 
+// Ground distance one pixel spans at the raster's centre, in metres (geometric mean of the two
+// axes), measured on the CRS's ellipsoid: true metres whether the CRS is in degrees, feet or
+// projected metres that a projection stretches (Mercator's). NaN when the raster has no
+// geotransform or no CRS, or the CRS cannot be evaluated there.
+double groundPixelSizeMetres(const GeoRaster& raster);
+
 }  // namespace mmreg

@@ -2,6 +2,7 @@
 // RPC bias compensation (-rpc_refine): an image-space correction of the sensed image's RPCs,
 // fitted on the tie points lifted to 3-D with a DEM (Grodecki and Dial 2003).
 #include <array>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -16,7 +17,7 @@ struct RpcRefinement {
   std::array<double, 6> correction{};
   FitResult fit;                     // the correction's fit, in sensed pixels: inliers, check points, RMSE
   double rmseCheckBeforePx = 0;      // the given RPCs on the same check points
-  double sensedPixelSize = 1;        // ground units (metres) per sensed pixel, for the report
+  double sensedPixelSize = NAN;      // ground metres per sensed pixel, for the report (NaN: no CRS)
   double refitErrorPx = 0;           // worst difference of the written RPCs from the corrected model
   std::vector<std::string> metadata; // the corrected "RPC" metadata domain, NAME=VALUE
 };

@@ -94,7 +94,7 @@ void writeReportHtml(const GeoRaster& ref, const GeoRaster& sen, const Coregiste
                      const std::string& path) {
   const ReportPictures pics = makeReportPictures(ref, sen, o, r);
   const Verdict& v = r.verdict;
-  const double m = r.referencePixelSize;
+  const double m = r.referencePixelMetres;
   std::ostringstream h;
   h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>mmreg report: "
     << escaped(CPLGetFilename(o.sensed.c_str())) << " onto " << escaped(CPLGetFilename(o.reference.c_str())) << "</title>\n<style>"
@@ -109,9 +109,10 @@ void writeReportHtml(const GeoRaster& ref, const GeoRaster& sen, const Coregiste
     << row("Search start", v.hypothesis) << row("Tie points", std::to_string(r.match.tiePoints.size()) + " candidates, " +
                                                                     std::to_string(r.fit.inlierCount) + " inliers, " +
                                                                     std::to_string(r.fit.checkCount) + " check points")
-    << row("RMSE on fitted inliers", num(r.fit.rmseFit, 3) + " px (" + num(r.fit.rmseFit * m) + " m)")
-    << row("RMSE on check points (never fitted)", num(r.fit.rmseCheck, 3) + " px (" + num(r.fit.rmseCheck * m) + " m)")
-    << row("Reference pixel", num(m, 3) + " CRS units") << row("Sensed modality", r.match.sensedModality)
+    << row("RMSE on fitted inliers", pixelsAndMetres(r.fit.rmseFit, m))
+    << row("RMSE on check points (never fitted)", pixelsAndMetres(r.fit.rmseCheck, m))
+    << row("Reference pixel", num(ref.pixelSize(), 3) + " CRS units" + (std::isfinite(m) ? ", " + num(m) + " m on the ground" : ""))
+    << row("Sensed modality", r.match.sensedModality)
     << row("Matcher", o.match.matcher) << row("Output", o.out.output.empty() ? "(none)" : o.out.output) << "</table>\n";
 
   h << "<h2>Overlay</h2>\n" << image(pics.checkerboard) << "<div class=\"zooms\">\n";
@@ -138,7 +139,7 @@ void writeReportHtml(const GeoRaster& ref, const GeoRaster& sen, const Coregiste
              "pixel' = " + num(k.correction[0], 3) + " + " + num(k.correction[1], 6) + " pixel + " + num(k.correction[2], 6) +
                  " line; line' = " + num(k.correction[3], 3) + " + " + num(k.correction[4], 6) + " pixel + " + num(k.correction[5], 6) + " line")
       << row("Check points", std::to_string(k.fit.checkCount) + ", of " + std::to_string(k.fit.inlierCount) + " inliers")
-      << row("Check-point error, refined RPCs", num(k.fit.rmseCheck, 3) + " px (" + num(k.fit.rmseCheck * k.sensedPixelSize) + " m)")
+      << row("Check-point error, refined RPCs", pixelsAndMetres(k.fit.rmseCheck, k.sensedPixelSize))
       << row("Check-point error, given RPCs", num(k.rmseCheckBeforePx, 3) + " px")
       << row("Refit of the written RPCs", "within " + num(k.refitErrorPx, 4) + " px of the corrected model") << "</table>\n";
     if (k.flatGround) h << "<p class=\"bad\">Flat ground: without a DEM, relief displaces points by its height times the view's obliquity; give -dem.</p>\n";

@@ -131,10 +131,10 @@ void writeReportJson(const CoregisterOptions& o, const CoregisterResult& r, cons
 
   CPLJSONObject acc;
   acc.Add("rmse_fit_px", r.fit.rmseFit);
-  acc.Add("rmse_fit_m", r.fit.rmseFit * r.referencePixelSize);
+  acc.Add("rmse_fit_m", finiteOr(r.fit.rmseFit * r.referencePixelMetres, -1));
   acc.Add("rmse_check_px", finiteOr(r.fit.rmseCheck, -1));
-  acc.Add("rmse_check_m", finiteOr(r.fit.rmseCheck * r.referencePixelSize, -1));
-  acc.Add("reference_pixel_size_m", r.referencePixelSize);
+  acc.Add("rmse_check_m", finiteOr(r.fit.rmseCheck * r.referencePixelMetres, -1));
+  acc.Add("reference_pixel_size_m", finiteOr(r.referencePixelMetres, -1));  // on the ground
   root.Add("accuracy", acc);
 
   root.Add("verdict", verdictJson(r.verdict));
@@ -154,7 +154,7 @@ void writeReportJson(const CoregisterOptions& o, const CoregisterResult& r, cons
     j.Add("rmse_check_px", finiteOr(k.fit.rmseCheck, -1));
     j.Add("rmse_check_m", finiteOr(k.fit.rmseCheck * k.sensedPixelSize, -1));
     j.Add("rmse_check_before_px", finiteOr(k.rmseCheckBeforePx, -1));
-    j.Add("sensed_pixel_size_m", k.sensedPixelSize);
+    j.Add("sensed_pixel_size_m", finiteOr(k.sensedPixelSize, -1));
     j.Add("rpc_refit_error_px", k.refitErrorPx);
     root.Add("rpc_refinement", j);
   }

@@ -143,12 +143,12 @@ void writeOutputs(const GeoRaster& ref, const GeoRaster& sen, const CoregisterOp
   progress.update(1.0, "done");
 }
 
-// Ground units per sensed pixel near the overlap's centre, through the fitted model.
+// Ground metres per sensed pixel near the overlap's centre, through the fitted model.
 double sensedPixelSize(const GeoRaster& ref, const CoregisterResult& r) {
   const Point2 c{r.match.overlap.x + r.match.overlap.width / 2.0, r.match.overlap.y + r.match.overlap.height / 2.0};
   const Point2 s = r.fit.inverse->apply(c);
   const Point2 a = r.fit.forward->apply(s), b = r.fit.forward->apply({s.x + 1, s.y}), d = r.fit.forward->apply({s.x, s.y + 1});
-  return ref.pixelSize() * std::sqrt(std::abs((b.x - a.x) * (d.y - a.y) - (d.x - a.x) * (b.y - a.y)));
+  return groundPixelSizeMetres(ref) * std::sqrt(std::abs((b.x - a.x) * (d.y - a.y) - (d.x - a.x) * (b.y - a.y)));
 }
 
 // -rpc_refine: the RPC correction, judged like a model: it fails when its check points miss.
@@ -213,7 +213,7 @@ CoregisterResult coregister(const CoregisterOptions& o, const ProgressFn& progre
   const GeoRaster sen = GeoRaster::open(o.sensed);
   if (o.out.rpcRefine) checkRpcInputs(ref, sen, o.match);
   CoregisterResult r;
-  r.referencePixelSize = ref.pixelSize();
+  r.referencePixelMetres = groundPixelSizeMetres(ref);
   const double matchShare = o.out.output.empty() ? 0.95 : 0.7;
   Registration reg = registerRasters(ref, sen, o.match, o.fit, o.verify, progress.sub(0, matchShare));
   r.match = std::move(reg.match);
@@ -237,7 +237,7 @@ CoregisterResult applyTiePoints(const CoregisterOptions& o, const std::vector<Ti
   const GeoRaster sen = GeoRaster::open(o.sensed);
   checkReference(ref);
   CoregisterResult r;
-  r.referencePixelSize = ref.pixelSize();
+  r.referencePixelMetres = groundPixelSizeMetres(ref);
   r.match.tiePoints = points;
   r.match.sensedModality = "given tie points";
   const auto t0 = Clock::now();
