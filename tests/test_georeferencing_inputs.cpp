@@ -11,6 +11,7 @@
 #include <cstdio>
 
 #include "mmreg/raster.h"
+#include "pipeline/match_context.h"
 #include "test_support.h"
 
 using namespace mmreg;
@@ -111,6 +112,17 @@ TEST_F(GeoreferencingInputs, ReferenceInDegreesGivesErrorsInMetres) {
   char line[96];
   std::snprintf(line, sizeof line, "RMSE fit: %.3f px (%.2f m)", acc.GetDouble("rmse_fit_px"), acc.GetDouble("rmse_fit_m"));
   EXPECT_NE(r.output.find(line), std::string::npos) << r.output;
+}
+
+// -max_offset is metres on the ground: the same search on a reference in degrees as in UTM.
+TEST_F(GeoreferencingInputs, MaxOffsetIsInMetresWhateverTheReferenceCrs) {
+  MatchOptions o;
+  const auto utm = GeoRaster::open(kRef), degrees = GeoRaster::open(toWgs84(kRef, dir + "/ref_wgs84.tif"));
+  EXPECT_EQ(georefReachPx(degrees, o), 256);  // the default: reference pixels
+  o.maxOffset = 3975;
+  EXPECT_NEAR(georefReachPx(degrees, o), 3975 / std::sqrt(39.81 * 39.69), 0.5);  // 0.00036 deg pixels at 8 deg S
+  EXPECT_NEAR(georefReachPx(utm, o), 3975 / groundPixelSizeMetres(utm), 1e-9);
+  EXPECT_NEAR(groundPixelSizeMetres(utm), utm.pixelSize(), 0.01 * utm.pixelSize());  // UTM: metres, within its scale error
 }
 
 TEST_F(GeoreferencingInputs, OwnGridAndCogOutput) {

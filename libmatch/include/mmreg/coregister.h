@@ -37,8 +37,9 @@ struct MatchOptions {
   bool refine = true;
   int tileSize = 512;      // processing pixels
   int searchMargin = 64;   // processing pixels of the first pass: the largest offset it absorbs
-  // Largest offset of the starting estimate to search, in reference CRS units (metres); 0: 256
-  // reference pixels. The first pass runs on a coarser pyramid level when its margin needs it.
+  // Largest offset of the starting estimate to search, in metres on the ground (CRS units where
+  // the reference has no CRS); 0: 256 reference pixels. The first pass runs on a coarser pyramid
+  // level when its margin needs it.
   double maxOffset = 0;
   int maxTiles = 36;
   CoarseMode coarse = CoarseMode::Auto;

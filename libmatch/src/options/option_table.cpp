@@ -245,9 +245,9 @@ std::vector<OptionDecl> declare() {
   t.push_back(integer({"-margin", "MARGIN", "N", "Search margin (processing pixels)",
                        "Search margin of the first pass, in its processing pixels (at most the tile size).", M, false},
                       4, 8192, [](auto& o) -> auto& { return o.match.searchMargin; }));
-  t.push_back(number({"-max_offset", "MAX_OFFSET", "DIST", "Largest georeferencing offset to search (reference CRS units; 0: 256 pixels)",
-                      "Largest offset of the sensed georeferencing to search, in reference CRS units (metres); 0 (default): "
-                      "256 reference pixels. The area matcher's first pass runs on a coarser level when its margin needs it; "
+  t.push_back(number({"-max_offset", "MAX_OFFSET", "METRES", "Largest georeferencing offset to search (metres; 0: 256 pixels)",
+                      "Largest offset of the sensed georeferencing to search, in metres on the ground, whatever the "
+                      "reference CRS's units (degrees, feet); 0 (default): 256 reference pixels. The area matcher's first pass runs on a coarser level when its margin needs it; "
                       "keypoint matchers search their -margin.", M, true},
                      0, kMax, [](auto& o) -> auto& { return o.match.maxOffset; }));
   t.push_back(withExtension(text({"-dem", "DEM", "FILE", "DEM for RPC georeferencing (heights; any GDAL raster and CRS)",

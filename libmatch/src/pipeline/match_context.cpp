@@ -110,6 +110,12 @@ Overviews readOverviews(const MatchContext& c, double nominal, int longest) {
 
 double contentStartReach(double refScale, double footprintPx) { return 2 * refScale + 0.06 * footprintPx; }
 
+double georefReachPx(const GeoRaster& ref, const MatchOptions& opt) {
+  if (opt.maxOffset <= 0) return 256;
+  const double metres = groundPixelSizeMetres(ref);
+  return opt.maxOffset / (std::isfinite(metres) ? metres : ref.pixelSize());
+}
+
 void checkReference(const GeoRaster& ref) {
   if (!ref.hasGeoTransform())
     throw Error("the reference '" + ref.path() +

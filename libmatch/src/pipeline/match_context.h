@@ -58,6 +58,10 @@ Overviews readOverviews(const MatchContext& c, double nominal, int longest);
 // footprint (its diagonal in reference pixels).
 double contentStartReach(double refScale, double footprintPx);
 
+// How far a georeferenced start may be off, reference pixels: -max_offset, metres on the ground
+// (CRS units where the reference has no CRS), or 256 reference pixels by default.
+double georefReachPx(const GeoRaster& reference, const MatchOptions& options);
+
 // Throws mmreg::Error with advice when the reference cannot serve as one.
 void checkReference(const GeoRaster& reference);
 

@@ -69,9 +69,6 @@ std::shared_ptr<const TileMatcher> passMatcher(const MatchContext& c, int pass, 
   return std::make_shared<AreaMatcher>(o);
 }
 
-// The largest offset a georeferenced start may be off: -max_offset, or 256 reference pixels.
-double georefReach(const MatchContext& c) { return c.opt.maxOffset > 0 ? c.opt.maxOffset / c.ref.pixelSize() : 256.0; }
-
 // Power of two by which the first pass is coarser than the processing grid, so that its margin
 // covers the largest offset to expect (reference pixels), while the overlap keeps at least 256
 // pixels a side there.
@@ -216,7 +213,7 @@ MatchResult matchFrom(const MatchContext& c, const PixelMapping& start, const Fi
   // a coarser level (measured: OpenCV AKAZE lost a VSFF pair), and a margin widened to the
   // offset instead leaves small images' padded sensed tiles mostly empty (Landsat: no match).
   decodeAtScale(c, start, overlap, scale);
-  const double reach = reachPx > 0 ? reachPx : georefReach(c);
+  const double reach = reachPx > 0 ? reachPx : georefReachPx(c.ref, c.opt);
   const double firstScale = c.keypointMatcher ? scale : scale * firstPassFactor(c, overlap, scale, reach);
   PassOutput p1 = runPass(c, start, firstScale, overlap, 1, firstPassMargin(c, reachPx, firstScale), progress.sub(0, 0.5));
   result.stages.push_back({"match pass 1", since(t1)});

@@ -125,7 +125,7 @@ std::optional<std::string> georeferencingDisagreement(const GeoRaster& ref, cons
     byGeoref[0] = {NAN, NAN};
   }
   const double px = std::hypot(byGeoref[0].x - registered.x, byGeoref[0].y - registered.y);
-  const double searched = opt.maxOffset > 0 ? opt.maxOffset / ref.pixelSize() : 256;
+  const double searched = georefReachPx(ref, opt);
   if (px <= searched) return std::nullopt;
   const std::string what = "the sensed raster '" + sen.path() + "' carries georeferencing that ";
   const std::string advice = "; the result comes from the coarse pass, which aligned the image content instead. Fix the "
