@@ -244,6 +244,12 @@ Registration registerRasters(const GeoRaster& ref, const GeoRaster& sen, const M
       continue;
     }
     r.verdict.hypothesis = starts[k].name;
+    if (r.fit.forward) {
+      const Point2 centre = r.fit.forward->apply({sen.width() / 2.0, sen.height() / 2.0});
+      CPLDebug("MMREG", "%s: %s model from %d inliers of %zu, sensed centre at reference (%.1f, %.1f), %d of %d windows confirm",
+               starts[k].name.c_str(), modelName(r.fit.forward->type()), r.fit.inlierCount, r.match.tiePoints.size(), centre.x,
+               centre.y, r.verdict.confirmation.confirmed, r.verdict.confirmation.windows);
+    }
     r.match.coarseUsed = starts[k].name != "georeferencing";
     const bool verified = r.verdict.level == VerdictLevel::Verified;
     const auto& cc = r.verdict.confirmation;
