@@ -98,11 +98,13 @@ QString MmregAlgorithm::writeTiePointSink(const QVariantMap& parameters, QgsProc
   if (!sink) return QString();
   const auto ref = openRaster(referencePath_);
   for (size_t i = 0; i < r.match.tiePoints.size(); ++i) {
-    const auto v = mmreg::tiePointValues(ref, r.match.tiePoints[i], r.fit, i);
+    const auto v = mmreg::tiePointValues(ref, r.referencePixelMetres, r.match.tiePoints[i], r.fit, i);
     QgsFeature f(fields);
     QgsAttributes attrs;
     for (size_t k = 0; k < v.size(); ++k)
-      attrs << (mmreg::tiePointFields()[k].integer ? QVariant(static_cast<int>(v[k])) : QVariant(v[k]));
+      attrs << (mmreg::tiePointFields()[k].integer ? QVariant(static_cast<int>(v[k]))
+                : std::isfinite(v[k])                 ? QVariant(v[k])
+                                                      : QVariant(QVariant::Double));  // null: residual_m without a CRS
     f.setAttributes(attrs);
     f.setGeometry(QgsGeometry(new QgsPoint(v[1], v[2])));
     if (!sink->addFeature(f, QgsFeatureSink::FastInsert))

@@ -182,9 +182,36 @@ TEST_F(OutputsTest, TiePointLayerHasFlagsAndResiduals) {
   for (const char* name : {"ref_x", "ref_y", "sensed_col", "sensed_row", "inlier", "check", "residual_px", "residual_m", "tile"})
     EXPECT_GE(l->GetLayerDefn()->GetFieldIndex(name), 0) << name;
   int checks = 0;
-  for (auto& feat : *l) checks += feat->GetFieldAsInteger("check");
+  const double metres = groundPixelSizeMetres(f.ref);  // the sample's UTM: about 28.5 m
+  EXPECT_NEAR(metres, 28.5, 0.3);
+  for (auto& feat : *l) {
+    checks += feat->GetFieldAsInteger("check");
+    EXPECT_NEAR(feat->GetFieldAsDouble("residual_m"), feat->GetFieldAsDouble("residual_px") * metres, 1e-9);
+  }
   EXPECT_EQ(checks, fit.checkCount);
   EXPECT_GT(checks, 0);
+}
+
+// Without a CRS the ground distance is unknown: residual_m is null, not a number in CRS units.
+TEST_F(OutputsTest, TiePointResidualInMetresIsNullWithoutACrs) {
+  const std::string local = dir + "/local.tif";
+  {
+    GDALDatasetUniquePtr ds(GetGDALDriverManager()->GetDriverByName("GTiff")->Create(local.c_str(), 64, 64, 1, GDT_Byte, nullptr));
+    double gt[6] = {1000, 2, 0, 5000, 0, -2};  // a local grid in unknown units
+    ds->SetGeoTransform(gt);
+  }
+  const auto ref = GeoRaster::open(local);
+  std::vector<TiePoint> pts;
+  for (int i = 0; i < 12; ++i) pts.push_back({{5.0 + 4 * i, 6.0 + 3 * (i % 4)}, {6.0 + 4 * i, 5.0 + 3 * (i % 4)}, 0.5, 0});
+  FitOptions o;
+  o.model = ModelType::Translation;
+  writeTiePointsGpkg(ref, pts, fitGlobalModel(pts, o), dir + "/t.gpkg");
+  GDALDatasetUniquePtr ds(GDALDataset::Open((dir + "/t.gpkg").c_str(), GDAL_OF_VECTOR));
+  ASSERT_TRUE(ds);
+  for (auto& feat : *ds->GetLayerByName("tie_points")) {
+    EXPECT_TRUE(feat->IsFieldNull(feat->GetFieldIndex("residual_m")));
+    EXPECT_FALSE(feat->IsFieldNull(feat->GetFieldIndex("residual_px")));
+  }
 }
 
 // The errors as the CLI, QGIS and the HTML report print them: metres only where they are known.

@@ -48,7 +48,9 @@ struct TiePointField {
   bool integer;
 };
 const std::vector<TiePointField>& tiePointFields();
-std::vector<double> tiePointValues(const GeoRaster& reference, const TiePoint& point, const FitResult& fit, size_t index);
+// referencePixelMetres: groundPixelSizeMetres(reference), for residual_m (NaN without a CRS).
+std::vector<double> tiePointValues(const GeoRaster& reference, double referencePixelMetres, const TiePoint& point, const FitResult& fit,
+                                   size_t index);
 
 // GeoPackage point layer "tie_points" with the fields above.
 void writeTiePointsGpkg(const GeoRaster& reference, const std::vector<TiePoint>& points, const FitResult& fit,

@@ -19,12 +19,12 @@ const std::vector<TiePointField>& tiePointFields() {
   return fields;
 }
 
-std::vector<double> tiePointValues(const GeoRaster& ref, const TiePoint& p, const FitResult& fit, size_t i) {
+std::vector<double> tiePointValues(const GeoRaster& ref, double refPixelMetres, const TiePoint& p, const FitResult& fit, size_t i) {
   const Point2 map = applyGeoTransform(ref.geoTransform(), p.ref);
   const double r = std::hypot(fit.residual[i].x, fit.residual[i].y);
   return {static_cast<double>(p.tile), map.x, map.y, p.ref.x, p.ref.y, p.sensed.x, p.sensed.y, p.score,
           static_cast<double>(fit.inlier[i]), static_cast<double>(fit.check[i]), fit.residual[i].x, fit.residual[i].y,
-          r, r * ref.pixelSize()};
+          r, r * refPixelMetres};
 }
 
 void writeTiePointsGpkg(const GeoRaster& ref, const std::vector<TiePoint>& pts, const FitResult& fit,
@@ -43,13 +43,15 @@ void writeTiePointsGpkg(const GeoRaster& ref, const std::vector<TiePoint>& pts, 
     OGRFieldDefn def(f.name, f.integer ? OFTInteger : OFTReal);
     if (layer->CreateField(&def) != OGRERR_NONE) throw Error(std::string("cannot create field ") + f.name);
   }
+  const double metres = groundPixelSizeMetres(ref);  // NaN without a CRS: residual_m is null
   if (layer->StartTransaction() != OGRERR_NONE) throw Error("cannot start a transaction in '" + path + "'");
   for (size_t i = 0; i < pts.size(); ++i) {
-    const auto values = tiePointValues(ref, pts[i], fit, i);
+    const auto values = tiePointValues(ref, metres, pts[i], fit, i);
     OGRFeature f(layer->GetLayerDefn());
     for (size_t k = 0; k < fields.size(); ++k)
       if (fields[k].integer) f.SetField(static_cast<int>(k), static_cast<int>(values[k]));
-      else f.SetField(static_cast<int>(k), values[k]);
+      else if (std::isfinite(values[k])) f.SetField(static_cast<int>(k), values[k]);
+      else f.SetFieldNull(static_cast<int>(k));
     OGRPoint p(values[1], values[2]);
     f.SetGeometry(&p);
     if (layer->CreateFeature(&f) != OGRERR_NONE) throw Error("cannot write tie point to '" + path + "'");

@@ -132,7 +132,9 @@ std::optional<std::string> georeferencingDisagreement(const GeoRaster& ref, cons
                              "georeferencing of the file (CRS, coordinates) before using it elsewhere";
   if (!std::isfinite(px)) return what + "cannot be evaluated at the registered position" + advice;
   char buf[160];
-  std::snprintf(buf, sizeof buf, "is off by %.1f km (%.0f reference pixels) at the image centre", px * ref.pixelSize() / 1000, px);
+  const double km = px * groundPixelSizeMetres(ref) / 1000;
+  if (std::isfinite(km)) std::snprintf(buf, sizeof buf, "is off by %.1f km (%.0f reference pixels) at the image centre", km, px);
+  else std::snprintf(buf, sizeof buf, "is off by %.0f reference pixels at the image centre", px);
   return what + buf + advice;
 }
 
