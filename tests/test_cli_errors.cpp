@@ -127,6 +127,29 @@ TEST_F(CliErrors, CoarsePassIsSuggestedOnlyWhereItDidNotRun) {
   EXPECT_EQ(mmreg_test::countEntries(out), 0);
 }
 
+// A rotated reference grid cannot take the warped output: refused before any matching (it was
+// refused after it), with the ways out; the fitted georeferencing alone (-georef_only) is written.
+TEST_F(CliErrors, RotatedReferenceGridIsRefusedUpFrontForTheWarpedOutput) {
+  const std::string rotated = dir + "/rotated_ref.tif";
+  {
+    GDALDatasetUniquePtr src(GDALDataset::Open(kRef.c_str(), GDAL_OF_RASTER));
+    GDALDatasetUniquePtr ds(GetGDALDriverManager()->GetDriverByName("GTiff")->CreateCopy(rotated.c_str(), src.get(), FALSE, nullptr,
+                                                                                      nullptr, nullptr));
+    double gt[6];
+    ds->GetGeoTransform(gt);
+    gt[2] = 0.5, gt[4] = 0.5;  // turns the grid by about 1 degree
+    ds->SetGeoTransform(gt);
+  }
+  const auto r = mmreg_test::runCli("-q --config CPL_DEBUG MMREG " + rotated + " " + kSen + " " + out + "/o.tif");
+  EXPECT_EQ(r.exitCode, 1) << r.output;
+  EXPECT_NE(r.output.find("has a rotated grid, which the warped output cannot reproduce"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("-target own"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("MMREG:"), std::string::npos) << "matched before refusing: " << r.output;
+  EXPECT_EQ(mmreg_test::countEntries(out), 0);
+  const auto own = mmreg_test::runCli("-q -georef_only " + rotated + " " + kSen + " " + out + "/g.tif");
+  EXPECT_EQ(own.exitCode, 0) << own.output;
+}
+
 TEST_F(CliErrors, CrsOnOneImageOnly) {
   const auto nocrs = variant("nocrs", [](GDALDataset& d) { d.SetSpatialRef(nullptr); });
   expectFailure(kRef + " " + nocrs + " " + out + "/o.tif", 1, "-s_srs");

@@ -58,6 +58,9 @@ class GeoRaster {
   std::unique_ptr<GDALDataset, Closer> ds_;
 };
 
+// Whether the raster's geotransform turns or shears its grid (north-up grids do not).
+bool isRotatedGrid(const GeoRaster& raster);
+
 // Ground distance one pixel spans at the raster's centre, in metres (geometric mean of the two
 // axes), measured on the CRS's ellipsoid: true metres whether the CRS is in degrees, feet or
 // projected metres that a projection stretches (Mercator's). NaN when the raster has no

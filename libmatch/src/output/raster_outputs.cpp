@@ -222,8 +222,7 @@ void writeWarped(const GeoRaster& ref, const GeoRaster& sen, const Transform2D& 
   }
   if (o.grid == OutputGrid::Reference) {
     const GeoTransform r = ref.geoTransform();
-    if (r[2] != 0 || r[4] != 0)
-      throw Error("the reference grid is rotated, which -target ref cannot reproduce; use -target own");
+    if (isRotatedGrid(ref)) throw Error("internal: a rotated reference grid reached the warped output");  // checked up front
     const double x0 = r[0], x1 = r[0] + r[1] * ref.width();
     const double y0 = r[3], y1 = r[3] + r[5] * ref.height();
     args.AddString("-te");

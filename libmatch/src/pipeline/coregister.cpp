@@ -143,6 +143,15 @@ void writeOutputs(const GeoRaster& ref, const GeoRaster& sen, const CoregisterOp
   progress.update(1.0, "done");
 }
 
+// A grid the output cannot take, refused before the matching rather than after it.
+void checkOutputGrid(const GeoRaster& ref, const OutputOptions& out) {
+  if (out.output.empty() || out.georefOnly || out.rpcRefine || out.grid != OutputGrid::Reference) return;
+  if (isRotatedGrid(ref))
+    throw Error("the reference '" + ref.path() +
+                "' has a rotated grid, which the warped output cannot reproduce (-target ref); use -target own (a north-up "
+                "grid in the reference CRS), -georef_only, or make the reference north-up first (gdalwarp)");
+}
+
 // Ground metres per sensed pixel near the overlap's centre, through the fitted model.
 double sensedPixelSize(const GeoRaster& ref, const CoregisterResult& r) {
   const Point2 c{r.match.overlap.x + r.match.overlap.width / 2.0, r.match.overlap.y + r.match.overlap.height / 2.0};
@@ -212,6 +221,7 @@ CoregisterResult coregister(const CoregisterOptions& o, const ProgressFn& progre
   const GeoRaster ref = GeoRaster::open(o.reference);
   const GeoRaster sen = GeoRaster::open(o.sensed);
   if (o.out.rpcRefine) checkRpcInputs(ref, sen, o.match);
+  checkOutputGrid(ref, o.out);
   CoregisterResult r;
   r.referencePixelMetres = groundPixelSizeMetres(ref);
   const double matchShare = o.out.output.empty() ? 0.95 : 0.7;

@@ -80,6 +80,11 @@ std::string GeoRaster::dataTypeName(int band) const {
   return GDALGetDataTypeName(ds_->GetRasterBand(band)->GetRasterDataType());
 }
 
+bool isRotatedGrid(const GeoRaster& raster) {
+  const auto gt = raster.geoTransform();
+  return gt[2] != 0 || gt[4] != 0;
+}
+
 double GeoRaster::pixelSize() const {
   if (!hasGeoTransform()) return 1;
   const auto gt = geoTransform();
