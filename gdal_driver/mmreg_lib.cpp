@@ -29,8 +29,10 @@ std::string MmregUsage() {
   for (const auto& o : mmreg::optionTable()) {
     std::string help = o.help;
     if (o.kind == mmreg::OptionKind::Choice) help += " Choices: " + mmreg::joinedChoices(o) + ".";
-    if (o.kind == mmreg::OptionKind::Integer || o.kind == mmreg::OptionKind::Number)
-      help += " Default " + mmreg::defaultValue(o) + ", range " + mmreg::rangeText(o) + ".";
+    if (o.kind == mmreg::OptionKind::Integer || o.kind == mmreg::OptionKind::Number) {
+      const std::string d = mmreg::defaultValue(o);  // empty: an optional value, unset (the help says what then)
+      help += (d.empty() ? " Range " : " Default " + d + ", range ") + mmreg::rangeText(o) + ".";
+    }
     s << usageLine("  " + o.cli + (o.arg.empty() ? "" : " " + o.arg), help);
   }
   s << usageLine("  -q", kQuietHelp);
