@@ -3,6 +3,7 @@
 // on the reference grid.
 #include <gdal_alg.h>
 #include <gdal_priv.h>
+#include <gdal_utils.h>
 #include <gtest/gtest.h>
 #include <ogrsf_frmts.h>
 
@@ -199,6 +200,71 @@ TEST_F(EndToEnd, SampleSarIsRecoveredAndOutputsAreComplete) {
   ASSERT_TRUE(tp);
   EXPECT_EQ(tp->GetLayerByName("tie_points")->GetFeatureCount(), static_cast<GIntBig>(reportNumber(json, "candidates")));
   EXPECT_TRUE(mmreg_test::fileExists(dir + "/p.points"));
+}
+
+// The sensed sample's right half has no nodata value: outside its footprint the warped output is
+// 0 and unmarked unless asked. -dstalpha adds an alpha band; -dstnodata fills and declares a value.
+TEST_F(EndToEnd, OutputMarksWhereTheSensedRasterHasNoData) {
+  const std::string ref = mmreg_test::sampleData() + "/s1s2_075_ref.tif";
+  const std::string half = dir + "/right_half.tif";
+  {
+    GDALDatasetUniquePtr src(GDALDataset::Open((mmreg_test::sampleData() + "/s1s2_075_sensed.tif").c_str(), GDAL_OF_RASTER));
+    CPLStringList args;
+    for (const char* a : {"-srcwin", "512", "0", "512", "1024"}) args.AddString(a);
+    GDALTranslateOptions* o = GDALTranslateOptionsNew(args.List(), nullptr);
+    GDALDatasetUniquePtr out(GDALDataset::FromHandle(GDALTranslate(half.c_str(), src.get(), o, nullptr)));
+    GDALTranslateOptionsFree(o);
+    ASSERT_TRUE(out);
+    int has = 1;
+    out->GetRasterBand(1)->GetNoDataValue(&has);
+    ASSERT_FALSE(has);
+  }
+  const auto pixel = [](const std::string& path, int band, int x, int y) {
+    GDALDatasetUniquePtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_RASTER));
+    double v = NAN;
+    EXPECT_EQ(CE_None, ds->GetRasterBand(band)->RasterIO(GF_Read, x, y, 1, 1, &v, 1, 1, GDT_Float64, 0, 0));
+    return v;
+  };
+  // Reference pixel (100, 500) lies left of the sensed half's footprint, (800, 500) inside it.
+  auto r = mmreg_test::runCli("-q -dstalpha " + ref + " " + half + " " + dir + "/alpha.tif");
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  {
+    GDALDatasetUniquePtr a(GDALDataset::Open((dir + "/alpha.tif").c_str(), GDAL_OF_RASTER));
+    ASSERT_EQ(a->GetRasterCount(), 2);
+    EXPECT_EQ(a->GetRasterBand(2)->GetColorInterpretation(), GCI_AlphaBand);
+  }
+  EXPECT_EQ(pixel(dir + "/alpha.tif", 2, 100, 500), 0);
+  EXPECT_EQ(pixel(dir + "/alpha.tif", 2, 800, 500), 255);
+  r = mmreg_test::runCli("-q -dstnodata 255 " + ref + " " + half + " " + dir + "/nodata.tif");
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  GDALDatasetUniquePtr n(GDALDataset::Open((dir + "/nodata.tif").c_str(), GDAL_OF_RASTER));
+  int has = 0;
+  EXPECT_EQ(n->GetRasterBand(1)->GetNoDataValue(&has), 255);
+  EXPECT_TRUE(has);
+  EXPECT_EQ(pixel(dir + "/nodata.tif", 1, 100, 500), 255);
+  // A sensed raster whose left half is masked (a per-dataset mask, as around JPEG orthophotos;
+  // it was lost on the way to the warper): the masked pixels are no data either.
+  const std::string masked = dir + "/masked.tif";
+  {
+    GDALDatasetUniquePtr src(GDALDataset::Open((dir + "/alpha.tif").c_str(), GDAL_OF_RASTER));
+    CPLStringList args;
+    for (const char* a : {"-b", "1", "-mask", "2"}) args.AddString(a);
+    GDALTranslateOptions* o = GDALTranslateOptionsNew(args.List(), nullptr);
+    const CPLConfigOptionSetter internal("GDAL_TIFF_INTERNAL_MASK", "YES", false);
+    GDALDatasetUniquePtr out(GDALDataset::FromHandle(GDALTranslate(masked.c_str(), src.get(), o, nullptr)));
+    GDALTranslateOptionsFree(o);
+    ASSERT_TRUE(out);
+    ASSERT_EQ(out->GetRasterCount(), 1);
+    ASSERT_EQ(out->GetRasterBand(1)->GetMaskFlags(), GMF_PER_DATASET);
+  }
+  r = mmreg_test::runCli("-q -dstalpha " + ref + " " + masked + " " + dir + "/masked_alpha.tif");
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_EQ(pixel(dir + "/masked_alpha.tif", 2, 100, 500), 0);
+  EXPECT_EQ(pixel(dir + "/masked_alpha.tif", 2, 800, 500), 255);
+  // They mark the warped output only: with -georef_only nothing is resampled.
+  r = mmreg_test::runCli("-q -georef_only -dstalpha " + ref + " " + half + " " + dir + "/g.tif");
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_NE(r.output.find("need a warped raster output"), std::string::npos) << r.output;
 }
 
 TEST_F(EndToEnd, GeorefOnlyOutputPutsCheckPointsWithinTheReportedRmse) {

@@ -90,6 +90,10 @@ struct OutputOptions {
   OutputGrid grid = OutputGrid::Reference;
   int warpMemoryMB = 256;
   int threads = 0;           // the warper's threads; 0: every core
+  // Where the warped output has no sensed data (outside its footprint): this nodata value
+  // (unset: the sensed raster's own, when it has one), and/or an alpha band.
+  std::optional<double> dstNodata;
+  bool dstAlpha = false;
   bool overwrite = false;
   // Write the sensed raster unchanged with its RPCs corrected against the reference (instead
   // of resampling it); needs RPCs on the sensed raster.

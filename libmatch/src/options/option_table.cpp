@@ -354,6 +354,22 @@ std::vector<OptionDecl> declare() {
   t.push_back(flag({"-georef_only", "GEOREF_ONLY", "", "Georeference only (do not resample)",
                     "Do not resample: write the sensed raster with the fitted geotransform or GCPs attached.", R, false},
                    "true", [](auto& o) -> auto& { return o.out.georefOnly; }));
+  {
+    auto nodata = make({"-dstnodata", "DST_NODATA", "VALUE", "Nodata value of the output (empty: the sensed raster's own)",
+                        "Nodata value of the warped output: where the sensed raster has no data (outside its footprint) the "
+                        "output gets this value, declared as its nodata. Default: the sensed raster's own nodata; without one "
+                        "those pixels are 0 and not marked (give -dstnodata or -dstalpha).", R, true},
+                       OptionKind::Number);
+    nodata.minValue = -kMax;
+    nodata.maxValue = kMax;
+    nodata.set = [](O& o, S v) { o.out.dstNodata = parseNumber("-dstnodata", v); };
+    nodata.get = [](const O& o) { return o.out.dstNodata ? numberText(*o.out.dstNodata) : std::string(); };
+    t.push_back(nodata);
+  }
+  t.push_back(flag({"-dstalpha", "DST_ALPHA", "", "Add an alpha band (transparent where the sensed raster has no data)",
+                    "Add an alpha band to the warped output: 0 where the sensed raster has no data (outside its footprint), "
+                    "255 where it has.", R, true},
+                   "true", [](auto& o) -> auto& { return o.out.dstAlpha; }));
   t.push_back(integer({"-wm", "WARP_MEMORY", "MB", "Warper memory limit (MB)", "Memory limit of the warper in MB.", R, true},
                       16, 1 << 20, [](auto& o) -> auto& { return o.out.warpMemoryMB; }));
   t.push_back(withExtension(text({"-report", "REPORT", "FILE.json", "Report (JSON)",

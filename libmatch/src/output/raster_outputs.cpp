@@ -67,6 +67,15 @@ DatasetPtr fittedVrt(const GeoRaster& ref, const GeoRaster& sen, GDALDatasetH se
     GDALSetRasterColorInterpretation(dst, GDALGetRasterColorInterpretation(src));
     GDALSetDescription(dst, GDALGetDescription(src));
   }
+  // A per-dataset mask (an internal or .msk mask, as around JPEG-compressed orthophotos) travels
+  // with the VRT, so the warper leaves masked pixels out as it leaves nodata out.
+  GDALRasterBandH first = GDALGetRasterBand(sensed, 1);
+  if (GDALGetMaskFlags(first) == GMF_PER_DATASET) {
+    if (GDALCreateDatasetMaskBand(vrt.get(), GMF_PER_DATASET) != CE_None)
+      throw Error(std::string("cannot carry the sensed raster's mask into the output: ") + CPLGetLastErrorMsg());
+    VRTAddSimpleSource(static_cast<VRTSourcedRasterBandH>(GDALGetMaskBand(GDALGetRasterBand(vrt.get(), 1))), GDALGetMaskBand(first), 0,
+                       0, sen.width(), sen.height(), 0, 0, sen.width(), sen.height(), "near", VRT_NODATA_UNSET);
+  }
   OGRSpatialReference srs;
   const std::string wkt = ref.crsWkt();
   if (!wkt.empty()) srs.importFromWkt(wkt.c_str());
@@ -207,6 +216,11 @@ void writeWarped(const GeoRaster& ref, const GeoRaster& sen, const Transform2D& 
     args.AddString("-co");
     args.AddString(c.c_str());
   }
+  if (o.dstNodata) {
+    args.AddString("-dstnodata");
+    args.AddString(fmt(*o.dstNodata).c_str());
+  }
+  if (o.dstAlpha) args.AddString("-dstalpha");
   if (!g.hasGeoTransform) {
     if (g.polynomialOrder > 0) {
       args.AddString("-order");

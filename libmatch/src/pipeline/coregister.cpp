@@ -104,6 +104,9 @@ void validateOptions(const CoregisterOptions& o) {
   if (o.out.rpcRefine && (o.out.output.empty() || o.out.georefOnly))
     throw Error("-rpc_refine writes the sensed raster with corrected RPCs to <output>: give an output path (not '-'), "
                 "without -georef_only");
+  if ((o.out.dstNodata || o.out.dstAlpha) && (o.out.output.empty() || o.out.georefOnly || o.out.rpcRefine))
+    throw Error("-dstnodata and -dstalpha mark where the warped output has no sensed data; they need a warped raster output "
+                "(an output path, without -georef_only or -rpc_refine)");
   if (!o.match.dem.empty() && o.match.rpcHeight)
     throw Error("give either -dem or -rpc_height, not both: the DEM gives the heights");
   if (!o.out.tiePointsPath.empty() && !endsWith(o.out.tiePointsPath, ".gpkg"))
