@@ -261,6 +261,10 @@ TEST_F(EndToEnd, OutputMarksWhereTheSensedRasterHasNoData) {
   ASSERT_EQ(r.exitCode, 0) << r.output;
   EXPECT_EQ(pixel(dir + "/masked_alpha.tif", 2, 100, 500), 0);
   EXPECT_EQ(pixel(dir + "/masked_alpha.tif", 2, 800, 500), 255);
+  r = mmreg_test::runCli("-q -of VRT -dstalpha " + ref + " " + masked + " " + dir + "/masked_alpha.vrt");  // the mask named in XML
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_EQ(pixel(dir + "/masked_alpha.vrt", 2, 100, 500), 0);
+  EXPECT_EQ(pixel(dir + "/masked_alpha.vrt", 2, 800, 500), 255);
   // They mark the warped output only: with -georef_only nothing is resampled.
   r = mmreg_test::runCli("-q -georef_only -dstalpha " + ref + " " + half + " " + dir + "/g.tif");
   EXPECT_EQ(r.exitCode, 1);

@@ -3,6 +3,7 @@
 #include <gdal_utils.h>
 #include <gdal_vrt.h>
 #include <ogr_spatialref.h>
+#include <vrtdataset.h>
 
 #include <climits>
 #include <cmath>
@@ -73,8 +74,11 @@ DatasetPtr fittedVrt(const GeoRaster& ref, const GeoRaster& sen, GDALDatasetH se
   if (GDALGetMaskFlags(first) == GMF_PER_DATASET) {
     if (GDALCreateDatasetMaskBand(vrt.get(), GMF_PER_DATASET) != CE_None)
       throw Error(std::string("cannot carry the sensed raster's mask into the output: ") + CPLGetLastErrorMsg());
-    VRTAddSimpleSource(static_cast<VRTSourcedRasterBandH>(GDALGetMaskBand(GDALGetRasterBand(vrt.get(), 1))), GDALGetMaskBand(first), 0,
-                       0, sen.width(), sen.height(), 0, 0, sen.width(), sen.height(), "near", VRT_NODATA_UNSET);
+    // As the mask of the source's band 1 (not the mask band itself, which has no file to name),
+    // so that the VRT output's XML can name it too.
+    auto* mask = dynamic_cast<VRTSourcedRasterBand*>(GDALRasterBand::FromHandle(GDALGetRasterBand(vrt.get(), 1))->GetMaskBand());
+    if (!mask || mask->AddMaskBandSource(GDALRasterBand::FromHandle(first)) != CE_None)
+      throw Error(std::string("cannot carry the sensed raster's mask into the output: ") + CPLGetLastErrorMsg());
   }
   OGRSpatialReference srs;
   const std::string wkt = ref.crsWkt();
