@@ -247,7 +247,8 @@ std::vector<OptionDecl> declare() {
                       4, 8192, [](auto& o) -> auto& { return o.match.searchMargin; }));
   t.push_back(number({"-max_offset", "MAX_OFFSET", "METRES", "Largest georeferencing offset to search (metres; 0: 256 pixels)",
                       "Largest offset of the sensed georeferencing to search, in metres on the ground, whatever the "
-                      "reference CRS's units (degrees, feet); 0 (default): 256 reference pixels. The area matcher's first pass runs on a coarser level when its margin needs it; "
+                      "reference CRS's units (degrees, feet); 0 (default): 256 reference pixels. The area matcher's first "
+                      "pass runs on a coarser level when its margin needs it; "
                       "keypoint matchers search their -margin.", M, true},
                      0, kMax, [](auto& o) -> auto& { return o.match.maxOffset; }));
   t.push_back(withExtension(text({"-dem", "DEM", "FILE", "DEM for RPC georeferencing (heights; any GDAL raster and CRS)",
@@ -356,9 +357,10 @@ std::vector<OptionDecl> declare() {
                    "true", [](auto& o) -> auto& { return o.out.georefOnly; }));
   {
     auto nodata = make({"-dstnodata", "DST_NODATA", "VALUE", "Nodata value of the output (empty: the sensed raster's own)",
-                        "Nodata value of the warped output: where the sensed raster has no data (outside its footprint) the "
-                        "output gets this value, declared as its nodata. Default: the sensed raster's own nodata; without one "
-                        "those pixels are 0 and not marked (give -dstnodata or -dstalpha).", R, true},
+                        "Nodata value of the warped output: where the sensed raster has no data (outside its footprint, or "
+                        "under its nodata or mask) the output gets this value, declared as its nodata. Default: the sensed "
+                        "raster's own nodata; without one those pixels are 0 and not marked (give -dstnodata or -dstalpha).",
+                        R, true},
                        OptionKind::Number);
     nodata.minValue = -kMax;
     nodata.maxValue = kMax;
@@ -367,8 +369,8 @@ std::vector<OptionDecl> declare() {
     t.push_back(nodata);
   }
   t.push_back(flag({"-dstalpha", "DST_ALPHA", "", "Add an alpha band (transparent where the sensed raster has no data)",
-                    "Add an alpha band to the warped output: 0 where the sensed raster has no data (outside its footprint), "
-                    "255 where it has.", R, true},
+                    "Add an alpha band to the warped output: 0 where the sensed raster has no data (outside its footprint, "
+                    "or under its nodata or mask), 255 where it has.", R, true},
                    "true", [](auto& o) -> auto& { return o.out.dstAlpha; }));
   t.push_back(integer({"-wm", "WARP_MEMORY", "MB", "Warper memory limit (MB)", "Memory limit of the warper in MB.", R, true},
                       16, 1 << 20, [](auto& o) -> auto& { return o.out.warpMemoryMB; }));
