@@ -265,6 +265,22 @@ TEST_F(EndToEnd, OutputMarksWhereTheSensedRasterHasNoData) {
   ASSERT_EQ(r.exitCode, 0) << r.output;
   EXPECT_EQ(pixel(dir + "/masked_alpha.vrt", 2, 100, 500), 0);
   EXPECT_EQ(pixel(dir + "/masked_alpha.vrt", 2, 800, 500), 255);
+  // -georef_only copies the raster with its mask: inside a GeoTIFF; beside a format without
+  // internal masks (PNG: .msk), renamed with it. No temporary file is left either way.
+  r = mmreg_test::runCli("-q -georef_only " + ref + " " + masked + " " + dir + "/g_masked.tif");
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  r = mmreg_test::runCli("-q -georef_only -of PNG " + ref + " " + masked + " " + dir + "/g_masked.png");
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  for (const char* copy : {"/g_masked.tif", "/g_masked.png"}) {
+    GDALDatasetUniquePtr g(GDALDataset::Open((dir + copy).c_str(), GDAL_OF_RASTER));
+    ASSERT_TRUE(g) << copy;
+    EXPECT_EQ(g->GetRasterBand(1)->GetMaskFlags(), GMF_PER_DATASET) << copy;
+  }
+  EXPECT_FALSE(mmreg_test::fileExists(dir + "/g_masked.tif.msk"));
+  EXPECT_TRUE(mmreg_test::fileExists(dir + "/g_masked.png.msk"));
+  char** names = VSIReadDir(dir.c_str());
+  for (int i = 0; names && names[i]; ++i) EXPECT_EQ(std::string(names[i]).find(".mmreg-tmp"), std::string::npos) << names[i];
+  CSLDestroy(names);
   // They mark the warped output only: with -georef_only nothing is resampled.
   r = mmreg_test::runCli("-q -georef_only -dstalpha " + ref + " " + half + " " + dir + "/g.tif");
   EXPECT_EQ(r.exitCode, 1);

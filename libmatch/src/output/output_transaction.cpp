@@ -18,16 +18,21 @@ bool exists(const std::string& path) {
   return VSIStatL(path.c_str(), &st) == 0;
 }
 
-// Renames `from` to `to` with its .aux.xml sidecar (GDAL's PAM) when there is one.
+// Files GDAL may write beside a raster: PAM metadata, and an external mask (formats without
+// internal masks).
+constexpr const char* kSidecars[] = {".aux.xml", ".msk"};
+
+// Renames `from` to `to` with its sidecars, those there are.
 bool renameWithSidecar(const std::string& from, const std::string& to) {
   if (VSIRename(from.c_str(), to.c_str()) != 0) return false;
-  if (exists(from + ".aux.xml")) VSIRename((from + ".aux.xml").c_str(), (to + ".aux.xml").c_str());
+  for (const char* s : kSidecars)
+    if (exists(from + s)) VSIRename((from + s).c_str(), (to + s).c_str());
   return true;
 }
 
 void removeWithSidecar(const std::string& path) {
   VSIUnlink(path.c_str());
-  VSIUnlink((path + ".aux.xml").c_str());
+  for (const char* s : kSidecars) VSIUnlink((path + s).c_str());
 }
 
 }  // namespace

@@ -161,6 +161,8 @@ void writeGeorefOnly(const GeoRaster& ref, const GeoRaster& sen, const Transform
   for (auto& c : creationOptions(o)) co.AddString(c.c_str());
   ProgressBridge bridge{progress};
   CPLErrorReset();
+  // A GeoTIFF keeps the sensed raster's mask inside, not in a .msk beside it (unless the user set it).
+  const CPLConfigOptionSetter internalMask("GDAL_TIFF_INTERNAL_MASK", "YES", true);
   DatasetPtr out(GDALCreateCopy(drv, path.c_str(), vrt.get(), FALSE, co.List(), ProgressBridge::call, &bridge));
   if (bridge.cancelled) throw Cancelled();
   if (!out) throw Error("writing '" + path + "' as " + o.format + " failed: " + CPLGetLastErrorMsg());
