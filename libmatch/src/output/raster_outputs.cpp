@@ -187,6 +187,7 @@ void writeRefinedRpc(const GeoRaster& sen, const RpcRefinement& refinement, cons
   for (auto& c : creationOptions(o)) co.AddString(c.c_str());
   ProgressBridge bridge{progress};
   CPLErrorReset();
+  const CPLConfigOptionSetter internalMask("GDAL_TIFF_INTERNAL_MASK", "YES", true);  // as in writeGeorefOnly
   DatasetPtr out(GDALCreateCopy(GDALGetDriverByName(o.format.c_str()), path.c_str(), vrt.get(), FALSE, co.List(), ProgressBridge::call,
                                 &bridge));
   if (bridge.cancelled) throw Cancelled();
