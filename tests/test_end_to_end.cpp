@@ -120,6 +120,68 @@ TEST_F(EndToEnd, SampleLandsatSwirIsRecoveredToSubPixel) {
   EXPECT_GT(worstGridError(sen, c), 10);  // and the input really was misregistered
 }
 
+// A paletted copy of the Landsat sample (a classification or scanned map is stored so): the same
+// picture, its pixel values colour indices in a shuffled order. Matching reads the colours
+// (it had correlated the indices and failed), and the output keeps the colour table, resampled
+// by picking an index (bilinear had mixed indices into colours the picture never had).
+TEST_F(EndToEnd, PalettedSensedIsRegisteredByItsColours) {
+  const std::string ref = mmreg_test::sampleData() + "/landsat_red_swir1_ref.tif";
+  const std::string sen = mmreg_test::sampleData() + "/landsat_red_swir1_sensed.tif";
+  std::vector<int> shuffled(256);
+  for (int g = 0; g < 256; ++g) shuffled[g] = (g * 97 + 31) % 256;  // grey g -> index shuffled[g] (97 is prime to 256)
+  std::string lut, entries;
+  std::vector<int> grey(256);
+  for (int g = 0; g < 256; ++g) lut += (g ? "," : "") + std::to_string(g) + ":" + std::to_string(shuffled[g]), grey[shuffled[g]] = g;
+  for (int i = 0; i < 256; ++i) {
+    const std::string c = std::to_string(grey[i]);
+    entries += "<Entry c1=\"" + c + "\" c2=\"" + c + "\" c3=\"" + c + "\" c4=\"255\"/>";
+  }
+  const std::string paletted = dir + "/paletted.tif";
+  {
+    GDALDatasetUniquePtr src(GDALDataset::Open(sen.c_str(), GDAL_OF_RASTER));
+    double gt[6];
+    src->GetGeoTransform(gt);
+    char* wkt = nullptr;
+    src->GetSpatialRef()->exportToWkt(&wkt);
+    char* srs = CPLEscapeString(wkt, -1, CPLES_XML);
+    const std::string vrt =
+        std::string("<VRTDataset rasterXSize=\"") + std::to_string(src->GetRasterXSize()) + "\" rasterYSize=\"" +
+        std::to_string(src->GetRasterYSize()) + "\"><SRS>" + srs + "</SRS><GeoTransform>" +
+        CPLSPrintf("%.17g,%.17g,%.17g,%.17g,%.17g,%.17g", gt[0], gt[1], gt[2], gt[3], gt[4], gt[5]) +
+        "</GeoTransform><VRTRasterBand dataType=\"Byte\" band=\"1\"><ColorInterp>Palette</ColorInterp><ColorTable>" + entries +
+        "</ColorTable><ComplexSource><SourceFilename>" + sen + "</SourceFilename><SourceBand>1</SourceBand><LUT>" + lut +
+        "</LUT></ComplexSource></VRTRasterBand></VRTDataset>";
+    CPLFree(srs);
+    CPLFree(wkt);
+    GDALDatasetUniquePtr v(GDALDataset::Open(vrt.c_str(), GDAL_OF_RASTER));
+    ASSERT_TRUE(v);
+    GDALDatasetUniquePtr out(
+        GetGDALDriverManager()->GetDriverByName("GTiff")->CreateCopy(paletted.c_str(), v.get(), FALSE, nullptr, nullptr, nullptr));
+    ASSERT_TRUE(out);
+  }
+  auto r = mmreg_test::runCli("-q -georef_only " + ref + " " + paletted + " " + dir + "/g.tif");
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_LT(worstGridError(dir + "/g.tif", landsatTruth(ref)), 0.5);
+  r = mmreg_test::runCli("-q " + ref + " " + paletted + " " + dir + "/w.tif");  // the default -r bilinear
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_EQ(r.output.find("Warning"), std::string::npos) << r.output;
+  r = mmreg_test::runCli("-q -r near " + ref + " " + sen + " " + dir + "/grey.tif");
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  GDALDatasetUniquePtr w(GDALDataset::Open((dir + "/w.tif").c_str(), GDAL_OF_RASTER));
+  GDALDatasetUniquePtr g(GDALDataset::Open((dir + "/grey.tif").c_str(), GDAL_OF_RASTER));
+  ASSERT_TRUE(w && g);
+  ASSERT_NE(w->GetRasterBand(1)->GetColorTable(), nullptr);
+  const int n = w->GetRasterXSize() * w->GetRasterYSize();
+  std::vector<GByte> wi(n), gv(n);
+  ASSERT_EQ(CE_None, w->GetRasterBand(1)->RasterIO(GF_Read, 0, 0, w->GetRasterXSize(), w->GetRasterYSize(), wi.data(), w->GetRasterXSize(),
+                                                   w->GetRasterYSize(), GDT_Byte, 0, 0));
+  ASSERT_EQ(CE_None, g->GetRasterBand(1)->RasterIO(GF_Read, 0, 0, g->GetRasterXSize(), g->GetRasterYSize(), gv.data(), g->GetRasterXSize(),
+                                                   g->GetRasterYSize(), GDT_Byte, 0, 0));
+  int differ = 0;  // the palette's grey at each warped index against the grey sample warped the same way
+  for (int i = 0; i < n; ++i) differ += w->GetRasterBand(1)->GetColorTable()->GetColorEntry(wi[i])->c1 != gv[i];
+  EXPECT_LE(differ, n / 1000);  // the same model both ways, to the odd pixel a nearest pick may flip
+}
+
 #ifdef MMREG_HAVE_TORCH
 // The learned pipeline (corners + the cross-fusion head on the backbone + area refinement + RANSAC) runs
 // end to end on CPU on a real VIS/SWIR pair (Landsat, a held-out test group) whose

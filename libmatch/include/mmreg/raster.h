@@ -54,6 +54,9 @@ class GeoRaster {
   // Output rows [oy0, oy1) and columns [ox0, ox1) of `band`, read into `img` (readBands' strips).
   void readStrip(int band, const PixelWindow& window, double sx, double sy, int ox0, int ox1, int oy0, int oy1,
                  bool decimating, Image& img) const;
+  // The same for a band of colour indices: their luminance through the colour table.
+  void readPalettedStrip(int band, const PixelWindow& window, double sx, double sy, int ox0, int ox1, int oy0, int oy1,
+                         bool decimating, Image& img) const;
   std::string path_;
   std::unique_ptr<GDALDataset, Closer> ds_;
 };

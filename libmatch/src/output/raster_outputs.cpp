@@ -11,6 +11,7 @@
 
 #include "mmreg/error.h"
 #include "mmreg/outputs.h"
+#include "raster/paletted.h"
 
 namespace mmreg {
 namespace {
@@ -66,6 +67,7 @@ DatasetPtr fittedVrt(const GeoRaster& ref, const GeoRaster& sen, GDALDatasetH se
     const double nodata = GDALGetRasterNoDataValue(src, &hasNodata);
     if (hasNodata) GDALSetRasterNoDataValue(dst, nodata);
     GDALSetRasterColorInterpretation(dst, GDALGetRasterColorInterpretation(src));
+    if (GDALColorTableH table = GDALGetRasterColorTable(src)) GDALSetRasterColorTable(dst, table);
     GDALSetDescription(dst, GDALGetDescription(src));
   }
   // A per-dataset mask (an internal or .msk mask, as around JPEG-compressed orthophotos) travels
@@ -213,8 +215,10 @@ void writeWarped(const GeoRaster& ref, const GeoRaster& sen, const Transform2D& 
   CPLStringList args;
   args.AddString("-of");
   args.AddString(o.format.c_str());
+  // Colour indices (a paletted map) only survive resampling by picking one: near, or mode.
+  const bool paletted = isPaletted(GDALGetRasterBand(vrt.get(), 1));
   args.AddString("-r");
-  args.AddString(o.resampling.c_str());
+  args.AddString(paletted && o.resampling != "near" && o.resampling != "mode" ? "near" : o.resampling.c_str());
   args.AddString("-wm");
   args.AddString(std::to_string(o.warpMemoryMB).c_str());
   args.AddString("-wo");
