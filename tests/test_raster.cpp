@@ -173,3 +173,39 @@ TEST_F(RasterTest, GroundPixelSizeIsInMetresWhateverTheCrsUnits) {
   // No CRS: unknown, not a guess.
   EXPECT_TRUE(std::isnan(groundPixelSizeMetres(GeoRaster::open(makeRaster(dir, GDT_Byte, 1, false)))));
 }
+
+// A paletted band reads as the luminance of its colours, not as its indices: every pixel at full
+// resolution (the last row and column too), the mean of the colours when decimating, and a
+// transparent entry as no data.
+TEST_F(RasterTest, PalettedBandReadsAsTheLuminanceOfItsColours) {
+  const std::string path = dir + "/paletted.png";  // PNG palettes keep alpha (TIFF colour maps have none)
+  {
+    GDALDatasetUniquePtr ds(GetGDALDriverManager()->GetDriverByName("MEM")->Create("", 40, 30, 1, GDT_Byte, nullptr));
+    GDALColorTable table;
+    for (short i = 0; i < 4; ++i) {
+      const GDALColorEntry e{static_cast<short>(200 - 50 * i), static_cast<short>(10 * i), 0, static_cast<short>(i == 3 ? 0 : 255)};
+      table.SetColorEntry(i, &e);
+    }
+    ds->GetRasterBand(1)->SetColorTable(&table);
+    ds->GetRasterBand(1)->SetColorInterpretation(GCI_PaletteIndex);
+    std::vector<GByte> index(40 * 30);
+    for (int y = 0; y < 30; ++y)
+      for (int x = 0; x < 40; ++x) index[y * 40 + x] = static_cast<GByte>((x / 2 + y) % 3);
+    index[0] = 3;  // transparent
+    ASSERT_EQ(CE_None, ds->GetRasterBand(1)->RasterIO(GF_Write, 0, 0, 40, 30, index.data(), 40, 30, GDT_Byte, 0, 0));
+    GDALDriver* driver = GetGDALDriverManager()->GetDriverByName("PNG");
+    GDALDatasetUniquePtr png(driver->CreateCopy(path.c_str(), ds.get(), FALSE, nullptr, nullptr, nullptr));
+    ASSERT_TRUE(png);
+  }
+  const auto lum = [](int i) { return static_cast<float>(0.299 * (200 - 50 * i) + 0.587 * (10 * i)); };
+  const auto r = GeoRaster::open(path);
+  const Image full = r.readWindow(1, {0, 0, 40, 30}, 40, 30);
+  EXPECT_FALSE(full.isValid(0, 0));
+  for (const auto [x, y] : {std::pair{1, 0}, {5, 7}, {39, 29}, {39, 0}, {0, 29}}) {
+    EXPECT_TRUE(full.isValid(x, y)) << x << "," << y;
+    EXPECT_NEAR(full.at(x, y), lum((x / 2 + y) % 3), 1e-3) << x << "," << y;
+  }
+  // 2 x 2 blocks: columns 2k and 2k+1 share an index, rows y and y+1 differ by one.
+  const Image half = r.readWindow(1, {0, 0, 40, 30}, 20, 15);
+  EXPECT_NEAR(half.at(3, 4), 0.5 * (lum((3 + 8) % 3) + lum((3 + 9) % 3)), 1e-3);
+}

@@ -75,9 +75,16 @@ void GeoRaster::readPalettedStrip(int band, const PixelWindow& w, double sx, dou
         const double px = w.x + (ox + 0.5) * sx - 0.5, py = w.y + (oy + 0.5) * sy - 0.5;
         const int x = static_cast<int>(std::floor(px)), y = static_cast<int>(std::floor(py));
         const double tx = px - x, ty = py - y;
-        float a, b, c, d;
-        ok = source(x, y, &a) && source(x + 1, y, &b) && source(x, y + 1, &c) && source(x + 1, y + 1, &d);
-        if (ok) value = static_cast<float>((1 - ty) * ((1 - tx) * a + tx * b) + ty * ((1 - tx) * c + tx * d));
+        const double weight[4] = {(1 - tx) * (1 - ty), tx * (1 - ty), (1 - tx) * ty, tx * ty};
+        double sum = 0;
+        ok = true;
+        for (int k = 0; k < 4 && ok; ++k) {
+          float v = 0;
+          if (weight[k] < 1e-9) continue;  // a neighbour that does not count need not exist (the last row and column)
+          ok = source(x + k % 2, y + k / 2, &v);
+          sum += weight[k] * v;
+        }
+        if (ok) value = static_cast<float>(sum);
       }
       img.at(ox, oy) = value;
       img.valid[static_cast<size_t>(oy) * img.width + ox] = ok;
