@@ -128,7 +128,8 @@ std::vector<Image> GeoRaster::readBands(const std::vector<int>& bands, const Pix
 
 void GeoRaster::readStrip(int band, const PixelWindow& w, double sx, double sy, int ox0, int ox1, int oy0, int oy1,
                           bool decimating, Image& img) const {
-  if (isPaletted(GDALRasterBand::ToHandle(ds_->GetRasterBand(band)))) return readPalettedStrip(band, w, sx, sy, ox0, ox1, oy0, oy1, decimating, img);
+  if (isPaletted(GDALRasterBand::ToHandle(ds_->GetRasterBand(band))))
+    return readPalettedStrip(band, w, sx, sy, ox0, ox1, oy0, oy1, decimating, img);
   const int bw = ox1 - ox0, bh = oy1 - oy0;
   GDALRasterIOExtraArg arg;
   INIT_RASTERIO_EXTRA_ARG(arg);
