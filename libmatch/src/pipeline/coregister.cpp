@@ -156,18 +156,18 @@ void checkOutputGrid(const GeoRaster& ref, const OutputOptions& out) {
 }
 
 // Ground metres per sensed pixel near the overlap's centre, through the fitted model.
-double sensedPixelSize(const GeoRaster& ref, const CoregisterResult& r) {
+double sensedPixelSize(const CoregisterResult& r) {
   const Point2 c{r.match.overlap.x + r.match.overlap.width / 2.0, r.match.overlap.y + r.match.overlap.height / 2.0};
   const Point2 s = r.fit.inverse->apply(c);
   const Point2 a = r.fit.forward->apply(s), b = r.fit.forward->apply({s.x + 1, s.y}), d = r.fit.forward->apply({s.x, s.y + 1});
-  return groundPixelSizeMetres(ref) * std::sqrt(std::abs((b.x - a.x) * (d.y - a.y) - (d.x - a.x) * (b.y - a.y)));
+  return r.referencePixelMetres * std::sqrt(std::abs((b.x - a.x) * (d.y - a.y) - (d.x - a.x) * (b.y - a.y)));
 }
 
 // -rpc_refine: the RPC correction, judged like a model: it fails when its check points miss.
 void refineAndJudgeRpc(const GeoRaster& ref, const GeoRaster& sen, const CoregisterOptions& o, CoregisterResult& r,
                        const ProgressSpan& progress) {
   const auto t0 = Clock::now();
-  r.rpc = refineRpcByMatching(ref, sen, o.match, o.fit, r.match, sensedPixelSize(ref, r), progress);
+  r.rpc = refineRpcByMatching(ref, sen, o.match, o.fit, r.match, sensedPixelSize(r), progress);
   r.stages.push_back({"rpc refinement", since(t0)});
   const FitResult& f = r.rpc->fit;
   std::string why;
