@@ -125,6 +125,28 @@ TEST_F(GeoreferencingInputs, MaxOffsetIsInMetresWhateverTheReferenceCrs) {
   EXPECT_NEAR(groundPixelSizeMetres(utm), utm.pixelSize(), 0.01 * utm.pixelSize());  // UTM: metres, within its scale error
 }
 
+// A reference that is mostly nodata (a scene edge, a mosaic's collar): the matching goes where
+// both rasters have data. It used to search the whole footprint, and the first pass's few large
+// templates, straddling the nodata, found no match.
+TEST_F(GeoreferencingInputs, ReferenceMostlyNodataIsMatchedWhereItHasData) {
+  const std::string partial = dir + "/partial_ref.tif";
+  {
+    GDALDatasetUniquePtr src(GDALDataset::Open(kRef.c_str(), GDAL_OF_RASTER));
+    GDALDatasetUniquePtr out(GetGDALDriverManager()->GetDriverByName("GTiff")->CreateCopy(partial.c_str(), src.get(), FALSE,
+                                                                                         nullptr, nullptr, nullptr));
+    ASSERT_TRUE(out);
+    const int w = out->GetRasterXSize(), h = out->GetRasterYSize(), keep = h * 2 / 5;
+    std::vector<GByte> zeros(static_cast<size_t>(w) * (h - keep), 0);  // the sample's darkest pixel is 21
+    ASSERT_EQ(CE_None, out->GetRasterBand(1)->RasterIO(GF_Write, 0, keep, w, h - keep, zeros.data(), w, h - keep, GDT_Byte, 0, 0));
+    ASSERT_EQ(CE_None, out->GetRasterBand(1)->SetNoDataValue(0));
+  }
+  const auto r = mmreg_test::runCli("-q -georef_only " + partial + " " + kSen + " " + dir + "/o.tif");
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  // The sample's truth: sensed pixel (c, r) lies at reference pixel (c, r); checked over the
+  // whole image, most of it fitted from the reference's upper 40 %.
+  EXPECT_LT(mmreg_test::worstMappingError(dir + "/o.tif", kRef, [](Point2 p) { return p; }, 20, 330, 6), 1.0);
+}
+
 TEST_F(GeoreferencingInputs, OwnGridAndCogOutput) {
   const auto r = mmreg_test::runCli("-q -target own -of COG -co COMPRESS=DEFLATE " + kRef + " " + reprojectedSensed() + " " +
                                     dir + "/own.tif");

@@ -27,10 +27,25 @@ Modality resolveModality(const GeoRaster& r, const BandChoice& b, const std::vec
   return guessModality(overviews[0]);
 }
 
+// Bounding box of the valid pixels of `overview` (of all of `r`), in full-resolution pixels,
+// widened by one overview pixel so that decimation never cuts data off.
+PixelWindow validBounds(const GeoRaster& r, const Image& overview) {
+  int x0 = overview.width, y0 = overview.height, x1 = -1, y1 = -1;
+  for (int y = 0; y < overview.height; ++y)
+    for (int x = 0; x < overview.width; ++x)
+      if (overview.isValid(x, y)) x0 = std::min(x0, x), y0 = std::min(y0, y), x1 = std::max(x1, x), y1 = std::max(y1, y);
+  if (x1 < 0) return {0, 0, r.width(), r.height()};
+  const double sx = static_cast<double>(r.width()) / overview.width, sy = static_cast<double>(r.height()) / overview.height;
+  const int left = std::max(0, static_cast<int>(std::floor((x0 - 1) * sx))), top = std::max(0, static_cast<int>(std::floor((y0 - 1) * sy)));
+  const int right = std::min(r.width(), static_cast<int>(std::ceil((x1 + 2) * sx)));
+  const int bottom = std::min(r.height(), static_cast<int>(std::ceil((y1 + 2) * sy)));
+  return {left, top, right - left, bottom - top};
+}
+
 }  // namespace
 
 MatchContext makeMatchContext(const GeoRaster& ref, const GeoRaster& sen, const MatchOptions& opt) {
-  MatchContext c{ref, sen, opt, {}, {}, nullptr, nullptr, nullptr, {}};
+  MatchContext c{ref, sen, opt, {}, {}, nullptr, nullptr, nullptr, {}, {}, {}};
   c.features = makeDenseFeatures(opt.features, opt.learned);
   if (opt.detector != "corner") c.centres = makeDetector(opt.detector, opt.learned);
   if (opt.matcher != "area") c.keypointMatcher = makeTileMatcher(opt.matcher, opt.learned, c.centres);
@@ -42,31 +57,36 @@ MatchContext makeMatchContext(const GeoRaster& ref, const GeoRaster& sen, const 
                   [&] { senOverviews = bandOverviews(sen, c.senBands.bands); });
   checkHasContent(ref, c.refBands.bands, refOverviews, "reference");
   checkHasContent(sen, c.senBands.bands, senOverviews, "sensed");
+  c.refData = validBounds(ref, refOverviews[0]);
+  c.senData = validBounds(sen, senOverviews[0]);
   c.refBands.modality = resolveModality(ref, c.refBands, refOverviews, opt.referenceModality);
   c.senBands.modality = resolveModality(sen, c.senBands, senOverviews, opt.sensedModality);
   return c;
 }
 
 PixelWindow overlapWindow(const MatchContext& c, const PixelMapping& m) {
+  const PixelWindow& s = c.senData;
   std::vector<Point2> border;
   const int n = 64;
   for (int i = 0; i <= n; ++i) {
-    const double fx = c.sen.width() * static_cast<double>(i) / n, fy = c.sen.height() * static_cast<double>(i) / n;
-    border.push_back({fx, 0});
-    border.push_back({fx, static_cast<double>(c.sen.height())});
-    border.push_back({0, fy});
-    border.push_back({static_cast<double>(c.sen.width()), fy});
+    const double fx = s.x + s.width * static_cast<double>(i) / n, fy = s.y + s.height * static_cast<double>(i) / n;
+    border.push_back({fx, static_cast<double>(s.y)});
+    border.push_back({fx, static_cast<double>(s.y + s.height)});
+    border.push_back({static_cast<double>(s.x), fy});
+    border.push_back({static_cast<double>(s.x + s.width), fy});
   }
   m.sensedToRef(border);
   double x0 = 1e300, y0 = 1e300, x1 = -1e300, y1 = -1e300;
   for (auto& p : border)
     if (std::isfinite(p.x) && std::isfinite(p.y))
       x0 = std::min(x0, p.x), y0 = std::min(y0, p.y), x1 = std::max(x1, p.x), y1 = std::max(y1, p.y);
-  x0 = std::max(0.0, x0), y0 = std::max(0.0, y0);
-  x1 = std::min<double>(c.ref.width(), x1), y1 = std::min<double>(c.ref.height(), y1);
+  const PixelWindow& r = c.refData;
+  x0 = std::max<double>(r.x, x0), y0 = std::max<double>(r.y, y0);
+  x1 = std::min<double>(r.x + r.width, x1), y1 = std::min<double>(r.y + r.height, y1);
   if (!(x1 - x0 >= 16 && y1 - y0 >= 16))
     throw Error("the footprints of '" + c.ref.path() + "' and '" + c.sen.path() +
-                "' do not overlap under the sensed image's georeferencing; check both CRSs and extents with gdalinfo");
+                "' do not overlap (their valid data, under the sensed image's georeferencing); check both CRSs, extents and nodata "
+                "values with gdalinfo");
   return {static_cast<int>(std::floor(x0)), static_cast<int>(std::floor(y0)), static_cast<int>(std::ceil(x1 - x0)),
           static_cast<int>(std::ceil(y1 - y0))};
 }

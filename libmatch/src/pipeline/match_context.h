@@ -19,6 +19,9 @@ struct MatchContext {
   std::shared_ptr<const Detector> centres;             // the area matcher's template centres (null: corners), or sift/orb's keypoints
   std::shared_ptr<const TileMatcher> keypointMatcher;  // every pass's matcher, unless it is the area matcher
   std::shared_ptr<const DenseFeatures> features;       // what the area matcher and refinement correlate
+  // Bounding boxes of each raster's valid data (not nodata, not masked), full-resolution pixels
+  // of that raster: matching where either has none wastes the first pass's few templates.
+  PixelWindow refData, senData;
   // The rasters decoded once at the processing scale (decodeAtScale): a cache, so mutable.
   mutable DecodedRasters decoded;
 };
@@ -27,8 +30,8 @@ struct MatchContext {
 // mmreg::Error when either raster's bands hold no valid pixel or no contrast.
 MatchContext makeMatchContext(const GeoRaster& reference, const GeoRaster& sensed, const MatchOptions& options);
 
-// Overlap of the sensed footprint with the reference under `m`, in reference pixels. Throws
-// mmreg::Error when they do not overlap.
+// Overlap of the sensed raster's valid data with the reference's under `m`, in reference
+// pixels (bounding boxes). Throws mmreg::Error when they do not overlap.
 PixelWindow overlapWindow(const MatchContext& c, const PixelMapping& m);
 
 // Reference pixels per processing pixel: the sensed ground resolution, rounded down to a whole
