@@ -1,6 +1,7 @@
 // Bad input through the real mmreg binary: a clear message, the right exit code, and nothing
 // partial left behind. Plus cancel through the library's progress callback.
 #include <gdal_alg.h>
+#include <cpl_json.h>
 #include <gdal_priv.h>
 #include <gtest/gtest.h>
 #include <ogr_spatialref.h>
@@ -258,7 +259,8 @@ class ThrowingMatcher : public mmreg::TileMatcher {
 }  // namespace
 
 // An exception inside a tile worker thread becomes the library's error on the calling thread
-// (it used to reach std::terminate, taking QGIS down with it), and nothing is written.
+// (it used to reach std::terminate, taking QGIS down with it), and nothing is written but the
+// report, which records the error.
 TEST_F(CliErrors, ExceptionInATileWorkerIsAnErrorNotACrash) {
   // Registered under a name the options accept; this test process never loads the real one.
   mmreg::registerTileMatcher("learned", [](const mmreg::LearnedModelOptions&, std::shared_ptr<const mmreg::Detector>) { return std::make_unique<ThrowingMatcher>(); });
@@ -276,7 +278,25 @@ TEST_F(CliErrors, ExceptionInATileWorkerIsAnErrorNotACrash) {
     EXPECT_NE(std::string(e.what()).find("the throwing matcher failed on tile"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("Assertion failed"), std::string::npos) << e.what();
   }
-  EXPECT_EQ(mmreg_test::countEntries(out), 0);
+  EXPECT_EQ(mmreg_test::countEntries(out), 1);
+  EXPECT_TRUE(mmreg_test::fileExists(out + "/r.json"));
+}
+
+// A run that fails before any model can be judged (here: no tie points, the images do not
+// overlap) still writes the JSON report asked for, with a failed verdict and the reason, so that
+// a batch of runs leaves a record of each; the outputs are not written.
+TEST_F(CliErrors, FailedRunStillWritesItsReport) {
+  const auto r = mmreg_test::runCli("-q -coarse never -report " + out + "/r.json -tiepoints " + out + "/t.gpkg " + kRef + " " +
+                                    mmreg_test::sampleData() + "/s1s2_075_sensed.tif " + out + "/o.tif");
+  EXPECT_EQ(r.exitCode, 1) << r.output;
+  EXPECT_EQ(mmreg_test::countEntries(out), 1);
+  CPLJSONDocument doc;
+  ASSERT_TRUE(doc.Load(out + "/r.json"));
+  EXPECT_EQ(doc.GetRoot().GetString("verdict/level"), "failed");
+  const std::string reason = doc.GetRoot().GetArray("verdict/reasons")[0].ToString();
+  EXPECT_NE(reason.find("do not overlap"), std::string::npos) << reason;
+  EXPECT_NE(r.output.find(reason), std::string::npos) << "the report's reason is the error the user saw: " << r.output;
+  EXPECT_EQ(doc.GetRoot().GetString("sensed"), mmreg_test::sampleData() + "/s1s2_075_sensed.tif");
 }
 
 // Learned weights are loaded once per run (validation used to load them a second time): the

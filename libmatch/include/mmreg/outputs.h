@@ -59,6 +59,9 @@ void writeTiePointsGpkg(const GeoRaster& reference, const std::vector<TiePoint>&
 void writePointsFile(const GeoRaster& reference, const GeoRaster& sensed, const std::vector<TiePoint>& points,
                      const FitResult& fit, const std::string& path);
 void writeReportJson(const CoregisterOptions& options, const CoregisterResult& result, const std::string& path);
+// The report of a run that ended in an error before any model could be judged (too few tie
+// points, an unreadable file): the job, a "failed" verdict whose one reason is the error, versions.
+void writeFailureReportJson(const CoregisterOptions& options, const std::string& reason, const std::string& path);
 // Self-contained HTML: overlay checkerboards (whole reference and two zoomed tiles), tie points
 // coloured by residual, the check-point error histogram, model, verdict, tiles, stage times.
 void writeReportHtml(const GeoRaster& reference, const GeoRaster& sensed, const CoregisterOptions& options,

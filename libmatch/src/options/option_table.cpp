@@ -375,7 +375,8 @@ std::vector<OptionDecl> declare() {
   t.push_back(integer({"-wm", "WARP_MEMORY", "MB", "Warper memory limit (MB)", "Memory limit of the warper in MB.", R, true},
                       16, 1 << 20, [](auto& o) -> auto& { return o.out.warpMemoryMB; }));
   t.push_back(withExtension(text({"-report", "REPORT", "FILE.json", "Report (JSON)",
-                                  "Write a JSON report: model, verdict, counts, RMSE, per-tile statistics, times, versions.", J, false},
+                                  "Write a JSON report: model, verdict, counts, RMSE, per-tile statistics, times, versions. A run that fails "
+                                  "before any model is judged writes it too: the failed verdict and the error.", J, false},
                                  OptionKind::Destination, [](auto& o) -> auto& { return o.out.reportPath; }),
                             "json"));
   t.push_back(withExtension(text({"-html", "HTML", "FILE.html", "Report (HTML, with pictures)",

@@ -77,11 +77,8 @@ CPLJSONObject verdictJson(const Verdict& v) {
   return j;
 }
 
-}  // namespace
-
-void writeReportJson(const CoregisterOptions& o, const CoregisterResult& r, const std::string& path) {
-  CPLJSONDocument doc;
-  CPLJSONObject root = doc.GetRoot();
+// The job: its files, matcher, detector and features.
+void addJob(CPLJSONObject& root, const CoregisterOptions& o) {
   root.Add("reference", o.reference);
   root.Add("sensed", o.sensed);
   root.Add("output", o.out.output);
@@ -97,6 +94,29 @@ void writeReportJson(const CoregisterOptions& o, const CoregisterResult& r, cons
   root.Add("features", o.match.features);
   if (o.match.features == "learned" || learnedMatcher)  // the learned matcher reads the backbone's descriptors
     root.Add("feature_weights", o.match.learned.featureWeights.empty() ? shippedModelPath("backbone.pt") : o.match.learned.featureWeights);
+}
+
+void addVersions(CPLJSONObject& root) {
+  int pj[3];
+  OSRGetPROJVersion(&pj[0], &pj[1], &pj[2]);
+  CPLJSONObject ver;
+  ver.Add("mmreg", versionString());
+  ver.Add("gdal", GDALVersionInfo("RELEASE_NAME"));
+  ver.Add("proj", std::to_string(pj[0]) + "." + std::to_string(pj[1]) + "." + std::to_string(pj[2]));
+  ver.Add("opencv", CV_VERSION);
+  root.Add("versions", ver);
+}
+
+void save(CPLJSONDocument& doc, const std::string& path) {
+  if (!doc.Save(path)) throw Error("cannot write the report '" + path + "'; check the folder is writable");
+}
+
+}  // namespace
+
+void writeReportJson(const CoregisterOptions& o, const CoregisterResult& r, const std::string& path) {
+  CPLJSONDocument doc;
+  CPLJSONObject root = doc.GetRoot();
+  addJob(root, o);
   root.Add("sensed_modality", r.match.sensedModality);
   root.Add("coarse_pass_used", r.match.coarseUsed);
   root.Add("processing_scale", r.match.processingScale);
@@ -182,15 +202,20 @@ void writeReportJson(const CoregisterOptions& o, const CoregisterResult& r, cons
   for (auto& s : r.stages) times.Add(s.stage, s.seconds);
   root.Add("seconds", times);
 
-  int pj[3];
-  OSRGetPROJVersion(&pj[0], &pj[1], &pj[2]);
-  CPLJSONObject ver;
-  ver.Add("mmreg", versionString());
-  ver.Add("gdal", GDALVersionInfo("RELEASE_NAME"));
-  ver.Add("proj", std::to_string(pj[0]) + "." + std::to_string(pj[1]) + "." + std::to_string(pj[2]));
-  ver.Add("opencv", CV_VERSION);
-  root.Add("versions", ver);
-  if (!doc.Save(path)) throw Error("cannot write the report '" + path + "'; check the folder is writable");
+  addVersions(root);
+  save(doc, path);
+}
+
+void writeFailureReportJson(const CoregisterOptions& o, const std::string& reason, const std::string& path) {
+  CPLJSONDocument doc;
+  CPLJSONObject root = doc.GetRoot();
+  addJob(root, o);
+  CPLJSONObject verdict;
+  verdict.Add("level", verdictName(VerdictLevel::Failed));
+  verdict.Add("reasons", strings({reason}));
+  root.Add("verdict", verdict);
+  addVersions(root);
+  save(doc, path);
 }
 
 }  // namespace mmreg

@@ -215,10 +215,30 @@ void acceptOrRefuse(const GeoRaster& ref, const GeoRaster& sen, const Coregister
   throw Refused(std::make_shared<CoregisterResult>(std::move(r)));
 }
 
-}  // namespace
+// Runs a validated job. Where it ends in an error, the JSON report still records why; a refusal
+// writes its own reports, and a cancel writes nothing.
+template <class Job>
+CoregisterResult reportingFailures(const CoregisterOptions& o, Job job) {
+  try {
+    return job();
+  } catch (const Refused&) {
+    throw;
+  } catch (const Cancelled&) {
+    throw;
+  } catch (const Error& e) {
+    if (o.out.reportPath.empty()) throw;
+    try {
+      OutputTransaction tx;
+      writeFailureReportJson(o, e.what(), tx.stage(o.out.reportPath));
+      tx.commit(o.out.overwrite);
+    } catch (const Error& reportError) {
+      throw Error(std::string(e.what()) + "; and " + reportError.what());
+    }
+    throw;
+  }
+}
 
-CoregisterResult coregister(const CoregisterOptions& o, const ProgressFn& progressFn) {
-  validateOptions(o);
+CoregisterResult coregisterValidated(const CoregisterOptions& o, const ProgressFn& progressFn) {
   const ScopedBlockCache cache(o.match.cacheMB);
   const ProgressSpan progress(progressFn, 0, 1);
   const GeoRaster ref = GeoRaster::open(o.reference);
@@ -242,8 +262,8 @@ CoregisterResult coregister(const CoregisterOptions& o, const ProgressFn& progre
   return r;
 }
 
-CoregisterResult applyTiePoints(const CoregisterOptions& o, const std::vector<TiePoint>& points, const ProgressFn& progressFn) {
-  validateOptions(o);
+CoregisterResult applyTiePointsValidated(const CoregisterOptions& o, const std::vector<TiePoint>& points,
+                                         const ProgressFn& progressFn) {
   const ScopedBlockCache cache(o.match.cacheMB);
   const ProgressSpan progress(progressFn, 0, 1);
   const GeoRaster ref = GeoRaster::open(o.reference);
@@ -263,6 +283,18 @@ CoregisterResult applyTiePoints(const CoregisterOptions& o, const std::vector<Ti
   acceptOrRefuse(ref, sen, o, r);
   writeOutputs(ref, sen, o, r, progress.sub(0.15, 1.0));
   return r;
+}
+
+}  // namespace
+
+CoregisterResult coregister(const CoregisterOptions& o, const ProgressFn& progress) {
+  validateOptions(o);
+  return reportingFailures(o, [&] { return coregisterValidated(o, progress); });
+}
+
+CoregisterResult applyTiePoints(const CoregisterOptions& o, const std::vector<TiePoint>& points, const ProgressFn& progress) {
+  validateOptions(o);
+  return reportingFailures(o, [&] { return applyTiePointsValidated(o, points, progress); });
 }
 
 }  // namespace mmreg
