@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <random>
 
 #include "mmreg/raster.h"
 #include "pipeline/match_context.h"
@@ -144,6 +145,38 @@ TEST_F(GeoreferencingInputs, ReferenceMostlyNodataIsMatchedWhereItHasData) {
   ASSERT_EQ(r.exitCode, 0) << r.output;
   // The sample's truth: sensed pixel (c, r) lies at reference pixel (c, r); checked over the
   // whole image, most of it fitted from the reference's upper 40 %.
+  EXPECT_LT(mmreg_test::worstMappingError(dir + "/o.tif", kRef, [](Point2 p) { return p; }, 20, 330, 6), 1.0);
+}
+
+// A reference with clouds masked as nodata, scattered over the scene (what a cloud mask leaves
+// of an optical image, the usual reason to register SAR to it): templates and confirmation
+// windows partly under the mask are correlated over their valid pixels. They needed 90 % valid
+// pixels, and the first pass's large templates found none.
+TEST_F(GeoreferencingInputs, ReferenceWithCloudsMaskedAsNodata) {
+  const std::string clouded = dir + "/clouded_ref.tif";
+  {
+    GDALDatasetUniquePtr src(GDALDataset::Open(kRef.c_str(), GDAL_OF_RASTER));
+    GDALDatasetUniquePtr out(GetGDALDriverManager()->GetDriverByName("GTiff")->CreateCopy(clouded.c_str(), src.get(), FALSE,
+                                                                                         nullptr, nullptr, nullptr));
+    ASSERT_TRUE(out);
+    const int w = out->GetRasterXSize(), h = out->GetRasterYSize();
+    std::vector<GByte> px(static_cast<size_t>(w) * h);
+    ASSERT_EQ(CE_None, out->GetRasterBand(1)->RasterIO(GF_Read, 0, 0, w, h, px.data(), w, h, GDT_Byte, 0, 0));
+    std::mt19937 rng(7);
+    size_t masked = 0;
+    for (int k = 0; k < 24; ++k) {  // discs of 30 px radius, overlapping: 38 % of the image
+      const int cx = static_cast<int>(rng() % w), cy = static_cast<int>(rng() % h);
+      for (int y = std::max(0, cy - 30); y < std::min(h, cy + 31); ++y)
+        for (int x = std::max(0, cx - 30); x < std::min(w, cx + 31); ++x)
+          if ((x - cx) * (x - cx) + (y - cy) * (y - cy) <= 900) px[static_cast<size_t>(y) * w + x] = 0;  // the darkest pixel is 21
+    }
+    for (auto v : px) masked += v == 0;
+    ASSERT_GT(masked, px.size() * 3 / 10);
+    ASSERT_EQ(CE_None, out->GetRasterBand(1)->RasterIO(GF_Write, 0, 0, w, h, px.data(), w, h, GDT_Byte, 0, 0));
+    ASSERT_EQ(CE_None, out->GetRasterBand(1)->SetNoDataValue(0));
+  }
+  const auto r = mmreg_test::runCli("-q -georef_only " + clouded + " " + kSen + " " + dir + "/o.tif");
+  ASSERT_EQ(r.exitCode, 0) << r.output;
   EXPECT_LT(mmreg_test::worstMappingError(dir + "/o.tif", kRef, [](Point2 p) { return p; }, 20, 330, 6), 1.0);
 }
 

@@ -7,6 +7,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "cv_image.h"
+#include "features/corner_detector.h"
 #include "features/fft_ncc.h"
 #include "features/structural_features.h"
 #include "parallel_items.h"
@@ -29,7 +30,7 @@ cv::Mat keypointResponse(const Image& ref, const Detector& d) {
 std::vector<cv::Point> templateCentres(const Image& ref, int t, int step, double minValid, const Detector* centres) {
   cv::Mat response;
   if (centres) response = keypointResponse(ref, *centres);
-  else cv::cornerMinEigenVal(asMat(ref), response, 7, 3);
+  else response = cornerResponse(ref);
   const cv::Mat mask = validMask(ref);
   std::vector<cv::Point> out;
   const int h = t / 2;
@@ -65,7 +66,7 @@ std::vector<TileMatch> AreaMatcher::match(const Image& ref, const Image& sen, in
   const auto fr = computeFeatures(opt_.features.get(), ref, opt_.modalities.reference);
   const auto fs = computeFeatures(opt_.features.get(), sen, opt_.modalities.sensed);
   const int L = t + 2 * m;
-  const cv::Mat senMask = validMask(sen);
+  const cv::Mat senMask = validMask(sen), refFeatureMask = featureMask(ref);
 
   // Each template's match in its own slot: the same matches in the same order on any thread count.
   const auto centres = templateCentres(ref, t, std::max(8, step), opt_.minValid, opt_.centres.get());
@@ -79,7 +80,7 @@ std::vector<TileMatch> AreaMatcher::match(const Image& ref, const Image& sen, in
         if (cv::countNonZero(senMask(sbox)) < 0.3 * L * L) return;
         std::vector<cv::Mat> tk, sk;
         for (size_t k = 0; k < fr.size(); ++k) tk.push_back(fr[k](tbox)), sk.push_back(fs[k](sbox));
-        const cv::Mat ncc = multiChannelNcc(tk, sk);
+        const cv::Mat ncc = maskedMultiChannelNcc(tk, refFeatureMask(tbox), sk);
         double best, second;
         cv::Point p;
         cv::minMaxLoc(ncc, nullptr, &best, nullptr, &p);

@@ -13,7 +13,9 @@ struct AreaMatcherOptions {
   int templateSize = 0;    // pixels, square; 0: a quarter of the tile, between 48 and 96
   int gridStep = 0;        // one template centre per cell of this size; 0: half the template
   double maxPeakRatio = 0.98;  // second-best / best similarity outside the peak, above which a match is dropped
-  double minValid = 0.9;   // share of valid pixels required in a template
+  // Share of valid pixels required in a template; one with invalid pixels (a cloud mask, a
+  // scene edge) is correlated over its valid ones only.
+  double minValid = 0.5;
   // Keypoints that place the templates (the strongest in each grid cell; none in a cell: no
   // template there). Null: the strongest minimum-eigenvalue corner of each cell.
   std::shared_ptr<const Detector> centres;

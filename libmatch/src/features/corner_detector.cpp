@@ -7,6 +7,16 @@
 
 namespace mmreg {
 
+cv::Mat cornerResponse(const Image& image) {
+  cv::Mat response;
+  cv::cornerMinEigenVal(asMat(image), response, 7, 3);
+  if (image.valid.empty()) return response;
+  cv::Mat inside;
+  cv::erode(validMask(image), inside, cv::Mat(), {-1, -1}, 4);
+  response.setTo(-1, inside == 0);
+  return response;
+}
+
 std::vector<Keypoint> CornerDetector::detect(const Image& image, int maxPoints) const {
   cv::Mat response;
   cv::cornerMinEigenVal(asMat(image), response, 7, 3);

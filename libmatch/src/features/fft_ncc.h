@@ -32,6 +32,14 @@ inline cv::Mat multiChannelNcc(const std::vector<cv::Mat>& tmpl, const std::vect
   return FftNccSearch(search, tmpl[0].size()).ncc(tmpl);
 }
 
+// multiChannelNcc over the template's pixels where templateMask (CV_8U) is set; the plain one
+// where it is set everywhere.
+inline cv::Mat maskedMultiChannelNcc(const std::vector<cv::Mat>& tmpl, const cv::Mat& templateMask,
+                                     const std::vector<cv::Mat>& search) {
+  if (cv::countNonZero(templateMask) == static_cast<int>(templateMask.total())) return multiChannelNcc(tmpl, search);
+  return FftNccSearch(search, templateMask).ncc(tmpl);
+}
+
 // Parabola vertex offset through three samples, clamped to [-0.5, 0.5].
 double parabolaPeak(double left, double centre, double right);
 

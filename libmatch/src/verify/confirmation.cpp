@@ -6,6 +6,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "cv_image.h"
+#include "features/corner_detector.h"
 #include "features/fft_ncc.h"
 #include "features/structural_features.h"
 #include "parallel_items.h"
@@ -111,16 +112,15 @@ ConfirmationCheck confirmModel(const TileReader& reader, const PixelMapping& mod
         // The strongest corner near the cell centre places the window, so it holds structure.
         const PixelWindow region{cx - slackX - w / 2, cy - slackY - w / 2, w + 2 * slackX, w + 2 * slackY};
         const Image ref = reader.reference(region);
-        cv::Mat response;
-        cv::cornerMinEigenVal(asMat(ref), response, 7, 3);
-        response.setTo(-1, validMask(ref) == 0);
+        const cv::Mat response = cornerResponse(ref);
         cv::Point best(w / 2 + slackX, w / 2 + slackY);
         double bestValue = -INFINITY;
         for (int y = w / 2; y <= w / 2 + 2 * slackY; ++y)
           for (int x = w / 2; x <= w / 2 + 2 * slackX; ++x)
             if (response.at<float>(y, x) > bestValue) bestValue = response.at<float>(y, x), best = {x, y};
         const cv::Rect tbox(best.x - w / 2, best.y - w / 2, w, w);
-        if (cv::countNonZero(validMask(ref)(tbox)) < 0.9 * w * w) return;
+        // Half valid is enough: the window is correlated over its valid pixels only.
+        if (cv::countNonZero(validMask(ref)(tbox)) < 0.5 * w * w) return;
         const PixelWindow twin{region.x + tbox.x, region.y + tbox.y, w, w};
         const Image sen = reader.sensedInReferenceFrame(twin, m, model);
         if (sen.validFraction() < 0.5) return;
@@ -128,7 +128,7 @@ ConfirmationCheck confirmModel(const TileReader& reader, const PixelMapping& mod
         std::vector<cv::Mat> tk;
         for (const auto& f : fr) tk.push_back(f(tbox));
         WindowResult r;
-        r.ncc = multiChannelNcc(tk, fs);
+        r.ncc = maskedMultiChannelNcc(tk, featureMask(ref)(tbox), fs);
         double peak = 0;
         const cv::Point2d off = peakOffset(r.ncc, m, &peak);
         if (peak == 0) return;  // flat template or search window: no evidence either way
