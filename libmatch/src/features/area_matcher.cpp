@@ -26,12 +26,14 @@ cv::Mat keypointResponse(const Image& ref, const Detector& d) {
 }
 
 // Template centres: on a regular grid, each moved to the strongest corner (or keypoint) of its
-// cell, so every template holds structure in two directions.
+// cell whose template has enough valid pixels, so every template holds structure in two
+// directions (under scattered nodata the cell's strongest corner may sit on a sliver of data).
 std::vector<cv::Point> templateCentres(const Image& ref, int t, int step, double minValid, const Detector* centres) {
   cv::Mat response;
   if (centres) response = keypointResponse(ref, *centres);
   else response = cornerResponse(ref);
   const cv::Mat mask = validMask(ref);
+  const cv::Mat validShare = windowValidShare(mask, t);
   std::vector<cv::Point> out;
   const int h = t / 2;
   for (int cy = h; cy + (t - h) <= ref.height; cy += step) {
@@ -41,8 +43,8 @@ std::vector<cv::Point> templateCentres(const Image& ref, int t, int step, double
       cv::Point bp(cx, cy);
       for (int y = cy; y < y1; ++y)
         for (int x = cx; x < x1; ++x)
-          if (response.at<float>(y, x) > best) best = response.at<float>(y, x), bp = {x, y};
-      if (!std::isfinite(best)) continue;  // no keypoint in this cell
+          if (response.at<float>(y, x) > best && validShare.at<float>(y, x) >= minValid) best = response.at<float>(y, x), bp = {x, y};
+      if (!std::isfinite(best)) continue;  // no keypoint (with enough valid pixels around it) in this cell
       const cv::Rect box(bp.x - h, bp.y - h, t, t);
       if (cv::countNonZero(mask(box)) >= minValid * t * t) out.push_back(bp);
     }
@@ -60,9 +62,17 @@ int defaultTemplateSize(int tileSide) { return std::clamp(tileSide / 4 / 2 * 2, 
 
 std::vector<TileMatch> AreaMatcher::match(const Image& ref, const Image& sen, int m) const {
   const int autoSize = defaultTemplateSize(std::min(ref.width, ref.height));
-  const int t = std::min({opt_.templateSize > 0 ? opt_.templateSize : autoSize, ref.width, ref.height});
+  int t = std::min({opt_.templateSize > 0 ? opt_.templateSize : autoSize, ref.width, ref.height});
   if (t < 16) return {};
-  const int step = opt_.gridStep > 0 ? opt_.gridStep : t / 2;
+  int step = opt_.gridStep > 0 ? opt_.gridStep : t / 2;
+  // Where the valid data is fragmented (scattered clouds masked out), no large template may hold
+  // enough of it: halve the templates, down to the smallest default, until one does.
+  while (t / 2 >= 48) {
+    double most = 0;
+    cv::minMaxLoc(windowValidShare(validMask(ref), t), nullptr, &most);
+    if (most >= opt_.minValid) break;
+    t /= 2, step = std::max(8, step / 2);
+  }
   const auto fr = computeFeatures(opt_.features.get(), ref, opt_.modalities.reference);
   const auto fs = computeFeatures(opt_.features.get(), sen, opt_.modalities.sensed);
   const int L = t + 2 * m;

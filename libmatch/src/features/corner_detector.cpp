@@ -17,6 +17,13 @@ cv::Mat cornerResponse(const Image& image) {
   return response;
 }
 
+cv::Mat windowValidShare(const cv::Mat& mask, int side) {
+  cv::Mat share;
+  // The anchor at side / 2 makes each sum run over [x - side / 2, x - side / 2 + side).
+  cv::boxFilter(mask, share, CV_32F, {side, side}, {side / 2, side / 2}, true, cv::BORDER_CONSTANT);
+  return share / 255;
+}
+
 std::vector<Keypoint> CornerDetector::detect(const Image& image, int maxPoints) const {
   cv::Mat response;
   cv::cornerMinEigenVal(asMat(image), response, 7, 3);

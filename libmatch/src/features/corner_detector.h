@@ -12,6 +12,10 @@ namespace mmreg {
 // the strongest corner of all, and no structure of the scene.
 cv::Mat cornerResponse(const Image& image);
 
+// The share of valid pixels (mask: CV_8U, non-zero valid) in the side x side window centred on
+// each pixel as a template box is (from x - side / 2), CV_32F.
+cv::Mat windowValidShare(const cv::Mat& mask, int side);
+
 class CornerDetector : public Detector {
  public:
   std::string name() const override { return "corner"; }

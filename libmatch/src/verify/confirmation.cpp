@@ -112,12 +112,12 @@ ConfirmationCheck confirmModel(const TileReader& reader, const PixelMapping& mod
         // The strongest corner near the cell centre places the window, so it holds structure.
         const PixelWindow region{cx - slackX - w / 2, cy - slackY - w / 2, w + 2 * slackX, w + 2 * slackY};
         const Image ref = reader.reference(region);
-        const cv::Mat response = cornerResponse(ref);
+        const cv::Mat response = cornerResponse(ref), validShare = windowValidShare(validMask(ref), w);
         cv::Point best(w / 2 + slackX, w / 2 + slackY);
         double bestValue = -INFINITY;
         for (int y = w / 2; y <= w / 2 + 2 * slackY; ++y)
           for (int x = w / 2; x <= w / 2 + 2 * slackX; ++x)
-            if (response.at<float>(y, x) > bestValue) bestValue = response.at<float>(y, x), best = {x, y};
+            if (response.at<float>(y, x) > bestValue && validShare.at<float>(y, x) >= 0.5f) bestValue = response.at<float>(y, x), best = {x, y};
         const cv::Rect tbox(best.x - w / 2, best.y - w / 2, w, w);
         // Half valid is enough: the window is correlated over its valid pixels only.
         if (cv::countNonZero(validMask(ref)(tbox)) < 0.5 * w * w) return;

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Nodata in the reference: the bundled Sentinel-1/2 pair, its optical reference given nodata
+# (value 0) over part of the scene, as a scene edge or a cloud mask leaves it: its lower rows,
+# the corner beyond a diagonal edge, and scattered discs ("clouds", a fixed draw). For each
+# variant, one row: the share of valid pixels, the verdict, the check-point RMSE, and the error
+# of the fitted model against the sample's documented alignment (sensed pixel (c, r) is
+# reference pixel (c, r); the s1s2 dataset's own SAR/optical offset of 2-3 px included, as the
+# whole reference's row shows), mean and worst over a 5 x 5 grid of sensed pixels. Default
+# options. Usage:
+#   tools/bench_nodata.sh [build dir]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mmreg=${1:-build}/gdal_driver/mmreg
+ref=sample_data/s1s2_075_ref.tif
+sen=sample_data/s1s2_075_sensed.tif
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+read -r xmin ymin xmax ymax < <(gdalinfo -json "$ref" | python3 -c "
+import json, sys
+c = json.load(sys.stdin)['cornerCoordinates']
+print(c['upperLeft'][0], c['lowerRight'][1], c['lowerRight'][0], c['upperLeft'][1])")
+for j in 0 1 2 3 4; do for i in 0 1 2 3 4; do echo "$((100 + i * 200)) $((100 + j * 200))"; done; done >"$work/grid.txt"
+
+# A GeoJSON polygon layer in the reference's CRS (EPSG:3395) from "x y" rings, one per line.
+polygons() {
+  awk 'BEGIN {printf "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"EPSG:3395\"}},\"features\":["}
+       {printf "%s{\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[", (NR > 1 ? "," : "");
+        for (k = 1; k < NF; k += 2) printf "%s[%s,%s]", (k > 1 ? "," : ""), $k, $(k + 1); printf "]]}}"}
+       END {print "]}"}'
+}
+# Nodata over: the lower share f of the rows; the part left of the line from (f, top) to the
+# lower right corner; n discs (centres from a Park-Miller generator, the same under any awk)
+# whose radius covers about a share s of the extent, overlaps aside.
+box="-v xmin=$xmin -v ymin=$ymin -v xmax=$xmax -v ymax=$ymax"
+rows_ring() { awk -v f="$1" $box 'BEGIN {y = ymin + f * (ymax - ymin); print xmin, y, xmax, y, xmax, ymin, xmin, ymin, xmin, y}'; }
+edge_ring() { awk -v f="$1" $box 'BEGIN {x = xmin + f * (xmax - xmin); print xmin, ymax, x, ymax, xmax, ymin, xmin, ymin, xmin, ymax}'; }
+disc_rings() {
+  awk -v n="$1" -v s="$2" $box 'function u() {seed = (seed * 16807) % 2147483647; return seed / 2147483647}
+    BEGIN {seed = 5; w = xmax - xmin; h = ymax - ymin; r = sqrt(s * w * h / n / 3.14159265) * 1.25
+      for (i = 0; i < n; i++) {cx = xmin + u() * w; cy = ymin + u() * h; line = ""
+        for (t = 0; t <= 16; t++) line = line sprintf("%s%.3f %.3f", (t ? " " : ""), cx + r * cos(t / 8 * 3.14159265), cy + r * sin(t / 8 * 3.14159265))
+        print line}}'
+}
+
+# The fitted model's sensed-to-reference mapping on the grid, through its -georef_only VRT.
+mapped() { gdaltransform "$1" "$ref" <"$work/grid.txt"; }
+
+run() {  # name, nodata rings (empty: none)
+  local name=$1 rings=$2 r=$ref
+  if [ -n "$rings" ]; then
+    r=$work/$name.tif
+    gdal_translate -q "$ref" "$work/burn.tif"
+    polygons <<<"$rings" >"$work/$name.geojson"
+    gdal_rasterize -q -burn 0 -burn 0 -burn 0 "$work/$name.geojson" "$work/burn.tif"
+    gdal_translate -q -stats -a_nodata 0 "$work/burn.tif" "$r"
+  fi
+  local valid verdict rmse err="– | –"
+  valid=$(gdalinfo -stats "$r" 2>/dev/null | awk -F= '/STATISTICS_VALID_PERCENT/ {printf "%.0f", $2; exit}')
+  if "$mmreg" -q -of VRT -georef_only -report "$work/$name.json" "$r" "$sen" "$work/$name.vrt" >/dev/null 2>&1; then
+    err=$(mapped "$work/$name.vrt" | paste -d' ' "$work/grid.txt" - |
+      awk '{d = sqrt(($3 - $1)^2 + ($4 - $2)^2); s += d; if (d > m) m = d} END {printf "%.2f | %.2f", s / NR, m}')
+  fi
+  read -r verdict rmse < <(python3 -c "
+import json, sys
+r = json.load(open(sys.argv[1]))
+v = r['verdict']
+a = r.get('accuracy', {}).get('rmse_check_px')
+print(v['level'], '%.2f' % a if a is not None else '–')" "$work/$name.json")
+  echo "| $name | ${valid:-100} | $verdict | $rmse | $err |"
+}
+
+echo "| reference | valid pixels (%) | verdict | check RMSE (px) | error, mean (px) | error, worst (px) |"
+echo "|---|---|---|---|---|---|"
+run whole ""
+for f in 0.3 0.45 0.6; do run "lower-rows-$f" "$(rows_ring "$f")"; done
+for f in 0.5 0.7; do run "diagonal-edge-$f" "$(edge_ring "$f")"; done
+for s in 0.3 0.5; do run "clouds-$s" "$(disc_rings 40 "$s")"; done
