@@ -60,9 +60,10 @@ run() {  # name, nodata rings (empty: none)
     err=$(mapped "$work/$name.vrt" | paste -d' ' "$work/grid.txt" - |
       awk '{d = sqrt(($3 - $1)^2 + ($4 - $2)^2); s += d; if (d > m) m = d} END {printf "%.2f | %.2f", s / NR, m}')
   fi
+  # (Before 2026-12-01 a run that failed before its verdict wrote no report.)
   read -r verdict rmse < <(python3 -c "
-import json, sys
-r = json.load(open(sys.argv[1]))
+import json, os, sys
+r = json.load(open(sys.argv[1])) if os.path.exists(sys.argv[1]) else {'verdict': {'level': 'failed'}}
 v = r['verdict']
 a = r.get('accuracy', {}).get('rmse_check_px')
 print(v['level'], '%.2f' % a if a is not None else '–')" "$work/$name.json")
