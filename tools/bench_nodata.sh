@@ -7,10 +7,14 @@
 # reference pixel (c, r); the s1s2 dataset's own SAR/optical offset of 2-3 px included, as the
 # whole reference's row shows), mean and worst over a 5 x 5 grid of sensed pixels. Default
 # options. Usage:
-#   tools/bench_nodata.sh [build dir]
+#   tools/bench_nodata.sh [build dir] [s1s2 folder]
+# With the s1s2 folder of ../shared/data (default ../shared/data/s1s2), a second table: each
+# nodata reference against five other Sentinel-1 fragments given the sample's georeferencing
+# (wrong content): how many results are accepted (exit 0), which must be none.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mmreg=${1:-build}/gdal_driver/mmreg
+s1s2=${2:-../shared/data/s1s2}
 ref=sample_data/s1s2_075_ref.tif
 sen=sample_data/s1s2_075_sensed.tif
 work=$(mktemp -d)
@@ -54,6 +58,7 @@ run() {  # name, nodata rings (empty: none)
     gdal_rasterize -q -burn 0 -burn 0 -burn 0 "$work/$name.geojson" "$work/burn.tif"
     gdal_translate -q -stats -a_nodata 0 "$work/burn.tif" "$r"
   fi
+  cp "$r" "$work/ref-$name.tif"
   local valid verdict rmse err="– | –"
   valid=$(gdalinfo -stats "$r" 2>/dev/null | awk -F= '/STATISTICS_VALID_PERCENT/ {printf "%.0f", $2; exit}')
   if "$mmreg" -q -of VRT -georef_only -report "$work/$name.json" "$r" "$sen" "$work/$name.vrt" >/dev/null 2>&1; then
@@ -76,3 +81,30 @@ run whole ""
 for f in 0.3 0.45 0.6; do run "lower-rows-$f" "$(rows_ring "$f")"; done
 for f in 0.5 0.7; do run "diagonal-edge-$f" "$(edge_ring "$f")"; done
 for s in 0.3 0.5; do run "clouds-$s" "$(disc_rings 40 "$s")"; done
+
+[ -d "$s1s2/sar" ] || exit 0
+echo
+echo "| reference | wrong sensed fragments | accepted (exit 0) | refused as failed | refused as doubtful |"
+echo "|---|---|---|---|---|"
+ullr=$(gdalinfo -json "$sen" | python3 -c "
+import json, sys
+c = json.load(sys.stdin)['cornerCoordinates']
+print(*c['upperLeft'], *c['lowerRight'])")
+for k in 003 030 046 089 156; do
+  # shellcheck disable=SC2086
+  gdal_translate -q -a_srs EPSG:3395 -a_ullr $ullr "$s1s2/sar/$k.png" "$work/wrong-$k.tif"
+done
+for name in whole lower-rows-0.6 diagonal-edge-0.7 clouds-0.3 clouds-0.5; do
+  accepted=0 failed=0 doubtful=0
+  for k in 003 030 046 089 156; do
+    rm -f "$work/wrong.json"
+    if "$mmreg" -q -report "$work/wrong.json" "$work/ref-$name.tif" "$work/wrong-$k.tif" - >/dev/null 2>&1; then
+      accepted=$((accepted + 1))
+    elif grep -q '"level":"doubtful"' "$work/wrong.json" 2>/dev/null; then
+      doubtful=$((doubtful + 1))
+    else
+      failed=$((failed + 1))
+    fi
+  done
+  echo "| $name | 5 | $accepted | $failed | $doubtful |"
+done
