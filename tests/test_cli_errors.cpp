@@ -3,6 +3,7 @@
 #include <gdal_alg.h>
 #include <cpl_json.h>
 #include <gdal_priv.h>
+#include <gdal_utils.h>
 #include <gtest/gtest.h>
 #include <ogr_spatialref.h>
 
@@ -152,6 +153,26 @@ TEST_F(CliErrors, RotatedReferenceGridIsRefusedUpFrontForTheWarpedOutput) {
   EXPECT_EQ(mmreg_test::countEntries(out), 0);
   const auto own = mmreg_test::runCli("-q -georef_only " + rotated + " " + kSen + " " + out + "/g.tif");
   EXPECT_EQ(own.exitCode, 0) << own.output;
+}
+
+// A reference too small for the verdict to ever verify a model (room for one 48 px window; three
+// are needed) is refused before any matching with that reason: it used to end in "too few tie
+// points ... raise -max_tiles or -margin", advice that cannot help. -keep_doubtful still tries.
+TEST_F(CliErrors, ReferenceTooSmallToVerifyIsRefusedUpFront) {
+  const std::string chip = dir + "/chip.tif";
+  {
+    GDALDatasetUniquePtr src(GDALDataset::Open(kRef.c_str(), GDAL_OF_RASTER));
+    CPLStringList args;
+    for (const char* a : {"-srcwin", "140", "140", "60", "60"}) args.AddString(a);
+    GDALTranslateOptions* opt = GDALTranslateOptionsNew(args.List(), nullptr);
+    GDALDatasetUniquePtr c(GDALDataset::FromHandle(GDALTranslate(chip.c_str(), src.get(), opt, nullptr)));
+    GDALTranslateOptionsFree(opt);
+    ASSERT_TRUE(c);
+  }
+  expectFailure(chip + " " + kSen + " " + out + "/o.tif", 1,
+                "has valid data over only 60 x 60 pixels: room for 1 of the verdict's independent windows");
+  const auto r = mmreg_test::runCli("-q -keep_doubtful " + chip + " " + kSen + " " + out + "/o.tif");
+  EXPECT_EQ(r.output.find("room for 1 of the verdict's independent windows"), std::string::npos) << r.output;
 }
 
 TEST_F(CliErrors, CrsOnOneImageOnly) {

@@ -12,6 +12,8 @@
 #include "pipeline/feature_hypotheses.h"
 #include "pipeline/match_context.h"
 #include "pipeline/match_rasters.h"
+#include "verify/confirmation.h"
+#include "verify/verdict_rules.h"
 #include "verify/verify_model.h"
 
 namespace mmreg {
@@ -138,12 +140,27 @@ std::optional<std::string> georeferencingDisagreement(const GeoRaster& ref, cons
   return what + buf + advice;
 }
 
+// Any overlap lies inside the reference's valid data, and a processing pixel is at least a
+// reference pixel: where even that has room for fewer of the verdict's independent windows than
+// a verification needs, no model can be verified. Say so now, rather than fail later with advice
+// that cannot help.
+void checkVerifiable(const MatchContext& c, const VerifyOptions& verifyOpt) {
+  const int room = confirmationWindowsAtMost(c.refData.width, c.refData.height);
+  const int need = fewestWindowsToVerify(VerdictThresholds{}.verifyPValue);
+  if (room >= need || verifyOpt.keepDoubtful) return;
+  throw Error("the reference '" + c.ref.path() + "' has valid data over only " + std::to_string(c.refData.width) + " x " +
+              std::to_string(c.refData.height) + " pixels: room for " + std::to_string(room) +
+              " of the verdict's independent windows (48 px at least), and verifying any model needs " + std::to_string(need) +
+              "; use a larger reference, or -keep_doubtful to write a result that cannot be verified");
+}
+
 }  // namespace
 
 Registration registerRasters(const GeoRaster& ref, const GeoRaster& sen, const MatchOptions& opt, const FitOptions& fitOpt,
                              const VerifyOptions& verifyOpt, const ProgressSpan& progress) {
   checkReference(ref);
   const MatchContext c = makeMatchContext(ref, sen, opt);
+  checkVerifiable(c, verifyOpt);
   const bool senGeoref = sen.georefKind() != GeorefKind::None;
   // RPCs are in longitude/latitude by definition.
   const bool refCrs = !ref.crsWkt().empty(),

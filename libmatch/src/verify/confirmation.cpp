@@ -67,7 +67,27 @@ void findRival(const std::vector<WindowResult>& windows, double tolerance, Confi
   }
 }
 
+int windowSide(int width, int height, const ConfirmationOptions& opt) {
+  return opt.window > 0 ? opt.window : std::clamp(std::min(width, height) / 4 / 2 * 2, 48, 96);
+}
+
 }  // namespace
+
+double confirmationChance(const ConfirmationOptions& opt) {
+  // A wrong model puts the peak anywhere inside the search border; rounding widens the target.
+  return std::min(1.0, M_PI * std::pow(opt.tolerance + 0.5, 2) / std::pow(2.0 * opt.margin - 1, 2));
+}
+
+int confirmationWindowsAtMost(int width, int height, const ConfirmationOptions& opt) {
+  const int w = windowSide(width, height, opt);
+  return std::clamp(width / w, 1, opt.perSide) * std::clamp(height / w, 1, opt.perSide);
+}
+
+int fewestWindowsToVerify(double verifyPValue, const ConfirmationOptions& opt) {
+  int n = 1;
+  while (std::pow(confirmationChance(opt), n) > verifyPValue) ++n;
+  return n;
+}
 
 double fisherCombined(const std::vector<double>& pValues) {
   if (pValues.empty()) return 1;
@@ -92,11 +112,10 @@ double binomialTail(int k, int n, double p) {
 ConfirmationCheck confirmModel(const TileReader& reader, const PixelMapping& model, const PixelWindow& o,
                                const ConfirmationOptions& opt, const ProgressSpan& progress) {
   const int m = opt.margin;
-  const int w = opt.window > 0 ? opt.window : std::clamp(std::min(o.width, o.height) / 4 / 2 * 2, 48, 96);
+  const int w = windowSide(o.width, o.height, opt);
   ConfirmationCheck out;
   out.windowSize = w, out.margin = m, out.tolerancePx = opt.tolerance;
-  // A wrong model puts the peak anywhere inside the search border; rounding widens the target.
-  out.chance = std::min(1.0, M_PI * std::pow(opt.tolerance + 0.5, 2) / std::pow(2.0 * m - 1, 2));
+  out.chance = confirmationChance(opt);
   const int nx = std::clamp(o.width / w, 1, opt.perSide), ny = std::clamp(o.height / w, 1, opt.perSide);
   const double cw = static_cast<double>(o.width) / nx, ch = static_cast<double>(o.height) / ny;
   // Each template stays inside its own cell, so no two windows share pixels.

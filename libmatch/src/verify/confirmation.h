@@ -26,6 +26,13 @@ struct ConfirmationOptions {
 ConfirmationCheck confirmModel(const TileReader& reader, const PixelMapping& model, const PixelWindow& overlap,
                                const ConfirmationOptions& options, const ProgressSpan& progress);
 
+// The chance that a window's peak lands within the tolerance of a wrong model.
+double confirmationChance(const ConfirmationOptions& options = {});
+// The most windows confirmModel can correlate over an overlap of width x height processing
+// pixels, and the fewest that can verify a model at verifyPValue (every one confirming).
+int confirmationWindowsAtMost(int width, int height, const ConfirmationOptions& options = {});
+int fewestWindowsToVerify(double verifyPValue, const ConfirmationOptions& options = {});
+
 // P(X >= k) for X ~ Binomial(n, p).
 double binomialTail(int k, int n, double p);
 
