@@ -180,6 +180,32 @@ TEST_F(GeoreferencingInputs, ReferenceWithCloudsMaskedAsNodata) {
   EXPECT_LT(mmreg_test::worstMappingError(dir + "/o.tif", kRef, [](Point2 p) { return p; }, 20, 330, 6), 1.0);
 }
 
+// The content searches read the sensed image at the reference overview's resolution: for a small
+// reference inside a large scene that is most of the scene (tens of GB for a whole SAR scene
+// against a 1000 px chip). Both overviews are read coarser instead, at the same ground
+// resolution ratio, the sensed one within 16 times longest² pixels.
+TEST_F(GeoreferencingInputs, ContentSearchOverviewsStayBoundedForASmallReferenceInALargeScene) {
+  const std::string chip = dir + "/chip.tif";
+  {
+    GDALDatasetUniquePtr src(GDALDataset::Open(kRef.c_str(), GDAL_OF_RASTER));
+    CPLStringList args;
+    for (const char* a : {"-srcwin", "100", "100", "64", "64"}) args.AddString(a);
+    GDALTranslateOptions* opt = GDALTranslateOptionsNew(args.List(), nullptr);
+    GDALDatasetUniquePtr c(GDALDataset::FromHandle(GDALTranslate(chip.c_str(), src.get(), opt, nullptr)));
+    GDALTranslateOptionsFree(opt);
+    ASSERT_TRUE(c);
+  }
+  const auto ref = GeoRaster::open(chip), sen = GeoRaster::open(kSen);
+  MatchOptions mo;
+  const MatchContext c = makeMatchContext(ref, sen, mo);
+  const int longest = 32;  // the sensed image (349 x 352) at the chip's overview resolution: 175 x 176, over the budget
+  const Overviews o = readOverviews(c, 1.0, longest);
+  EXPECT_LE(static_cast<double>(o.sen.width) * o.sen.height, 16.0 * longest * longest);
+  EXPECT_GT(static_cast<double>(o.sen.width) * o.sen.height, 0.8 * 16.0 * longest * longest);
+  EXPECT_NEAR(o.senScale, o.refScale, 1e-9);  // the same ground resolution, as the search needs
+  EXPECT_LT(o.ref.width, longest);
+}
+
 TEST_F(GeoreferencingInputs, OwnGridAndCogOutput) {
   const auto r = mmreg_test::runCli("-q -target own -of COG -co COMPRESS=DEFLATE " + kRef + " " + reprojectedSensed() + " " +
                                     dir + "/own.tif");

@@ -117,10 +117,20 @@ Overviews readOverviews(const MatchContext& c, double nominal, int longest) {
   Overviews o;
   const PixelWindow rw{0, 0, c.ref.width(), c.ref.height()};
   int rh = 0;
-  const int rwid = overviewSide(rw, longest, &rh);
+  int rwid = overviewSide(rw, longest, &rh);
+  // The sensed overview is at the reference overview's ground resolution. Against a small
+  // reference inside a whole scene that is most of the scene (a 25000 px scene against a
+  // 1000 px chip: 156 M pixels for the keypoint hypotheses, tens of GB): beyond
+  // kMaxSensedOverviewShare times longest² pixels, both are read coarser, so that time and memory
+  // stay bounded; such a search may then find nothing, and says so.
+  const double perRef = nominal > 0 ? nominal : 1.0;
+  const double senScale0 = static_cast<double>(c.ref.width()) / rwid * perRef;
+  const double senPixels = static_cast<double>(c.sen.width()) * c.sen.height() / (senScale0 * senScale0);
+  const double budget = kMaxSensedOverviewShare * longest * longest;
+  if (senPixels > budget) rwid = overviewSide(rw, std::max(1, static_cast<int>(longest / std::sqrt(senPixels / budget))), &rh);
   o.refScale = static_cast<double>(c.ref.width()) / rwid;
   o.ref = readProcessed(c.ref, c.refBands, rw, rwid, rh);
-  o.senScale = o.refScale * (nominal > 0 ? nominal : 1.0);
+  o.senScale = o.refScale * perRef;
   const int sw = std::max(1, static_cast<int>(std::lround(c.sen.width() / o.senScale)));
   const int sh = std::max(1, static_cast<int>(std::lround(c.sen.height() / o.senScale)));
   const PixelWindow sWin{0, 0, static_cast<int>(std::lround(sw * o.senScale)), static_cast<int>(std::lround(sh * o.senScale))};

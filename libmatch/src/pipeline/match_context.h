@@ -49,6 +49,8 @@ int overviewSide(const PixelWindow& w, int longest, int* h);
 // longest side `longest` pixels: what the content searches (coarse pass, keypoint hypotheses)
 // work on. nominal: sensed pixels per reference pixel that the pixel sizes give (0 when the
 // files carry none).
+// The sensed overview holds at most this many times longest² pixels (readOverviews).
+constexpr double kMaxSensedOverviewShare = 16;
 struct Overviews {
   Image ref, sen;
   double refScale = 1, senScale = 1;  // full-resolution pixels per overview pixel
