@@ -3,7 +3,6 @@
 #include <gdal_alg.h>
 #include <cpl_json.h>
 #include <gdal_priv.h>
-#include <gdal_utils.h>
 #include <gtest/gtest.h>
 #include <ogr_spatialref.h>
 
@@ -160,15 +159,7 @@ TEST_F(CliErrors, RotatedReferenceGridIsRefusedUpFrontForTheWarpedOutput) {
 // points ... raise -max_tiles or -margin", advice that cannot help. -keep_doubtful still tries.
 TEST_F(CliErrors, ReferenceTooSmallToVerifyIsRefusedUpFront) {
   const std::string chip = dir + "/chip.tif";
-  {
-    GDALDatasetUniquePtr src(GDALDataset::Open(kRef.c_str(), GDAL_OF_RASTER));
-    CPLStringList args;
-    for (const char* a : {"-srcwin", "140", "140", "60", "60"}) args.AddString(a);
-    GDALTranslateOptions* opt = GDALTranslateOptionsNew(args.List(), nullptr);
-    GDALDatasetUniquePtr c(GDALDataset::FromHandle(GDALTranslate(chip.c_str(), src.get(), opt, nullptr)));
-    GDALTranslateOptionsFree(opt);
-    ASSERT_TRUE(c);
-  }
+  ASSERT_TRUE(mmreg_test::cropRaster(kRef, chip, 140, 140, 60, 60));
   expectFailure(chip + " " + kSen + " " + out + "/o.tif", 1,
                 "has valid data over only 60 x 60 pixels: room for 1 of the verdict's independent windows");
   const auto r = mmreg_test::runCli("-q -keep_doubtful " + chip + " " + kSen + " " + out + "/o.tif");

@@ -131,16 +131,12 @@ TEST_F(GeoreferencingInputs, MaxOffsetIsInMetresWhateverTheReferenceCrs) {
 // templates, straddling the nodata, found no match.
 TEST_F(GeoreferencingInputs, ReferenceMostlyNodataIsMatchedWhereItHasData) {
   const std::string partial = dir + "/partial_ref.tif";
-  {
-    GDALDatasetUniquePtr src(GDALDataset::Open(kRef.c_str(), GDAL_OF_RASTER));
-    GDALDatasetUniquePtr out(GetGDALDriverManager()->GetDriverByName("GTiff")->CreateCopy(partial.c_str(), src.get(), FALSE,
-                                                                                         nullptr, nullptr, nullptr));
-    ASSERT_TRUE(out);
-    const int w = out->GetRasterXSize(), h = out->GetRasterYSize(), keep = h * 2 / 5;
-    std::vector<GByte> zeros(static_cast<size_t>(w) * (h - keep), 0);  // the sample's darkest pixel is 21
-    ASSERT_EQ(CE_None, out->GetRasterBand(1)->RasterIO(GF_Write, 0, keep, w, h - keep, zeros.data(), w, h - keep, GDT_Byte, 0, 0));
-    ASSERT_EQ(CE_None, out->GetRasterBand(1)->SetNoDataValue(0));
-  }
+  ASSERT_TRUE(mmreg_test::copyWithEditedPixels(
+      kRef, partial,
+      [](std::vector<unsigned char>& px, int w, int h) {
+        std::fill(px.begin() + static_cast<size_t>(w) * (h * 2 / 5), px.end(), 0);  // the sample's darkest pixel is 21
+      },
+      0));
   const auto r = mmreg_test::runCli("-q -georef_only " + partial + " " + kSen + " " + dir + "/o.tif");
   ASSERT_EQ(r.exitCode, 0) << r.output;
   // The sample's truth: sensed pixel (c, r) lies at reference pixel (c, r); checked over the
@@ -154,27 +150,22 @@ TEST_F(GeoreferencingInputs, ReferenceMostlyNodataIsMatchedWhereItHasData) {
 // pixels, and the first pass's large templates found none.
 TEST_F(GeoreferencingInputs, ReferenceWithCloudsMaskedAsNodata) {
   const std::string clouded = dir + "/clouded_ref.tif";
-  {
-    GDALDatasetUniquePtr src(GDALDataset::Open(kRef.c_str(), GDAL_OF_RASTER));
-    GDALDatasetUniquePtr out(GetGDALDriverManager()->GetDriverByName("GTiff")->CreateCopy(clouded.c_str(), src.get(), FALSE,
-                                                                                         nullptr, nullptr, nullptr));
-    ASSERT_TRUE(out);
-    const int w = out->GetRasterXSize(), h = out->GetRasterYSize();
-    std::vector<GByte> px(static_cast<size_t>(w) * h);
-    ASSERT_EQ(CE_None, out->GetRasterBand(1)->RasterIO(GF_Read, 0, 0, w, h, px.data(), w, h, GDT_Byte, 0, 0));
-    std::mt19937 rng(7);
-    size_t masked = 0;
-    for (int k = 0; k < 24; ++k) {  // discs of 30 px radius, overlapping: 38 % of the image
-      const int cx = static_cast<int>(rng() % w), cy = static_cast<int>(rng() % h);
-      for (int y = std::max(0, cy - 30); y < std::min(h, cy + 31); ++y)
-        for (int x = std::max(0, cx - 30); x < std::min(w, cx + 31); ++x)
-          if ((x - cx) * (x - cx) + (y - cy) * (y - cy) <= 900) px[static_cast<size_t>(y) * w + x] = 0;  // the darkest pixel is 21
-    }
-    for (auto v : px) masked += v == 0;
-    ASSERT_GT(masked, px.size() * 3 / 10);
-    ASSERT_EQ(CE_None, out->GetRasterBand(1)->RasterIO(GF_Write, 0, 0, w, h, px.data(), w, h, GDT_Byte, 0, 0));
-    ASSERT_EQ(CE_None, out->GetRasterBand(1)->SetNoDataValue(0));
-  }
+  size_t masked = 0, all = 0;
+  ASSERT_TRUE(mmreg_test::copyWithEditedPixels(
+      kRef, clouded,
+      [&](std::vector<unsigned char>& px, int w, int h) {
+        std::mt19937 rng(7);
+        for (int k = 0; k < 24; ++k) {  // discs of 30 px radius, overlapping: 38 % of the image
+          const int cx = static_cast<int>(rng() % w), cy = static_cast<int>(rng() % h);
+          for (int y = std::max(0, cy - 30); y < std::min(h, cy + 31); ++y)
+            for (int x = std::max(0, cx - 30); x < std::min(w, cx + 31); ++x)
+              if ((x - cx) * (x - cx) + (y - cy) * (y - cy) <= 900) px[static_cast<size_t>(y) * w + x] = 0;  // the darkest pixel is 21
+        }
+        for (auto v : px) masked += v == 0;
+        all = px.size();
+      },
+      0));
+  ASSERT_GT(masked, all * 3 / 10);
   const auto r = mmreg_test::runCli("-q -georef_only " + clouded + " " + kSen + " " + dir + "/o.tif");
   ASSERT_EQ(r.exitCode, 0) << r.output;
   EXPECT_LT(mmreg_test::worstMappingError(dir + "/o.tif", kRef, [](Point2 p) { return p; }, 20, 330, 6), 1.0);
@@ -186,15 +177,7 @@ TEST_F(GeoreferencingInputs, ReferenceWithCloudsMaskedAsNodata) {
 // resolution ratio, the sensed one within 16 times longest² pixels.
 TEST_F(GeoreferencingInputs, ContentSearchOverviewsStayBoundedForASmallReferenceInALargeScene) {
   const std::string chip = dir + "/chip.tif";
-  {
-    GDALDatasetUniquePtr src(GDALDataset::Open(kRef.c_str(), GDAL_OF_RASTER));
-    CPLStringList args;
-    for (const char* a : {"-srcwin", "100", "100", "64", "64"}) args.AddString(a);
-    GDALTranslateOptions* opt = GDALTranslateOptionsNew(args.List(), nullptr);
-    GDALDatasetUniquePtr c(GDALDataset::FromHandle(GDALTranslate(chip.c_str(), src.get(), opt, nullptr)));
-    GDALTranslateOptionsFree(opt);
-    ASSERT_TRUE(c);
-  }
+  ASSERT_TRUE(mmreg_test::cropRaster(kRef, chip, 100, 100, 64, 64));
   const auto ref = GeoRaster::open(chip), sen = GeoRaster::open(kSen);
   MatchOptions mo;
   const MatchContext c = makeMatchContext(ref, sen, mo);

@@ -8,6 +8,7 @@
 #include <cpl_vsi.h>
 #include <gdal_alg.h>
 #include <gdal_priv.h>
+#include <gdal_utils.h>
 #include <unistd.h>
 
 #include <array>
@@ -136,6 +137,33 @@ mmreg::Image s1s2SampleWindow(bool sar, int x, int y, int side) {
   std::vector<mmreg::Image> bands;
   for (int b = 1; b <= (sar ? 1 : 3); ++b) bands.push_back(r.readWindow(b, {x, y, side, side}, side, side));
   return mmreg::preprocess(mmreg::combineBands(bands), sar ? mmreg::Modality::Sar : mmreg::Modality::Optical);
+}
+
+bool cropRaster(const std::string& source, const std::string& target, int x, int y, int w, int h) {
+  GDALDatasetUniquePtr src(GDALDataset::Open(source.c_str(), GDAL_OF_RASTER));
+  if (!src) return false;
+  CPLStringList args;
+  for (int v : {x, y, w, h}) args.AddString(std::to_string(v).c_str());
+  args.InsertString(0, "-srcwin");
+  GDALTranslateOptions* opt = GDALTranslateOptionsNew(args.List(), nullptr);
+  GDALDatasetUniquePtr out(GDALDataset::FromHandle(GDALTranslate(target.c_str(), src.get(), opt, nullptr)));
+  GDALTranslateOptionsFree(opt);
+  return out != nullptr;
+}
+
+bool copyWithEditedPixels(const std::string& source, const std::string& target,
+                          const std::function<void(std::vector<unsigned char>&, int, int)>& edit, double nodata) {
+  GDALDatasetUniquePtr src(GDALDataset::Open(source.c_str(), GDAL_OF_RASTER));
+  if (!src) return false;
+  GDALDatasetUniquePtr out(
+      GetGDALDriverManager()->GetDriverByName("GTiff")->CreateCopy(target.c_str(), src.get(), FALSE, nullptr, nullptr, nullptr));
+  if (!out) return false;
+  const int w = out->GetRasterXSize(), h = out->GetRasterYSize();
+  std::vector<unsigned char> px(static_cast<size_t>(w) * h);
+  GDALRasterBand* b = out->GetRasterBand(1);
+  if (b->RasterIO(GF_Read, 0, 0, w, h, px.data(), w, h, GDT_Byte, 0, 0) != CE_None) return false;
+  edit(px, w, h);
+  return b->RasterIO(GF_Write, 0, 0, w, h, px.data(), w, h, GDT_Byte, 0, 0) == CE_None && b->SetNoDataValue(nodata) == CE_None;
 }
 
 }  // namespace mmreg_test

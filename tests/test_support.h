@@ -54,6 +54,14 @@ class GdalPixelMapping {
 double worstMappingError(const std::string& raster, const std::string& reference,
                          const std::function<mmreg::Point2(mmreg::Point2)>& truth, double from, double to, int steps);
 
+// gdal_translate -srcwin x y w h from `source` to a GeoTIFF `target`; false when GDAL fails.
+bool cropRaster(const std::string& source, const std::string& target, int x, int y, int w, int h);
+
+// A GeoTIFF copy of a single-band Byte `source` whose pixels `edit` changes (width, height,
+// row-major values), with `nodata` declared; false when GDAL fails.
+bool copyWithEditedPixels(const std::string& source, const std::string& target,
+                          const std::function<void(std::vector<unsigned char>&, int, int)>& edit, double nodata);
+
 // The first pair of the 3MOS grid with this stem ("SEN_city"), index k.
 mmreg::AlignedPair threeMosPair(const std::string& stem, int k);
 
