@@ -28,12 +28,12 @@ cv::Mat keypointResponse(const Image& ref, const Detector& d) {
 // Template centres: on a regular grid, each moved to the strongest corner (or keypoint) of its
 // cell whose template has enough valid pixels, so every template holds structure in two
 // directions (under scattered nodata the cell's strongest corner may sit on a sliver of data).
-std::vector<cv::Point> templateCentres(const Image& ref, int t, int step, double minValid, const Detector* centres) {
+// validShare: windowValidShare of the reference's mask for templates of side t.
+std::vector<cv::Point> templateCentres(const Image& ref, int t, int step, double minValid, const cv::Mat& validShare,
+                                       const Detector* centres) {
   cv::Mat response;
   if (centres) response = keypointResponse(ref, *centres);
   else response = cornerResponse(ref);
-  const cv::Mat mask = validMask(ref);
-  const cv::Mat validShare = windowValidShare(mask, t);
   std::vector<cv::Point> out;
   const int h = t / 2;
   for (int cy = h; cy + (t - h) <= ref.height; cy += step) {
@@ -44,9 +44,7 @@ std::vector<cv::Point> templateCentres(const Image& ref, int t, int step, double
       for (int y = cy; y < y1; ++y)
         for (int x = cx; x < x1; ++x)
           if (response.at<float>(y, x) > best && validShare.at<float>(y, x) >= minValid) best = response.at<float>(y, x), bp = {x, y};
-      if (!std::isfinite(best)) continue;  // no keypoint (with enough valid pixels around it) in this cell
-      const cv::Rect box(bp.x - h, bp.y - h, t, t);
-      if (cv::countNonZero(mask(box)) >= minValid * t * t) out.push_back(bp);
+      if (std::isfinite(best)) out.push_back(bp);  // else no keypoint with enough valid pixels around it in this cell
     }
   }
   return out;
@@ -67,11 +65,14 @@ std::vector<TileMatch> AreaMatcher::match(const Image& ref, const Image& sen, in
   int step = opt_.gridStep > 0 ? opt_.gridStep : t / 2;
   // Where the valid data is fragmented (scattered clouds masked out), no large template may hold
   // enough of it: halve the templates, down to the smallest default, until one does.
-  while (t / 2 >= 48) {
-    double most = 0;
-    cv::minMaxLoc(windowValidShare(validMask(ref), t), nullptr, &most);
-    if (most >= opt_.minValid) break;
+  const cv::Mat refMask = validMask(ref);
+  cv::Mat validShare = windowValidShare(refMask, t);
+  double most = 0;
+  cv::minMaxLoc(validShare, nullptr, &most);
+  while (most < opt_.minValid && t / 2 >= 48) {
     t /= 2, step = std::max(8, step / 2);
+    validShare = windowValidShare(refMask, t);
+    cv::minMaxLoc(validShare, nullptr, &most);
   }
   const auto fr = computeFeatures(opt_.features.get(), ref, opt_.modalities.reference);
   const auto fs = computeFeatures(opt_.features.get(), sen, opt_.modalities.sensed);
@@ -79,7 +80,7 @@ std::vector<TileMatch> AreaMatcher::match(const Image& ref, const Image& sen, in
   const cv::Mat senMask = validMask(sen), refFeatureMask = featureMask(ref);
 
   // Each template's match in its own slot: the same matches in the same order on any thread count.
-  const auto centres = templateCentres(ref, t, std::max(8, step), opt_.minValid, opt_.centres.get());
+  const auto centres = templateCentres(ref, t, std::max(8, step), opt_.minValid, validShare, opt_.centres.get());
   std::vector<std::optional<TileMatch>> found(centres.size());
   const auto errors = forEachItem(
       centres.size(), opt_.threads,
