@@ -200,6 +200,33 @@ TEST(AreaMatcher, TemplatesPartlyUnderNodataMatchOverTheirValidPixels) {
   }
 }
 
+// Valid data in scattered patches (a quarter of the tile, in 48 px squares): no 128 px template
+// can be half valid, so the matcher halves its templates until one can, and still lands on the truth.
+TEST(AreaMatcher, LargeTemplatesShrinkWhereTheValidDataIsFragmented) {
+  SKIP_WITHOUT_SHARED_DATA();
+  const auto pair = mmreg_test::threeMosPair("SEN_city", 3);
+  Image ref = readProcessed(pair.reference, Modality::Optical);
+  const int margin = 8;
+  cv::Mat padded;
+  cv::copyMakeBorder(asMat(ref), padded, margin, margin, margin, margin, cv::BORDER_REFLECT);
+  const double sx = 1.6, sy = -2.2;
+  const cv::Mat m = (cv::Mat_<double>(2, 3) << 1, 0, sx, 0, 1, sy);
+  cv::Mat moved;
+  cv::warpAffine(padded, moved, m, padded.size(), cv::INTER_CUBIC, cv::BORDER_REFLECT);
+  ref.valid.assign(ref.pixels.size(), 1);
+  for (int y = 0; y < ref.height; ++y)
+    for (int x = 0; x < ref.width; ++x)
+      if (x % 96 >= 48 || y % 96 >= 48) ref.valid[static_cast<size_t>(y) * ref.width + x] = 0, ref.at(x, y) = 0;
+  AreaMatcherOptions o;
+  o.templateSize = 128;
+  const auto matches = AreaMatcher(o).match(ref, imageFromMat(moved), margin);
+  ASSERT_GE(matches.size(), 4u);
+  for (auto& t : matches) {
+    EXPECT_NEAR(t.sensed.x - t.ref.x, sx, 0.5);
+    EXPECT_NEAR(t.sensed.y - t.ref.y, sy, 0.5);
+  }
+}
+
 TEST(AreaMatcher, FlatImagesGiveNoMatches) {
   Image flat(128, 128, 0.5f), flatPadded(160, 160, 0.5f);
   EXPECT_TRUE(AreaMatcher().match(flat, flatPadded, 16).empty());
