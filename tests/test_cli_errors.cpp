@@ -161,8 +161,19 @@ TEST_F(CliErrors, ReferenceTooSmallToVerifyIsRefusedUpFront) {
   const std::string chip = dir + "/chip.tif";
   ASSERT_TRUE(mmreg_test::cropRaster(kRef, chip, 140, 140, 60, 60));
   expectFailure(chip + " " + kSen + " " + out + "/o.tif", 1,
-                "has valid data over only 60 x 60 pixels: room for 1 of the verdict's independent windows");
+                "has valid data over only 60 x 60 reference pixels: room for 1 of the verdict's independent windows");
   const auto r = mmreg_test::runCli("-q -keep_doubtful " + chip + " " + kSen + " " + out + "/o.tif");
+  EXPECT_EQ(r.output.find("room for 1 of the verdict's independent windows"), std::string::npos) << r.output;
+}
+
+// The same for a sensed chip, under each start: it ended in "too few tie points ... raise
+// -max_tiles or -margin".
+TEST_F(CliErrors, SensedTooSmallToVerifyIsRefusedBeforeMatching) {
+  const std::string chip = dir + "/chip.tif";
+  ASSERT_TRUE(mmreg_test::cropRaster(kSen, chip, 140, 140, 60, 60));
+  expectFailure("-coarse never " + kRef + " " + chip + " " + out + "/o.tif", 1,
+                "covers, with its valid data, only 70 x 70 reference pixels: room for 1 of the verdict's independent windows");
+  const auto r = mmreg_test::runCli("-q -coarse never -keep_doubtful " + kRef + " " + chip + " " + out + "/o.tif");
   EXPECT_EQ(r.output.find("room for 1 of the verdict's independent windows"), std::string::npos) << r.output;
 }
 

@@ -1,6 +1,7 @@
 #include "pipeline/match_context.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "mmreg/error.h"
@@ -64,7 +65,10 @@ MatchContext makeMatchContext(const GeoRaster& ref, const GeoRaster& sen, const 
   return c;
 }
 
-PixelWindow overlapWindow(const MatchContext& c, const PixelMapping& m) {
+namespace {
+
+// The sensed valid data's bounding box under `m`: x0, y0, x1, y1 in reference pixels.
+std::array<double, 4> footprintBox(const MatchContext& c, const PixelMapping& m) {
   const PixelWindow& s = c.senData;
   std::vector<Point2> border;
   const int n = 64;
@@ -80,6 +84,24 @@ PixelWindow overlapWindow(const MatchContext& c, const PixelMapping& m) {
   for (auto& p : border)
     if (std::isfinite(p.x) && std::isfinite(p.y))
       x0 = std::min(x0, p.x), y0 = std::min(y0, p.y), x1 = std::max(x1, p.x), y1 = std::max(y1, p.y);
+  return {x0, y0, x1, y1};
+}
+
+PixelWindow windowOf(double x0, double y0, double x1, double y1) {
+  return {static_cast<int>(std::floor(x0)), static_cast<int>(std::floor(y0)), static_cast<int>(std::ceil(x1 - x0)),
+          static_cast<int>(std::ceil(y1 - y0))};
+}
+
+}  // namespace
+
+PixelWindow sensedFootprint(const MatchContext& c, const PixelMapping& m) {
+  const auto [x0, y0, x1, y1] = footprintBox(c, m);
+  if (!(x1 > x0 && y1 > y0)) return {0, 0, 0, 0};
+  return windowOf(x0, y0, x1, y1);
+}
+
+PixelWindow overlapWindow(const MatchContext& c, const PixelMapping& m) {
+  auto [x0, y0, x1, y1] = footprintBox(c, m);
   const PixelWindow& r = c.refData;
   x0 = std::max<double>(r.x, x0), y0 = std::max<double>(r.y, y0);
   x1 = std::min<double>(r.x + r.width, x1), y1 = std::min<double>(r.y + r.height, y1);
@@ -87,8 +109,7 @@ PixelWindow overlapWindow(const MatchContext& c, const PixelMapping& m) {
     throw Error("the footprints of '" + c.ref.path() + "' and '" + c.sen.path() +
                 "' do not overlap (their valid data, under the sensed image's georeferencing); check both CRSs, extents and nodata "
                 "values with gdalinfo");
-  return {static_cast<int>(std::floor(x0)), static_cast<int>(std::floor(y0)), static_cast<int>(std::ceil(x1 - x0)),
-          static_cast<int>(std::ceil(y1 - y0))};
+  return windowOf(x0, y0, x1, y1);
 }
 
 double processingScale(const PixelMapping& m, const PixelWindow& overlap) {

@@ -30,6 +30,10 @@ struct MatchContext {
 // mmreg::Error when either raster's bands hold no valid pixel or no contrast.
 MatchContext makeMatchContext(const GeoRaster& reference, const GeoRaster& sensed, const MatchOptions& options);
 
+// Bounding box of the sensed raster's valid data under `m`, in reference pixels, wherever it
+// falls (not clipped to the reference).
+PixelWindow sensedFootprint(const MatchContext& c, const PixelMapping& m);
+
 // Overlap of the sensed raster's valid data with the reference's under `m`, in reference
 // pixels (bounding boxes). Throws mmreg::Error when they do not overlap.
 PixelWindow overlapWindow(const MatchContext& c, const PixelMapping& m);

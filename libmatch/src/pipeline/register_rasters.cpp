@@ -140,18 +140,33 @@ std::optional<std::string> georeferencingDisagreement(const GeoRaster& ref, cons
   return what + buf + advice;
 }
 
-// Any overlap lies inside the reference's valid data, and a processing pixel is at least a
-// reference pixel: where even that has room for fewer of the verdict's independent windows than
-// a verification needs, no model can be verified. Say so now, rather than fail later with advice
-// that cannot help.
-void checkVerifiable(const MatchContext& c, const VerifyOptions& verifyOpt) {
-  const int room = confirmationWindowsAtMost(c.refData.width, c.refData.height);
+// Where a region has room for fewer of the verdict's independent windows than a verification
+// needs, no model can be verified there. Say so before matching, rather than fail later with
+// advice that cannot help. `what` names the region, `remedy` what to do.
+void checkVerifiable(int width, int height, const std::string& what, const std::string& remedy, const VerifyOptions& verifyOpt) {
+  const int room = confirmationWindowsAtMost(width, height);
   const int need = fewestWindowsToVerify(VerdictThresholds{}.verifyPValue);
   if (room >= need || verifyOpt.keepDoubtful) return;
-  throw Error("the reference '" + c.ref.path() + "' has valid data over only " + std::to_string(c.refData.width) + " x " +
-              std::to_string(c.refData.height) + " pixels: room for " + std::to_string(room) +
-              " of the verdict's independent windows (48 px at least), and verifying any model needs " + std::to_string(need) +
-              "; use a larger reference, or -keep_doubtful to write a result that cannot be verified");
+  throw Error(what + " only " + std::to_string(width) + " x " + std::to_string(height) + " reference pixels: room for " +
+              std::to_string(room) + " of the verdict's independent windows (48 px at least), and verifying any model needs " +
+              std::to_string(need) + "; " + remedy + ", or -keep_doubtful to write a result that cannot be verified");
+}
+
+// Any overlap lies inside the reference's valid data, and a processing pixel is at least a
+// reference pixel.
+void checkReferenceVerifiable(const MatchContext& c, const VerifyOptions& verifyOpt) {
+  checkVerifiable(c.refData.width, c.refData.height, "the reference '" + c.ref.path() + "' has valid data over",
+                  "use a larger reference", verifyOpt);
+}
+
+// Under a start, the overlap lies inside the sensed footprint, which a model the verdict finds
+// plausible makes at most maxScaleChange larger, and inside the reference's valid data.
+void checkSensedVerifiable(const MatchContext& c, const PixelMapping& start, const VerifyOptions& verifyOpt) {
+  const PixelWindow f = sensedFootprint(c, start);
+  const double grow = 1 + verifyOpt.maxScaleChange;
+  checkVerifiable(std::min(c.refData.width, static_cast<int>(f.width * grow)),
+                  std::min(c.refData.height, static_cast<int>(f.height * grow)),
+                  "the sensed image '" + c.sen.path() + "' covers, with its valid data,", "use a larger sensed image", verifyOpt);
 }
 
 }  // namespace
@@ -160,7 +175,7 @@ Registration registerRasters(const GeoRaster& ref, const GeoRaster& sen, const M
                              const VerifyOptions& verifyOpt, const ProgressSpan& progress) {
   checkReference(ref);
   const MatchContext c = makeMatchContext(ref, sen, opt);
-  checkVerifiable(c, verifyOpt);
+  checkReferenceVerifiable(c, verifyOpt);
   const bool senGeoref = sen.georefKind() != GeorefKind::None;
   // RPCs are in longitude/latitude by definition.
   const bool refCrs = !ref.crsWkt().empty(),
@@ -237,6 +252,7 @@ Registration registerRasters(const GeoRaster& ref, const GeoRaster& sen, const M
     done += span;
     Registration r;
     try {
+      checkSensedVerifiable(c, *starts[k].mapping, verifyOpt);
       r.match = matchFrom(c, *starts[k].mapping, fitOpt, starts[k].reachPx, p.sub(0, 0.85));
       const auto t0 = Clock::now();
       FitOptions finalFit = fitOpt;
