@@ -144,6 +144,44 @@ TEST_F(GeoreferencingInputs, ReferenceMostlyNodataIsMatchedWhereItHasData) {
   EXPECT_LT(mmreg_test::worstMappingError(dir + "/o.tif", kRef, [](Point2 p) { return p; }, 20, 330, 6), 1.0);
 }
 
+// A sensed scene inside a black collar that its file does not declare as nodata (as a rotated
+// scene cut to a north-up frame often is): -srcnodata 0 leaves the collar out of the matching
+// and of the output, as gdalwarp -srcnodata does; without it the collar is warped as data.
+TEST_F(GeoreferencingInputs, UndeclaredCollarIsLeftOutWithSrcnodata) {
+  const std::string collared = dir + "/collared_sen.tif";
+  ASSERT_TRUE(mmreg_test::copyWithEditedPixels(
+      kSen, collared,
+      [](std::vector<unsigned char>& px, int w, int h) {
+        for (int y = 0; y < h; ++y)
+          for (int x = 0; x < w; ++x)  // corner triangles with legs of 120 px; the sample's darkest pixel is 1
+            if (std::min(x, w - 1 - x) + std::min(y, h - 1 - y) < 120) px[static_cast<size_t>(y) * w + x] = 0;
+      },
+      std::nullopt));
+  auto alphaAt = [](const std::string& path, int x, int y) {
+    GDALDatasetUniquePtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_RASTER));
+    GByte a = 1;
+    EXPECT_EQ(CE_None, ds->GetRasterBand(2)->RasterIO(GF_Read, x, y, 1, 1, &a, 1, 1, GDT_Byte, 0, 0));
+    return static_cast<int>(a);
+  };
+  // The truth maps sensed pixel (c, r) to reference pixel (c, r): reference (20, 20) lies under
+  // the collar, (175, 175) in the scene.
+  const auto plain = mmreg_test::runCli("-q -dstalpha " + kRef + " " + collared + " " + dir + "/plain.tif");
+  ASSERT_EQ(plain.exitCode, 0) << plain.output;
+  EXPECT_EQ(alphaAt(dir + "/plain.tif", 20, 20), 255);
+  const auto declared = mmreg_test::runCli("-q -srcnodata 0 -dstalpha " + kRef + " " + collared + " " + dir + "/declared.tif");
+  ASSERT_EQ(declared.exitCode, 0) << declared.output;
+  EXPECT_EQ(alphaAt(dir + "/declared.tif", 20, 20), 0);
+  EXPECT_EQ(alphaAt(dir + "/declared.tif", 175, 175), 255);
+  // A VRT output names the file, which lacks the value: the VRT declares it itself.
+  const auto vrt = mmreg_test::runCli("-q -srcnodata 0 -georef_only -of VRT " + kRef + " " + collared + " " + dir + "/g.vrt");
+  ASSERT_EQ(vrt.exitCode, 0) << vrt.output;
+  GDALDatasetUniquePtr g(GDALDataset::Open((dir + "/g.vrt").c_str(), GDAL_OF_RASTER));
+  int hasNodata = FALSE;
+  EXPECT_EQ(g->GetRasterBand(1)->GetNoDataValue(&hasNodata), 0.0);
+  EXPECT_TRUE(hasNodata);
+  EXPECT_LT(mmreg_test::worstMappingError(dir + "/g.vrt", kRef, [](Point2 p) { return p; }, 20, 330, 6), 1.0);
+}
+
 // A reference with clouds masked as nodata, scattered over the scene (what a cloud mask leaves
 // of an optical image, the usual reason to register SAR to it): templates and confirmation
 // windows partly under the mask are correlated over their valid pixels. They needed 90 % valid

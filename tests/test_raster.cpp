@@ -93,6 +93,28 @@ TEST_F(RasterTest, NodataIsInvalid) {
   EXPECT_TRUE(img.isValid(1, 0));
 }
 
+// A nodata value given on opening (-srcnodata, -refnodata) replaces the file's: fill the file
+// does not declare is left out, and what the file declared counts as data again.
+TEST_F(RasterTest, DeclaredNodataReplacesTheFilesOwn) {
+  const auto declared = GeoRaster::open(makeRaster(dir, GDT_Int16, 1, true), 7.0);
+  EXPECT_EQ(declared.nodataOverride(), 7.0);
+  const Image img = declared.readWindow(1, {0, 0, 40, 30}, 40, 30);
+  EXPECT_TRUE(img.isValid(0, 0));   // 0, the file's nodata
+  EXPECT_FALSE(img.isValid(7, 0));  // 7 = x + 2y
+  EXPECT_FALSE(img.isValid(5, 1));
+  EXPECT_TRUE(img.isValid(6, 0));
+  // Decimated reads (GDAL's averaging) leave the declared value out too: output pixel (3, 0)
+  // covers raster (6..7, 0..1), values 6, 7, 8, 9.
+  const auto floats = GeoRaster::open(makeRaster(dir, GDT_Float32, 1, false), 7.0);
+  EXPECT_NEAR(floats.readWindow(1, {0, 0, 40, 30}, 20, 15).at(3, 0), (6 + 8 + 9) / 3.0, 1e-4);
+  try {
+    GeoRaster::open(makeRaster(dir, GDT_Byte, 1, false), -9999.0);
+    FAIL() << "a nodata value bytes cannot hold was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("whose pixels are Byte"), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(RasterTest, AlphaBandMasksAllBands) {
   const std::string path = dir + "/rgba.tif";
   auto* drv = GetGDALDriverManager()->GetDriverByName("GTiff");

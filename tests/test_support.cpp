@@ -152,7 +152,7 @@ bool cropRaster(const std::string& source, const std::string& target, int x, int
 }
 
 bool copyWithEditedPixels(const std::string& source, const std::string& target,
-                          const std::function<void(std::vector<unsigned char>&, int, int)>& edit, double nodata) {
+                          const std::function<void(std::vector<unsigned char>&, int, int)>& edit, std::optional<double> nodata) {
   GDALDatasetUniquePtr src(GDALDataset::Open(source.c_str(), GDAL_OF_RASTER));
   if (!src) return false;
   GDALDatasetUniquePtr out(
@@ -163,7 +163,11 @@ bool copyWithEditedPixels(const std::string& source, const std::string& target,
   GDALRasterBand* b = out->GetRasterBand(1);
   if (b->RasterIO(GF_Read, 0, 0, w, h, px.data(), w, h, GDT_Byte, 0, 0) != CE_None) return false;
   edit(px, w, h);
-  return b->RasterIO(GF_Write, 0, 0, w, h, px.data(), w, h, GDT_Byte, 0, 0) == CE_None && b->SetNoDataValue(nodata) == CE_None;
+  if (b->RasterIO(GF_Write, 0, 0, w, h, px.data(), w, h, GDT_Byte, 0, 0) != CE_None) return false;
+  if (nodata) return b->SetNoDataValue(*nodata) == CE_None;
+  int has = FALSE;
+  b->GetNoDataValue(&has);
+  return !has || b->DeleteNoDataValue() == CE_None;
 }
 
 }  // namespace mmreg_test

@@ -1,6 +1,7 @@
 #pragma once
 // Shared helpers: data paths, temporary folders, running the CLI binary.
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,9 +59,9 @@ double worstMappingError(const std::string& raster, const std::string& reference
 bool cropRaster(const std::string& source, const std::string& target, int x, int y, int w, int h);
 
 // A GeoTIFF copy of a single-band Byte `source` whose pixels `edit` changes (width, height,
-// row-major values), with `nodata` declared; false when GDAL fails.
+// row-major values), with `nodata` declared (none: the copy declares none); false when GDAL fails.
 bool copyWithEditedPixels(const std::string& source, const std::string& target,
-                          const std::function<void(std::vector<unsigned char>&, int, int)>& edit, double nodata);
+                          const std::function<void(std::vector<unsigned char>&, int, int)>& edit, std::optional<double> nodata);
 
 // The first pair of the 3MOS grid with this stem ("SEN_city"), index k.
 mmreg::AlignedPair threeMosPair(const std::string& stem, int k);

@@ -104,6 +104,9 @@ struct OutputOptions {
 struct CoregisterOptions {
   std::string reference;
   std::string sensed;
+  // Nodata declared for an input, replacing its file's nodata and mask (fill the file does
+  // not declare, e.g. the black collar around a scene).
+  std::optional<double> referenceNodata, sensedNodata;
   MatchOptions match;
   FitOptions fit;
   VerifyOptions verify;

@@ -1,6 +1,7 @@
 #pragma once
 // Windowed access to a GDAL raster: a raster is never read whole.
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,7 +17,9 @@ enum class GeorefKind { None, GeoTransform, Gcps, Rpc };
 class GeoRaster {
  public:
   // Opens read-only. Throws mmreg::Error naming the path if it is missing or not a raster.
-  static GeoRaster open(const std::string& path);
+  // `nodata`, when given, replaces the file's nodata value and mask in every band (gdalwarp's
+  // -srcnodata): for fill around a scene that the file does not declare.
+  static GeoRaster open(const std::string& path, std::optional<double> nodata = std::nullopt);
   GeoRaster(GeoRaster&&) noexcept;
   GeoRaster& operator=(GeoRaster&&) noexcept;
   ~GeoRaster();
@@ -44,13 +47,16 @@ class GeoRaster {
   // Throws mmreg::Error if `band` is out of range; `what` names the option for the message.
   void checkBand(int band, const char* what) const;
 
+  // The dataset read: the file's, or a VRT over it that declares the nodata given to open().
   GDALDataset* handle() const { return ds_.get(); }
+  // The nodata given to open(), if any.
+  std::optional<double> nodataOverride() const { return nodata_; }
 
  private:
   struct Closer {
     void operator()(GDALDataset* ds) const;
   };
-  GeoRaster(std::string path, GDALDataset* ds);
+  GeoRaster(std::string path, GDALDataset* file, GDALDataset* view, std::optional<double> nodata);
   // Output rows [oy0, oy1) and columns [ox0, ox1) of `band`, read into `img` (readBands' strips).
   void readStrip(int band, const PixelWindow& window, double sx, double sy, int ox0, int ox1, int oy0, int oy1,
                  bool decimating, Image& img) const;
@@ -58,7 +64,9 @@ class GeoRaster {
   void readPalettedStrip(int band, const PixelWindow& window, double sx, double sy, int ox0, int ox1, int oy0, int oy1,
                          bool decimating, Image& img) const;
   std::string path_;
-  std::unique_ptr<GDALDataset, Closer> ds_;
+  std::unique_ptr<GDALDataset, Closer> file_;  // the file; ds_ may read it through a VRT
+  std::unique_ptr<GDALDataset, Closer> ds_;    // declared after file_, so closed first
+  std::optional<double> nodata_;
 };
 
 // Whether the raster's geotransform turns or shears its grid (north-up grids do not).

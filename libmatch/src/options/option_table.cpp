@@ -107,6 +107,17 @@ OptionDecl number(const Base& b, double lo, double hi, F field) {
   return d;
 }
 
+// A number that may be left unset (empty: the default the help describes).
+template <class F>
+OptionDecl optionalNumber(const Base& b, double lo, double hi, F field) {
+  auto d = make(b, OptionKind::Number);
+  d.minValue = lo;
+  d.maxValue = hi;
+  d.set = [field, name = b.cli](O& o, S v) { field(o) = parseNumber(name, v); };
+  d.get = [field](const O& o) { return field(o) ? numberText(*field(o)) : std::string(); };
+  return d;
+}
+
 template <class F>
 OptionDecl flag(const Base& b, const char* flagValue, F field) {
   auto d = make(b, OptionKind::Flag);
@@ -288,6 +299,18 @@ std::vector<OptionDecl> declare() {
                                     "Reference modality: auto, optical (default), sar.", M, true},
                                    {{"auto", Modality::Auto}, {"optical", Modality::Optical}, {"sar", Modality::Sar}},
                                    [](auto& o) -> auto& { return o.match.referenceModality; }));
+  t.push_back(optionalNumber({"-srcnodata", "SENSED_NODATA", "VALUE", "Nodata value of the sensed raster (empty: its file's)",
+                              "Nodata value of the sensed raster, replacing its file's nodata and mask (as gdalwarp -srcnodata): "
+                              "for fill the file does not declare, such as the black collar around a scene. Those pixels are "
+                              "neither matched nor warped into the output, which declares the same nodata unless -dstnodata "
+                              "or -dstalpha says otherwise.",
+                              M | R, true},
+                             -kMax, kMax, [](auto& o) -> auto& { return o.sensedNodata; }));
+  t.push_back(optionalNumber({"-refnodata", "REFERENCE_NODATA", "VALUE", "Nodata value of the reference raster (empty: its file's)",
+                              "Nodata value of the reference raster, replacing its file's nodata and mask: for fill the file "
+                              "does not declare. Those pixels are not matched.",
+                              M | R, true},
+                             -kMax, kMax, [](auto& o) -> auto& { return o.referenceNodata; }));
   t.push_back(text({"-s_srs", "SENSED_CRS", "SRS", "CRS of a sensed raster whose georeferencing lacks one",
                     "CRS of a sensed raster whose georeferencing lacks one (EPSG:n, WKT, PROJ string).", M, true},
                    OptionKind::Crs, [](auto& o) -> auto& { return o.match.sensedSrs; }));
@@ -355,19 +378,12 @@ std::vector<OptionDecl> declare() {
   t.push_back(flag({"-georef_only", "GEOREF_ONLY", "", "Georeference only (do not resample)",
                     "Do not resample: write the sensed raster with the fitted geotransform or GCPs attached.", R, false},
                    "true", [](auto& o) -> auto& { return o.out.georefOnly; }));
-  {
-    auto nodata = make({"-dstnodata", "DST_NODATA", "VALUE", "Nodata value of the output (empty: the sensed raster's own)",
-                        "Nodata value of the warped output: where the sensed raster has no data (outside its footprint, or "
-                        "under its nodata or mask) the output gets this value, declared as its nodata. Default: the sensed "
-                        "raster's own nodata; without one those pixels are 0 and not marked (give -dstnodata or -dstalpha).",
-                        R, true},
-                       OptionKind::Number);
-    nodata.minValue = -kMax;
-    nodata.maxValue = kMax;
-    nodata.set = [](O& o, S v) { o.out.dstNodata = parseNumber("-dstnodata", v); };
-    nodata.get = [](const O& o) { return o.out.dstNodata ? numberText(*o.out.dstNodata) : std::string(); };
-    t.push_back(nodata);
-  }
+  t.push_back(optionalNumber({"-dstnodata", "DST_NODATA", "VALUE", "Nodata value of the output (empty: the sensed raster's own)",
+                              "Nodata value of the warped output: where the sensed raster has no data (outside its footprint, or "
+                              "under its nodata or mask) the output gets this value, declared as its nodata. Default: the sensed "
+                              "raster's own nodata; without one those pixels are 0 and not marked (give -dstnodata or -dstalpha).",
+                              R, true},
+                             -kMax, kMax, [](auto& o) -> auto& { return o.out.dstNodata; }));
   t.push_back(flag({"-dstalpha", "DST_ALPHA", "", "Add an alpha band (transparent where the sensed raster has no data)",
                     "Add an alpha band to the warped output: 0 where the sensed raster has no data (outside its footprint, "
                     "or under its nodata or mask), 255 where it has.", R, true},

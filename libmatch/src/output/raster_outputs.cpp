@@ -63,17 +63,19 @@ DatasetPtr fittedVrt(const GeoRaster& ref, const GeoRaster& sen, GDALDatasetH se
     GDALRasterBandH dst = GDALGetRasterBand(vrt.get(), b);
     VRTAddSimpleSource(static_cast<VRTSourcedRasterBandH>(dst), src, 0, 0, sen.width(), sen.height(), 0, 0, sen.width(),
                        sen.height(), "near", VRT_NODATA_UNSET);
+    // The nodata the user declared (-srcnodata) is not in the file a VRT output names.
     int hasNodata = 0;
-    const double nodata = GDALGetRasterNoDataValue(src, &hasNodata);
-    if (hasNodata) GDALSetRasterNoDataValue(dst, nodata);
+    const double nodata = sen.nodataOverride() ? *sen.nodataOverride() : GDALGetRasterNoDataValue(src, &hasNodata);
+    if (hasNodata || sen.nodataOverride()) GDALSetRasterNoDataValue(dst, nodata);
     GDALSetRasterColorInterpretation(dst, GDALGetRasterColorInterpretation(src));
     if (GDALColorTableH table = GDALGetRasterColorTable(src)) GDALSetRasterColorTable(dst, table);
     GDALSetDescription(dst, GDALGetDescription(src));
   }
   // A per-dataset mask (an internal or .msk mask, as around JPEG-compressed orthophotos) travels
-  // with the VRT, so the warper leaves masked pixels out as it leaves nodata out.
+  // with the VRT, so the warper leaves masked pixels out as it leaves nodata out. A declared
+  // nodata replaces it, as in reading.
   GDALRasterBandH first = GDALGetRasterBand(sensed, 1);
-  if (GDALGetMaskFlags(first) == GMF_PER_DATASET) {
+  if (GDALGetMaskFlags(first) == GMF_PER_DATASET && !sen.nodataOverride()) {
     if (GDALCreateDatasetMaskBand(vrt.get(), GMF_PER_DATASET) != CE_None)
       throw Error(std::string("cannot carry the sensed raster's mask into the output: ") + CPLGetLastErrorMsg());
     // As the mask of the source's band 1 (not the mask band itself, which has no file to name),

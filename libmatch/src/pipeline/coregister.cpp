@@ -241,8 +241,8 @@ CoregisterResult reportingFailures(const CoregisterOptions& o, Job job) {
 CoregisterResult coregisterValidated(const CoregisterOptions& o, const ProgressFn& progressFn) {
   const ScopedBlockCache cache(o.match.cacheMB);
   const ProgressSpan progress(progressFn, 0, 1);
-  const GeoRaster ref = GeoRaster::open(o.reference);
-  const GeoRaster sen = GeoRaster::open(o.sensed);
+  const GeoRaster ref = GeoRaster::open(o.reference, o.referenceNodata);
+  const GeoRaster sen = GeoRaster::open(o.sensed, o.sensedNodata);
   if (o.out.rpcRefine) checkRpcInputs(ref, sen, o.match);
   checkOutputGrid(ref, o.out);
   CoregisterResult r;
@@ -266,8 +266,8 @@ CoregisterResult applyTiePointsValidated(const CoregisterOptions& o, const std::
                                          const ProgressFn& progressFn) {
   const ScopedBlockCache cache(o.match.cacheMB);
   const ProgressSpan progress(progressFn, 0, 1);
-  const GeoRaster ref = GeoRaster::open(o.reference);
-  const GeoRaster sen = GeoRaster::open(o.sensed);
+  const GeoRaster ref = GeoRaster::open(o.reference, o.referenceNodata);
+  const GeoRaster sen = GeoRaster::open(o.sensed, o.sensedNodata);
   checkReference(ref);
   CoregisterResult r;
   r.referencePixelMetres = groundPixelSizeMetres(ref);

@@ -1,6 +1,7 @@
 #include "mmreg/raster.h"
 
 #include <gdal_priv.h>
+#include <gdal_utils.h>
 #include <ogr_spatialref.h>
 
 #include <cmath>
@@ -13,12 +14,54 @@ namespace mmreg {
 
 void GeoRaster::Closer::operator()(GDALDataset* ds) const { GDALClose(GDALDataset::ToHandle(ds)); }
 
-GeoRaster::GeoRaster(std::string path, GDALDataset* ds) : path_(std::move(path)), ds_(ds) {}
+GeoRaster::GeoRaster(std::string path, GDALDataset* file, GDALDataset* view, std::optional<double> nodata)
+    : path_(std::move(path)), file_(view ? file : nullptr), ds_(view ? view : file), nodata_(nodata) {}
 GeoRaster::GeoRaster(GeoRaster&&) noexcept = default;
-GeoRaster& GeoRaster::operator=(GeoRaster&&) noexcept = default;
+GeoRaster& GeoRaster::operator=(GeoRaster&& o) noexcept {
+  if (this != &o) {
+    ds_.reset();  // a VRT view before the file it reads
+    file_ = std::move(o.file_);
+    ds_ = std::move(o.ds_);
+    path_ = std::move(o.path_);
+    nodata_ = o.nodata_;
+  }
+  return *this;
+}
 GeoRaster::~GeoRaster() = default;
 
-GeoRaster GeoRaster::open(const std::string& path) {
+namespace {
+
+std::string numberText(double v) { return CPLSPrintf("%g", v); }
+
+// A VRT over every band of `file` declaring `nodata` instead of the file's nodata and mask, so
+// that GDAL's own reads (averaged overviews included) and its warper leave those pixels out.
+GDALDataset* withNodata(GDALDataset* file, double nodata, const std::string& path) {
+  CPLStringList args;
+  for (const char* a : {"-of", "VRT", "-mask", "none", "-a_nodata"}) args.AddString(a);
+  args.AddString(CPLSPrintf("%.17g", nodata));
+  GDALTranslateOptions* to = GDALTranslateOptionsNew(args.List(), nullptr);
+  int usageError = FALSE;
+  CPLErrorReset();
+  CPLPushErrorHandler(CPLQuietErrorHandler);  // its warning for a clamped value is replaced below
+  GDALDatasetH vrt = GDALTranslate("", GDALDataset::ToHandle(file), to, &usageError);
+  CPLPopErrorHandler();
+  GDALTranslateOptionsFree(to);
+  if (!vrt) throw Error("cannot declare nodata " + numberText(nodata) + " on '" + path + "': " + CPLGetLastErrorMsg());
+  // GDAL drops a value the band's type cannot hold (-9999 on bytes) with a mere warning.
+  int has = FALSE;
+  const double declared = GDALGetRasterNoDataValue(GDALGetRasterBand(vrt, 1), &has);
+  if (!has || declared != nodata) {
+    const std::string type = GDALGetDataTypeName(GDALGetRasterDataType(GDALGetRasterBand(vrt, 1)));
+    GDALClose(vrt);
+    throw Error("nodata " + numberText(nodata) + " cannot occur in '" + path + "', whose pixels are " + type +
+                "; give a value of that type (0 for a black fill in 8-bit images)");
+  }
+  return GDALDataset::FromHandle(vrt);
+}
+
+}  // namespace
+
+GeoRaster GeoRaster::open(const std::string& path, std::optional<double> nodata) {
   GDALAllRegister();
   VSIStatBufL st;
   if (VSIStatL(path.c_str(), &st) != 0)
@@ -34,7 +77,13 @@ GeoRaster GeoRaster::open(const std::string& path) {
     GDALClose(ds);
     throw Error("'" + path + "' has no raster bands; give a raster file, not a vector or an empty container");
   }
-  return GeoRaster(path, ds);
+  if (!nodata) return GeoRaster(path, ds, nullptr, nodata);
+  try {
+    return GeoRaster(path, ds, withNodata(ds, *nodata, path), nodata);
+  } catch (...) {
+    GDALClose(ds);
+    throw;
+  }
 }
 
 int GeoRaster::width() const { return ds_->GetRasterXSize(); }
