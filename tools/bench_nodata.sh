@@ -8,7 +8,9 @@
 # whole reference's row shows), mean and worst over a 5 x 5 grid of sensed pixels. Default
 # options. Usage:
 #   tools/bench_nodata.sh [build dir] [s1s2 folder]
-# With the s1s2 folder of ../shared/data (default ../shared/data/s1s2), a second table: each
+# A second table: fill that the files do not declare (corner collars), with and without
+# -refnodata / -srcnodata.
+# With the s1s2 folder of ../shared/data (default ../shared/data/s1s2), a third table: each
 # nodata reference against five other Sentinel-1 fragments given the sample's georeferencing
 # (wrong content): how many results are accepted (exit 0), which must be none.
 set -euo pipefail
@@ -81,6 +83,52 @@ run whole ""
 for f in 0.3 0.45 0.6; do run "lower-rows-$f" "$(rows_ring "$f")"; done
 for f in 0.5 0.7; do run "diagonal-edge-$f" "$(edge_ring "$f")"; done
 for s in 0.3 0.5; do run "clouds-$s" "$(disc_rings 40 "$s")"; done
+
+# Fill a file does not declare (the black collar around a scene cut to a north-up frame): corner
+# triangles whose legs are a share f of the side, burnt to 0 with no nodata declared, in the
+# reference, the sensed image or both; each registered as it is and with -refnodata 0 /
+# -srcnodata 0 declaring the fill.
+collar_rings() {
+  awk -v f="$1" $box 'BEGIN {a = f * (xmax - xmin); b = f * (ymax - ymin)
+    print xmin, ymax, xmin + a, ymax, xmin, ymax - b, xmin, ymax; print xmax, ymax, xmax - a, ymax, xmax, ymax - b, xmax, ymax
+    print xmin, ymin, xmin + a, ymin, xmin, ymin + b, xmin, ymin; print xmax, ymin, xmax - a, ymin, xmax, ymin + b, xmax, ymin}'
+}
+collared() {  # source, target, leg share: the source with its corners burnt to 0, nothing declared
+  gdal_translate -q "$1" "$2"
+  polygons <<<"$(collar_rings "$3")" >"$work/collar.geojson"
+  local bands
+  bands=$(gdalinfo "$1" | grep -c '^Band ')
+  # shellcheck disable=SC2046
+  gdal_rasterize -q $(for _ in $(seq "$bands"); do echo -burn 0; done) "$work/collar.geojson" "$2"
+}
+fill_run() {  # name, reference, sensed, options
+  local verdict rmse err="– | –"
+  rm -f "$work/fill.json" "$work/fill.vrt"
+  # shellcheck disable=SC2086
+  if "$mmreg" -q -of VRT -georef_only -report "$work/fill.json" $4 "$2" "$3" "$work/fill.vrt" >/dev/null 2>&1; then
+    err=$(mapped "$work/fill.vrt" | paste -d' ' "$work/grid.txt" - |
+      awk '{d = sqrt(($3 - $1)^2 + ($4 - $2)^2); s += d; if (d > m) m = d} END {printf "%.2f | %.2f", s / NR, m}')
+  fi
+  read -r verdict rmse < <(python3 -c "
+import json, os, sys
+r = json.load(open(sys.argv[1])) if os.path.exists(sys.argv[1]) else {'verdict': {'level': 'failed'}}
+a = r.get('accuracy', {}).get('rmse_check_px')
+print(r['verdict']['level'], '%.2f' % a if a is not None else '–')" "$work/fill.json")
+  echo "| $1 | ${4:-(none)} | $verdict | $rmse | $err |"
+}
+echo
+echo "| undeclared fill | options | verdict | check RMSE (px) | error, mean (px) | error, worst (px) |"
+echo "|---|---|---|---|---|---|"
+for f in 0.3 0.6; do
+  collared "$ref" "$work/ref-collar.tif" "$f"
+  collared "$sen" "$work/sen-collar.tif" "$f"
+  fill_run "reference, corners $f" "$work/ref-collar.tif" "$sen" ""
+  fill_run "reference, corners $f" "$work/ref-collar.tif" "$sen" "-refnodata 0"
+  fill_run "sensed, corners $f" "$ref" "$work/sen-collar.tif" ""
+  fill_run "sensed, corners $f" "$ref" "$work/sen-collar.tif" "-srcnodata 0"
+  fill_run "both, corners $f" "$work/ref-collar.tif" "$work/sen-collar.tif" ""
+  fill_run "both, corners $f" "$work/ref-collar.tif" "$work/sen-collar.tif" "-refnodata 0 -srcnodata 0"
+done
 
 [ -d "$s1s2/sar" ] || exit 0
 echo
