@@ -51,6 +51,25 @@ disc_rings() {
 # The fitted model's sensed-to-reference mapping on the grid, through its -georef_only VRT.
 mapped() { gdaltransform "$1" "$ref" <"$work/grid.txt"; }
 
+# Registers sensed onto reference (-georef_only, with the options given) and prints
+# "verdict | check RMSE | error, mean | error, worst".
+measure() {  # reference, sensed, options
+  local verdict rmse err="– | –"
+  rm -f "$work/m.json" "$work/m.vrt"
+  # shellcheck disable=SC2086
+  if "$mmreg" -q -of VRT -georef_only -report "$work/m.json" $3 "$1" "$2" "$work/m.vrt" >/dev/null 2>&1; then
+    err=$(mapped "$work/m.vrt" | paste -d' ' "$work/grid.txt" - |
+      awk '{d = sqrt(($3 - $1)^2 + ($4 - $2)^2); s += d; if (d > m) m = d} END {printf "%.2f | %.2f", s / NR, m}')
+  fi
+  # (Before 2026-12-01 a run that failed before its verdict wrote no report.)
+  read -r verdict rmse < <(python3 -c "
+import json, os, sys
+r = json.load(open(sys.argv[1])) if os.path.exists(sys.argv[1]) else {'verdict': {'level': 'failed'}}
+a = r.get('accuracy', {}).get('rmse_check_px')
+print(r['verdict']['level'], '%.2f' % a if a is not None else '–')" "$work/m.json")
+  echo "$verdict | $rmse | $err"
+}
+
 run() {  # name, nodata rings (empty: none)
   local name=$1 rings=$2 r=$ref
   if [ -n "$rings" ]; then
@@ -61,20 +80,9 @@ run() {  # name, nodata rings (empty: none)
     gdal_translate -q -stats -a_nodata 0 "$work/burn.tif" "$r"
   fi
   cp "$r" "$work/ref-$name.tif"
-  local valid verdict rmse err="– | –"
+  local valid
   valid=$(gdalinfo -stats "$r" 2>/dev/null | awk -F= '/STATISTICS_VALID_PERCENT/ {printf "%.0f", $2; exit}')
-  if "$mmreg" -q -of VRT -georef_only -report "$work/$name.json" "$r" "$sen" "$work/$name.vrt" >/dev/null 2>&1; then
-    err=$(mapped "$work/$name.vrt" | paste -d' ' "$work/grid.txt" - |
-      awk '{d = sqrt(($3 - $1)^2 + ($4 - $2)^2); s += d; if (d > m) m = d} END {printf "%.2f | %.2f", s / NR, m}')
-  fi
-  # (Before 2026-12-01 a run that failed before its verdict wrote no report.)
-  read -r verdict rmse < <(python3 -c "
-import json, os, sys
-r = json.load(open(sys.argv[1])) if os.path.exists(sys.argv[1]) else {'verdict': {'level': 'failed'}}
-v = r['verdict']
-a = r.get('accuracy', {}).get('rmse_check_px')
-print(v['level'], '%.2f' % a if a is not None else '–')" "$work/$name.json")
-  echo "| $name | ${valid:-100} | $verdict | $rmse | $err |"
+  echo "| $name | ${valid:-100} | $(measure "$r" "$sen" "") |"
 }
 
 echo "| reference | valid pixels (%) | verdict | check RMSE (px) | error, mean (px) | error, worst (px) |"
@@ -102,19 +110,7 @@ collared() {  # source, target, leg share: the source with its corners burnt to 
   gdal_rasterize -q $(for _ in $(seq "$bands"); do echo -burn 0; done) "$work/collar.geojson" "$2"
 }
 fill_run() {  # name, reference, sensed, options
-  local verdict rmse err="– | –"
-  rm -f "$work/fill.json" "$work/fill.vrt"
-  # shellcheck disable=SC2086
-  if "$mmreg" -q -of VRT -georef_only -report "$work/fill.json" $4 "$2" "$3" "$work/fill.vrt" >/dev/null 2>&1; then
-    err=$(mapped "$work/fill.vrt" | paste -d' ' "$work/grid.txt" - |
-      awk '{d = sqrt(($3 - $1)^2 + ($4 - $2)^2); s += d; if (d > m) m = d} END {printf "%.2f | %.2f", s / NR, m}')
-  fi
-  read -r verdict rmse < <(python3 -c "
-import json, os, sys
-r = json.load(open(sys.argv[1])) if os.path.exists(sys.argv[1]) else {'verdict': {'level': 'failed'}}
-a = r.get('accuracy', {}).get('rmse_check_px')
-print(r['verdict']['level'], '%.2f' % a if a is not None else '–')" "$work/fill.json")
-  echo "| $1 | ${4:-(none)} | $verdict | $rmse | $err |"
+  echo "| $1 | ${4:-(none)} | $(measure "$2" "$3" "$4") |"
 }
 echo
 echo "| undeclared fill | options | verdict | check RMSE (px) | error, mean (px) | error, worst (px) |"
