@@ -61,6 +61,16 @@ Image readProcessed(const ImageWindowRef& w, Modality m, int dx = 0, int dy = 0,
   return preprocess(combineBands(bands), m);
 }
 
+// `image` in a frame padded by `margin` on each side (reflected), its content moved by (sx, sy)
+// with cubic resampling: the sensed side of a pair whose truth is that shift.
+Image shiftedInPaddedFrame(const Image& image, int margin, double sx, double sy) {
+  cv::Mat padded, moved;
+  cv::copyMakeBorder(asMat(image), padded, margin, margin, margin, margin, cv::BORDER_REFLECT);
+  const cv::Mat m = (cv::Mat_<double>(2, 3) << 1, 0, sx, 0, 1, sy);
+  cv::warpAffine(padded, moved, m, padded.size(), cv::INTER_CUBIC, cv::BORDER_REFLECT);
+  return imageFromMat(moved);
+}
+
 }  // namespace
 
 TEST(FftNcc, MatchesDirectComputation) {
@@ -160,14 +170,9 @@ TEST(AreaMatcher, SubPixelShiftOnOpticalIsExact) {
   const auto pair = mmreg_test::threeMosPair("SEN_city", 3);
   const Image ref = readProcessed(pair.reference, Modality::Optical);
   const int margin = 8;
-  // Resample the same optical tile shifted by a fractional amount into a padded frame.
-  cv::Mat padded;
-  cv::copyMakeBorder(asMat(ref), padded, margin, margin, margin, margin, cv::BORDER_REFLECT);
+  // The same optical tile shifted by a fractional amount into a padded frame.
   const double sx = 2.4, sy = -1.7;
-  const cv::Mat m = (cv::Mat_<double>(2, 3) << 1, 0, sx, 0, 1, sy);
-  cv::Mat moved;
-  cv::warpAffine(padded, moved, m, padded.size(), cv::INTER_CUBIC, cv::BORDER_REFLECT);
-  const auto matches = AreaMatcher().match(ref, imageFromMat(moved), margin);
+  const auto matches = AreaMatcher().match(ref, shiftedInPaddedFrame(ref, margin, sx, sy), margin);
   ASSERT_GE(matches.size(), 10u);
   double mx = 0, my = 0;
   for (auto& t : matches) mx += t.sensed.x - t.ref.x, my += t.sensed.y - t.ref.y;
@@ -182,17 +187,13 @@ TEST(AreaMatcher, TemplatesPartlyUnderNodataMatchOverTheirValidPixels) {
   const auto pair = mmreg_test::threeMosPair("SEN_city", 3);
   Image ref = readProcessed(pair.reference, Modality::Optical);
   const int margin = 8;
-  cv::Mat padded;
-  cv::copyMakeBorder(asMat(ref), padded, margin, margin, margin, margin, cv::BORDER_REFLECT);
   const double sx = -1.3, sy = 2.6;
-  const cv::Mat m = (cv::Mat_<double>(2, 3) << 1, 0, sx, 0, 1, sy);
-  cv::Mat moved;
-  cv::warpAffine(padded, moved, m, padded.size(), cv::INTER_CUBIC, cv::BORDER_REFLECT);
+  const Image moved = shiftedInPaddedFrame(ref, margin, sx, sy);  // before the nodata, which the reference alone gets
   ref.valid.assign(ref.pixels.size(), 1);
   for (int y = 0; y < ref.height; ++y)
     for (int x = 0; x < ref.width; ++x)
       if (x % 48 < 16) ref.valid[static_cast<size_t>(y) * ref.width + x] = 0, ref.at(x, y) = 0;
-  const auto matches = AreaMatcher().match(ref, imageFromMat(moved), margin);
+  const auto matches = AreaMatcher().match(ref, moved, margin);
   ASSERT_GE(matches.size(), 10u);
   for (auto& t : matches) {
     EXPECT_NEAR(t.sensed.x - t.ref.x, sx, 0.5);
@@ -207,19 +208,15 @@ TEST(AreaMatcher, LargeTemplatesShrinkWhereTheValidDataIsFragmented) {
   const auto pair = mmreg_test::threeMosPair("SEN_city", 3);
   Image ref = readProcessed(pair.reference, Modality::Optical);
   const int margin = 8;
-  cv::Mat padded;
-  cv::copyMakeBorder(asMat(ref), padded, margin, margin, margin, margin, cv::BORDER_REFLECT);
   const double sx = 1.6, sy = -2.2;
-  const cv::Mat m = (cv::Mat_<double>(2, 3) << 1, 0, sx, 0, 1, sy);
-  cv::Mat moved;
-  cv::warpAffine(padded, moved, m, padded.size(), cv::INTER_CUBIC, cv::BORDER_REFLECT);
+  const Image moved = shiftedInPaddedFrame(ref, margin, sx, sy);  // before the nodata, which the reference alone gets
   ref.valid.assign(ref.pixels.size(), 1);
   for (int y = 0; y < ref.height; ++y)
     for (int x = 0; x < ref.width; ++x)
       if (x % 96 >= 48 || y % 96 >= 48) ref.valid[static_cast<size_t>(y) * ref.width + x] = 0, ref.at(x, y) = 0;
   AreaMatcherOptions o;
   o.templateSize = 128;
-  const auto matches = AreaMatcher(o).match(ref, imageFromMat(moved), margin);
+  const auto matches = AreaMatcher(o).match(ref, moved, margin);
   ASSERT_GE(matches.size(), 4u);
   for (auto& t : matches) {
     EXPECT_NEAR(t.sensed.x - t.ref.x, sx, 0.5);
@@ -241,13 +238,8 @@ TEST(AreaRefinement, MovesRoughMatchesToTheSubPixelTruthAndDropsFarOnes) {
   const auto pair = mmreg_test::threeMosPair("SEN_city", 3);
   const int margin = 8;
   const Image ref = readProcessed(pair.reference, Modality::Optical);
-  cv::Mat padded;
-  cv::copyMakeBorder(asMat(ref), padded, margin, margin, margin, margin, cv::BORDER_REFLECT);
   const double sx = 1.3, sy = -0.6;  // sensed content moved by this much
-  cv::Mat moved;
-  const cv::Mat shift = (cv::Mat_<double>(2, 3) << 1, 0, sx, 0, 1, sy);
-  cv::warpAffine(padded, moved, shift, padded.size(), cv::INTER_CUBIC, cv::BORDER_REFLECT);
-  const Image sen = imageFromMat(moved);
+  const Image sen = shiftedInPaddedFrame(ref, margin, sx, sy);
   std::vector<TileMatch> rough, far;
   std::mt19937 rng(4);
   std::uniform_real_distribution<double> pos(40, ref.width - 40), off(-4, 4);
