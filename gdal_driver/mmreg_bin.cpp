@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "mmreg/process_memory.h"
 #include "mmreg_lib.h"
 
 namespace {
@@ -30,6 +31,7 @@ int CPL_STDCALL progressOrStop(double fraction, const char* message, void* data)
 int main(int argc, char** argv) {
   // First thing: a signal during start-up must cancel too, not kill the process half-way.
   for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) catchUnlessIgnored(sig);  // HUP: a closed terminal
+  mmreg::keepFreedMemoryForReuse();
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
       std::fputs(MmregUsage().c_str(), stdout);

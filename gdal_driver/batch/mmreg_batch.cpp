@@ -20,6 +20,7 @@
 #include "batch/batch_outcome.h"
 #include "mmreg/error.h"
 #include "mmreg/learned_models.h"
+#include "mmreg/process_memory.h"
 #include "mmreg_lib.h"
 
 namespace {
@@ -82,6 +83,7 @@ std::vector<PairOutcome> gather(const std::vector<PairOutcome>& mine, int rank, 
 }  // namespace
 
 int main(int argc, char** argv) {
+  mmreg::keepFreedMemoryForReuse();
   MPI_Init(&argc, &argv);
   int rank = 0, ranks = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);

@@ -23,6 +23,7 @@
 #include "mmreg/splits.h"
 #ifdef MMREG_BENCH_LEARNED_VARIANTS
 #include "learned_variants.h"
+#include "mmreg/process_memory.h"
 #endif
 
 namespace {
@@ -108,6 +109,7 @@ Timing timeMatcher(const mmreg::TileMatcher& m, const std::vector<TilePair>& pai
 }  // namespace
 
 int main(int argc, char** argv) {
+  mmreg::keepFreedMemoryForReuse();  // as the CLI does: the times are the CLI's
   Args a;
   const auto done = bench::CommandLine("mmreg_bench_matchers", kUsage)
                         .text("--data", a.data)

@@ -12,6 +12,7 @@
 #include <map>
 
 #include "mmreg/error.h"
+#include "mmreg/process_memory.h"
 #include "training/content_alignment.h"
 
 namespace mmreg::training {
@@ -136,6 +137,7 @@ int readTrainerArgs(int argc, char** argv, const char* program, const char* usag
 }
 
 TrainingSetup setUpTraining(const TrainerOptions& o, int minSide) {
+  mmreg::keepFreedMemoryForReuse();  // every batch frees and allocates its crops and activations again
   GDALAllRegister();
   CPLSetConfigOption("CPL_LOG", "/dev/null");
   torch::manual_seed(o.seed);
