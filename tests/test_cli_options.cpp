@@ -133,7 +133,7 @@ TEST(CliOptions, EveryDeclaredOptionRoundTrips) {
   }
 }
 
-// The CLI keeps freed buffers for reuse (1.5x faster here), unless the analyst tunes glibc's
+// The CLI keeps freed buffers for reuse (about twice as fast here), unless the analyst tunes glibc's
 // malloc in the environment: then that setting stands.
 TEST(ProcessMemory, AnExplicitGlibcSettingWins) {
 #if defined(__GLIBC__)

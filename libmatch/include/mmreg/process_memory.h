@@ -8,7 +8,7 @@ namespace mmreg {
 // returning each to the system and faulting it back in, page by page: tile images, feature
 // channels and correlation planes are freed and allocated again for every tile and template.
 // (By default glibc gives blocks above its mmap threshold, 128 KiB raised at most to 32 MiB,
-// back at once.) Measured on the project's VM: a 1000 px SAR-optical registration 1.5x faster,
+// back at once.) Measured on the project's VM: a test-split registration about twice as fast,
 // peak memory 4-9 % higher (docs/benchmarks/PROCESS_MEMORY.md). Call once, before any thread
 // starts. Does nothing when the allocator is not glibc's, or when the environment already tunes
 // glibc's malloc (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_ or GLIBC_TUNABLES): an
