@@ -55,6 +55,30 @@ std::pair<torch::Tensor, torch::Tensor> gridTemplates(const torch::Tensor& fa, c
   return {torch::stack(tk), torch::stack(wk)};
 }
 
+// The forward pass written plainly (LibTorch's pooling, each head at its own channel count,
+// nothing in place): what the optimised forward pass must give, bit for bit.
+torch::Tensor plainForward(FeatureBackbone& net, const BackboneInput& in) {
+  namespace F = torch::nn::functional;
+  auto x = torch::cat({in.structural, in.image - 0.5}, 1);
+  std::vector<torch::Tensor> levels;
+  for (size_t level = 0; level < net->stages->size(); ++level) {
+    if (level > 0) x = F::avg_pool2d(x, F::AvgPool2dFuncOptions(2).ceil_mode(true));
+    x = torch::relu(net->stages[level]->as<torch::nn::Conv2d>()->forward(x));
+    levels.push_back(x);
+  }
+  torch::Tensor residual;
+  for (size_t level = levels.size(); level-- > 0;) {
+    const auto r = net->heads[level]->as<torch::nn::Conv2d>()->forward(levels[level]);
+    if (!residual.defined()) {
+      residual = r;
+      continue;
+    }
+    const std::vector<int64_t> size{r.size(2), r.size(3)};
+    residual = r + F::interpolate(residual, F::InterpolateFuncOptions().size(size).mode(torch::kBilinear).align_corners(false));
+  }
+  return (in.structural + residual) * in.mask;
+}
+
 }  // namespace
 
 TEST(FeatureBackbone, UntrainedGivesTheStructuralFeaturesExactly) {
@@ -64,6 +88,35 @@ TEST(FeatureBackbone, UntrainedGivesTheStructuralFeaturesExactly) {
     for (int x = 0; x < 60; ++x) img.valid[y * img.width + x] = 0;  // a nodata corner: the mask must hold there too
   const LearnedFeatures untrained{FeatureBackbone{}};
   EXPECT_EQ(largestDifference(untrained.compute(img), mmreg::structuralFeatures(img)), 0.0);
+}
+
+// The forward pass's shortcuts (its own 2 x 2 pooling, heads padded to 16 channels for oneDNN,
+// in-place sums) change no bit of the descriptors, on odd sizes, under a mask, with and
+// without autograd.
+TEST(FeatureBackbone, TheFastForwardPassGivesThePlainOnesValuesExactly) {
+  auto net = perturbedBackbone();
+  auto img = mmreg_test::s1s2SampleWindow(true, 300, 200, 157);
+  img.valid.assign(img.pixels.size(), 1);
+  for (int y = 0; y < 30; ++y)
+    for (int x = 0; x < 45; ++x) img.valid[y * img.width + x] = 0;
+  const auto in = backboneInput(img);
+  torch::Tensor plain, fast, recorded;
+  {
+    torch::NoGradGuard g;
+    plain = plainForward(net, in);
+    fast = net->forward(in.structural, in.image, in.mask);
+  }
+  recorded = net->forward(in.structural, in.image, in.mask);
+  EXPECT_TRUE(torch::equal(fast, plain));
+  EXPECT_TRUE(torch::equal(recorded.detach(), plain));
+
+  torch::manual_seed(3);
+  for (const auto& shape : std::vector<std::vector<int64_t>>{{2, 16, 64, 64}, {1, 16, 33, 20}, {2, 3, 17, 31}, {1, 1, 1, 1}}) {
+    const auto x = torch::randn(shape) * 3;
+    torch::NoGradGuard g;
+    EXPECT_TRUE(torch::equal(halve(x), torch::nn::functional::avg_pool2d(x, torch::nn::functional::AvgPool2dFuncOptions(2).ceil_mode(true))))
+        << shape[2] << " x " << shape[3];
+  }
 }
 
 TEST(FeatureBackbone, AreaMatcherOnTheUntrainedBackboneGivesTodaysMatches) {
