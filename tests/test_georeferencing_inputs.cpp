@@ -12,6 +12,7 @@
 #include <random>
 
 #include "mmreg/raster.h"
+#include "pipeline/content_check.h"
 #include "pipeline/match_context.h"
 #include "test_support.h"
 
@@ -146,7 +147,8 @@ TEST_F(GeoreferencingInputs, ReferenceMostlyNodataIsMatchedWhereItHasData) {
 
 // A sensed scene inside a black collar that its file does not declare as nodata (as a rotated
 // scene cut to a north-up frame often is): -srcnodata 0 leaves the collar out of the matching
-// and of the output, as gdalwarp -srcnodata does; without it the collar is warped as data.
+// and of the output, as gdalwarp -srcnodata does; without it the collar is warped as data, and
+// the run warns and names the option.
 TEST_F(GeoreferencingInputs, UndeclaredCollarIsLeftOutWithSrcnodata) {
   const std::string collared = dir + "/collared_sen.tif";
   ASSERT_TRUE(mmreg_test::copyWithEditedPixels(
@@ -168,8 +170,11 @@ TEST_F(GeoreferencingInputs, UndeclaredCollarIsLeftOutWithSrcnodata) {
   const auto plain = mmreg_test::runCli("-q -dstalpha " + kRef + " " + collared + " " + dir + "/plain.tif");
   ASSERT_EQ(plain.exitCode, 0) << plain.output;
   EXPECT_EQ(alphaAt(dir + "/plain.tif", 20, 20), 255);
+  EXPECT_NE(plain.output.find("collared_sen.tif' has 24 % of its pixels at 0 joined to its edges"), std::string::npos) << plain.output;
+  EXPECT_NE(plain.output.find("declare it with -srcnodata 0"), std::string::npos) << plain.output;
   const auto declared = mmreg_test::runCli("-q -srcnodata 0 -dstalpha " + kRef + " " + collared + " " + dir + "/declared.tif");
   ASSERT_EQ(declared.exitCode, 0) << declared.output;
+  EXPECT_EQ(declared.output.find("no-data"), std::string::npos) << declared.output;
   EXPECT_EQ(alphaAt(dir + "/declared.tif", 20, 20), 0);
   EXPECT_EQ(alphaAt(dir + "/declared.tif", 175, 175), 255);
   // A VRT output names the file, which lacks the value: the VRT declares it itself.
@@ -180,6 +185,26 @@ TEST_F(GeoreferencingInputs, UndeclaredCollarIsLeftOutWithSrcnodata) {
   EXPECT_EQ(g->GetRasterBand(1)->GetNoDataValue(&hasNodata), 0.0);
   EXPECT_TRUE(hasNodata);
   EXPECT_LT(mmreg_test::worstMappingError(dir + "/g.vrt", kRef, [](Point2 p) { return p; }, 20, 330, 6), 1.0);
+}
+
+// Only zeros joined to the edges count as undeclared fill: not a dark area inside the scene, not
+// zeros the file declares (masked), and none in the bundled samples.
+TEST(UndeclaredFill, CountsValidZerosJoinedToTheEdgesOnly) {
+  for (const auto& path : {kRef, kSen, mmreg_test::sampleData() + "/s1s2_075_ref.tif", mmreg_test::sampleData() + "/s1s2_075_sensed.tif"}) {
+    const auto r = GeoRaster::open(path);
+    const int f = r.width() > 512 ? 2 : 1;  // as the overviews are read
+    EXPECT_EQ(undeclaredZeroFill(r.readBands({1}, {0, 0, r.width(), r.height()}, r.width() / f, r.height() / f)[0]), 0.0) << path;
+  }
+  Image img(100, 80, 0.5f);
+  for (int y = 0; y < 80; ++y)
+    for (int x = 0; x < 10; ++x) img.at(x, y) = 0;  // a collar strip on the left: 800 pixels
+  for (int y = 30; y < 50; ++y)
+    for (int x = 40; x < 60; ++x) img.at(x, y) = 0;  // a dark lake inside: not fill
+  EXPECT_DOUBLE_EQ(undeclaredZeroFill(img), 800.0 / 8000);
+  img.valid.assign(img.pixels.size(), 1);
+  for (int y = 0; y < 40; ++y)
+    for (int x = 0; x < 10; ++x) img.valid[static_cast<size_t>(y) * 100 + x] = 0;  // half the strip declared no-data
+  EXPECT_DOUBLE_EQ(undeclaredZeroFill(img), 400.0 / 8000);
 }
 
 // A reference with clouds masked as nodata, scattered over the scene (what a cloud mask leaves

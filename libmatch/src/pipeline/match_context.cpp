@@ -46,7 +46,7 @@ PixelWindow validBounds(const GeoRaster& r, const Image& overview) {
 }  // namespace
 
 MatchContext makeMatchContext(const GeoRaster& ref, const GeoRaster& sen, const MatchOptions& opt) {
-  MatchContext c{ref, sen, opt, {}, {}, nullptr, nullptr, nullptr, {}, {}, {}};
+  MatchContext c{ref, sen, opt, {}, {}, nullptr, nullptr, nullptr, {}, {}, {}, {}};
   c.features = makeDenseFeatures(opt.features, opt.learned);
   if (opt.detector != "corner") c.centres = makeDetector(opt.detector, opt.learned);
   if (opt.matcher != "area") c.keypointMatcher = makeTileMatcher(opt.matcher, opt.learned, c.centres);
@@ -58,6 +58,9 @@ MatchContext makeMatchContext(const GeoRaster& ref, const GeoRaster& sen, const 
                   [&] { senOverviews = bandOverviews(sen, c.senBands.bands); });
   checkHasContent(ref, c.refBands.bands, refOverviews, "reference");
   checkHasContent(sen, c.senBands.bands, senOverviews, "sensed");
+  for (auto advice : {undeclaredFillAdvice(ref, c.refBands.bands[0], refOverviews[0], "reference", "-refnodata"),
+                      undeclaredFillAdvice(sen, c.senBands.bands[0], senOverviews[0], "sensed", "-srcnodata")})
+    if (!advice.empty()) c.inputAdvice.push_back(std::move(advice));
   c.refData = validBounds(ref, refOverviews[0]);
   c.senData = validBounds(sen, senOverviews[0]);
   c.refBands.modality = resolveModality(ref, c.refBands, refOverviews, opt.referenceModality);

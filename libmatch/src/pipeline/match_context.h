@@ -2,6 +2,8 @@
 // What every matching pass of one job shares: the rasters, the resolved bands and modalities,
 // and the matchers; and the geometry helpers that depend only on the current estimate.
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "features/dense_features.h"
 #include "mmreg/coregister.h"
@@ -24,6 +26,8 @@ struct MatchContext {
   PixelWindow refData, senData;
   // The rasters decoded once at the processing scale (decodeAtScale): a cache, so mutable.
   mutable DecodedRasters decoded;
+  // What the inputs suggest the analyst check whatever the outcome (undeclared fill).
+  std::vector<std::string> inputAdvice;
 };
 
 // Resolves bands, modalities (guessing SAR from speckle when asked) and matchers; throws

@@ -169,12 +169,10 @@ void checkSensedVerifiable(const MatchContext& c, const PixelMapping& start, con
                   "the sensed image '" + c.sen.path() + "' covers, with its valid data,", "use a larger sensed image", verifyOpt);
 }
 
-}  // namespace
-
-Registration registerRasters(const GeoRaster& ref, const GeoRaster& sen, const MatchOptions& opt, const FitOptions& fitOpt,
-                             const VerifyOptions& verifyOpt, const ProgressSpan& progress) {
-  checkReference(ref);
-  const MatchContext c = makeMatchContext(ref, sen, opt);
+Registration registerInContext(const MatchContext& c, const FitOptions& fitOpt, const VerifyOptions& verifyOpt,
+                               const ProgressSpan& progress) {
+  const GeoRaster &ref = c.ref, &sen = c.sen;
+  const MatchOptions& opt = c.opt;
   checkReferenceVerifiable(c, verifyOpt);
   const bool senGeoref = sen.georefKind() != GeorefKind::None;
   // RPCs are in longitude/latitude by definition.
@@ -323,6 +321,29 @@ Registration registerRasters(const GeoRaster& ref, const GeoRaster& sen, const M
   if (best->match.coarseUsed && senGeoref)
     if (auto w = georeferencingDisagreement(ref, sen, opt, best->fit)) best->warnings.push_back(*w);
   return std::move(*best);
+}
+
+}  // namespace
+
+Registration registerRasters(const GeoRaster& ref, const GeoRaster& sen, const MatchOptions& opt, const FitOptions& fitOpt,
+                             const VerifyOptions& verifyOpt, const ProgressSpan& progress) {
+  checkReference(ref);
+  const MatchContext c = makeMatchContext(ref, sen, opt);
+  if (c.inputAdvice.empty()) return registerInContext(c, fitOpt, verifyOpt, progress);
+  // What the inputs suggest goes where the analyst reads it: the warnings of a verified result,
+  // the advice of a refused one, the message of a failure.
+  std::string advice;
+  for (const auto& a : c.inputAdvice) advice += (advice.empty() ? "" : "; ") + a;
+  try {
+    Registration r = registerInContext(c, fitOpt, verifyOpt, progress);
+    if (r.verdict.level == VerdictLevel::Verified) r.warnings.insert(r.warnings.end(), c.inputAdvice.begin(), c.inputAdvice.end());
+    else r.verdict.advice += (r.verdict.advice.empty() ? "" : "; ") + advice;
+    return r;
+  } catch (const Cancelled&) {
+    throw;
+  } catch (const Error& e) {
+    throw Error(std::string(e.what()) + ". Also: " + advice);
+  }
 }
 
 Verdict verifyGivenTiePoints(const GeoRaster& ref, const GeoRaster& sen, const MatchOptions& opt, const FitOptions& fitOpt,
