@@ -87,7 +87,7 @@ torch::Tensor FeatureBackboneImpl::forward(const torch::Tensor& structural, cons
 torch::Tensor FeatureBackboneImpl::head(size_t level, const torch::Tensor& x) {
   // oneDNN computes output channels in blocks of 16 and reorders the result to NCHW. For a
   // count that is not a multiple of 16 that reorder is its generic JIT one, whose creation took
-  // 20-80 ms on some tile shapes (each new shape creates it anyway): more than the whole forward
+  // 20-100 ms on some tile shapes (each new shape creates it anyway): more than the whole forward
   // pass. So the head runs with zero weights up to 16 channels, the same arithmetic for the
   // channels kept, and the rest is dropped.
   const auto& conv = heads[level]->as<nn::Conv2d>();

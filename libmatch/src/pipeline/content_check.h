@@ -1,6 +1,7 @@
 #pragma once
-// Before any matching: a raster whose matching bands hold no valid pixel, or only one value,
-// cannot be registered, and saying so beats "no credible match".
+// Before any matching, what the inputs' overviews say: a raster whose matching bands hold no
+// valid pixel, or only one value, cannot be registered, and saying so beats "no credible match";
+// fill that a file does not declare is worth a word of advice whatever the outcome.
 #include <string>
 #include <vector>
 
