@@ -329,7 +329,6 @@ Registration registerRasters(const GeoRaster& ref, const GeoRaster& sen, const M
                              const VerifyOptions& verifyOpt, const ProgressSpan& progress) {
   checkReference(ref);
   const MatchContext c = makeMatchContext(ref, sen, opt);
-  if (c.inputAdvice.empty()) return registerInContext(c, fitOpt, verifyOpt, progress);
   // What the inputs suggest goes where the analyst reads it: the warnings of a verified result,
   // the advice of a refused one, the message of a failure.
   std::string advice;
@@ -337,11 +336,12 @@ Registration registerRasters(const GeoRaster& ref, const GeoRaster& sen, const M
   try {
     Registration r = registerInContext(c, fitOpt, verifyOpt, progress);
     if (r.verdict.level == VerdictLevel::Verified) r.warnings.insert(r.warnings.end(), c.inputAdvice.begin(), c.inputAdvice.end());
-    else r.verdict.advice += (r.verdict.advice.empty() ? "" : "; ") + advice;
+    else if (!advice.empty()) r.verdict.advice += (r.verdict.advice.empty() ? "" : "; ") + advice;
     return r;
   } catch (const Cancelled&) {
     throw;
   } catch (const Error& e) {
+    if (advice.empty()) throw;
     throw Error(std::string(e.what()) + ". Also: " + advice);
   }
 }
