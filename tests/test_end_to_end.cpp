@@ -336,6 +336,20 @@ TEST_F(EndToEnd, OutputMarksWhereTheSensedRasterHasNoData) {
   }
   EXPECT_FALSE(mmreg_test::fileExists(dir + "/g_masked.tif.msk"));
   EXPECT_TRUE(mmreg_test::fileExists(dir + "/g_masked.png.msk"));
+  // ENVI and EHdr keep their header beside the raster under its stem ("w.hdr" of "w.dat"); it
+  // was left under the temporary name and the output could not be opened (exit 0 all the same).
+  r = mmreg_test::runCli("-q -of ENVI " + ref + " " + masked + " " + dir + "/w.dat");
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  r = mmreg_test::runCli("-q -georef_only -of EHdr " + ref + " " + masked + " " + dir + "/g.bil");
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  for (const char* name : {"/w.dat", "/g.bil"}) {
+    GDALDatasetUniquePtr d(GDALDataset::Open((dir + name).c_str(), GDAL_OF_RASTER));
+    ASSERT_TRUE(d) << name;
+    double gt[6];
+    EXPECT_EQ(d->GetGeoTransform(gt), CE_None) << name;
+  }
+  EXPECT_TRUE(mmreg_test::fileExists(dir + "/w.hdr"));
+  EXPECT_TRUE(mmreg_test::fileExists(dir + "/g.hdr"));
   char** names = VSIReadDir(dir.c_str());
   for (int i = 0; names && names[i]; ++i) EXPECT_EQ(std::string(names[i]).find(".mmreg-tmp"), std::string::npos) << names[i];
   CSLDestroy(names);

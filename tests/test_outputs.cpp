@@ -61,7 +61,7 @@ TEST_F(OutputsTest, LongLegalNamesGetLegalTemporaryNames) {
     const std::string name = std::string(length - 4, 'n') + ".tif";
     OutputTransaction tx;
     const std::string tmp = tx.stage(dir + "/" + name);
-    EXPECT_LE(tmp.size() - dir.size() - 1 + std::string(".old.aux.xml").size(), 255u) << length;
+    EXPECT_LE(tmp.size() - dir.size() - 1 + std::string(".aux.xml").size(), 255u) << length;
     std::ofstream f(tmp);
     ASSERT_TRUE(f.good()) << "cannot create the temporary name for a " << length << "-byte name";
     f << "x";
@@ -88,6 +88,68 @@ TEST_F(OutputsTest, CommitIsAllOrNothing) {
   std::getline(in, a);
   EXPECT_EQ(a, "old");
   EXPECT_EQ(mmreg_test::countEntries(dir), 1) << "a temporary or set-aside file was left behind";
+}
+
+// A driver may write files beside the raster under its stem (ENVI's "a.hdr" for "a.dat"): they
+// were left under the temporary name, and the renamed raster could not be opened.
+TEST_F(OutputsTest, CompanionFilesOfTheDriverFollowTheOutput) {
+  GDALDriver* envi = GetGDALDriverManager()->GetDriverByName("ENVI");
+  ASSERT_NE(envi, nullptr);
+  const auto write = [&](const std::string& path, GByte value) {
+    GDALDatasetUniquePtr ds(envi->Create(path.c_str(), 4, 3, 1, GDT_Byte, nullptr));
+    ASSERT_TRUE(ds) << path;
+    ASSERT_EQ(ds->GetRasterBand(1)->Fill(value), CE_None);
+  };
+  const auto valueOf = [&](const std::string& path) {
+    GDALDatasetUniquePtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_RASTER));
+    GByte v = 0;
+    if (!ds || ds->GetRasterBand(1)->RasterIO(GF_Read, 0, 0, 1, 1, &v, 1, 1, GDT_Byte, 0, 0) != CE_None) return -1;
+    return static_cast<int>(v);
+  };
+  const auto noTemporaryLeft = [&] {
+    char** names = VSIReadDir(dir.c_str());
+    for (int i = 0; names && names[i]; ++i) EXPECT_EQ(std::string(names[i]).find(".mmreg-"), std::string::npos) << names[i];
+    CSLDestroy(names);
+  };
+  {
+    OutputTransaction tx;
+    write(tx.stage(dir + "/a.dat"), 1);
+  }
+  EXPECT_EQ(mmreg_test::countEntries(dir), 0) << "the header of a rolled-back output was left";
+  {
+    OutputTransaction tx;
+    write(tx.stage(dir + "/a.dat"), 1);
+    tx.commit(false);
+  }
+  EXPECT_TRUE(mmreg_test::fileExists(dir + "/a.hdr"));
+  EXPECT_EQ(valueOf(dir + "/a.dat"), 1);
+  {
+    OutputTransaction tx;
+    write(tx.stage(dir + "/a.dat"), 2);
+    EXPECT_THROW(tx.commit(false), Error);
+    tx.commit(true);
+  }
+  EXPECT_EQ(valueOf(dir + "/a.dat"), 2);
+  noTemporaryLeft();
+  // An input's header is never replaced by an output's.
+  std::ofstream(dir + "/scene.hdr") << "input";
+  {
+    OutputTransaction tx;
+    tx.protect(dir + "/scene.hdr", dir + "/scene.bil");
+    write(tx.stage(dir + "/scene.dat"), 3);
+    try {
+      tx.commit(true);
+      ADD_FAILURE() << "an input's header was replaced";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("a file of the input '" + dir + "/scene.bil'"), std::string::npos) << e.what();
+    }
+  }
+  std::ifstream in(dir + "/scene.hdr");
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "input");
+  EXPECT_FALSE(mmreg_test::fileExists(dir + "/scene.dat"));
+  noTemporaryLeft();
 }
 
 namespace {

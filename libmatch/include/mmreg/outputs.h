@@ -2,6 +2,7 @@
 // Writers for everything the job produces. All of them write to the path they are given;
 // OutputTransaction hands out temporary paths and renames them together on commit.
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mmreg/coregister.h"
@@ -18,17 +19,24 @@ class OutputTransaction {
   // Returns the temporary path to write instead of `finalPath` (same folder, same extension,
   // a name no longer than the file system allows).
   std::string stage(const std::string& finalPath);
-  // Moves every staged file to its final path, all or nothing: on a failure, files already
-  // moved are taken back and replaced outputs restored, and Error is thrown.
+  // A file that no output may replace: a file of the input `input` (itself, its header or mask).
+  void protect(const std::string& path, const std::string& input);
+  // Moves every staged file, with every file its driver wrote beside it (an ENVI or EHdr
+  // header, a world file, PAM metadata), to its final name, all or nothing: on a failure, files
+  // already moved are taken back and replaced outputs restored, and Error is thrown.
   void commit(bool overwrite);
 
  private:
   struct Staged {
-    std::string temporary, final, aside;  // aside: where an existing final file waits during commit
+    std::string temporary, final;
   };
   std::vector<Staged> files_;
+  std::vector<std::pair<std::string, std::string>> protected_;  // canonical path, the input it belongs to
   bool committed_ = false;
 };
+
+// The absolute path with links resolved (of the folder, for a file that does not exist yet).
+std::string canonicalPath(const std::string& path);
 
 // The sensed raster, not resampled, with a geotransform (affine models) or GCPs attached.
 void writeGeorefOnly(const GeoRaster& reference, const GeoRaster& sensed, const Transform2D& forward,

@@ -1,8 +1,11 @@
+#include <cpl_string.h>
 #include <cpl_vsi.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 
 #include "mmreg/error.h"
@@ -18,87 +21,133 @@ bool exists(const std::string& path) {
   return VSIStatL(path.c_str(), &st) == 0;
 }
 
-// Files GDAL may write beside a raster: PAM metadata, and an external mask (formats without
-// internal masks).
-constexpr const char* kSidecars[] = {".aux.xml", ".msk"};
-
-// Renames `from` to `to` with its sidecars, those there are.
-bool renameWithSidecar(const std::string& from, const std::string& to) {
-  if (VSIRename(from.c_str(), to.c_str()) != 0) return false;
-  for (const char* s : kSidecars)
-    if (exists(from + s)) VSIRename((from + s).c_str(), (to + s).c_str());
-  return true;
+// "dir/" of "dir/name", "" of "name".
+std::string folderOf(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? "" : path.substr(0, slash + 1);
 }
 
-void removeWithSidecar(const std::string& path) {
-  VSIUnlink(path.c_str());
-  for (const char* s : kSidecars) VSIUnlink((path + s).c_str());
+// The path without its name's extension ("dir/x.tif" -> "dir/x"; ".hidden" stays).
+std::string stemOf(const std::string& path) {
+  const size_t start = folderOf(path).size(), dot = path.find_last_of('.');
+  return dot == std::string::npos || dot <= start ? path : path.substr(0, dot);
+}
+
+// Sidecars under an existing output's full name that would describe the new file if left beside
+// it: PAM metadata and an external mask.
+constexpr const char* kSidecars[] = {".aux.xml", ".msk"};
+
+// Every file written for the temporary `tmp`: itself first, then the names beginning with its stem,
+// which a driver derives from it (an ENVI or EHdr header "x.hdr", a world file "x.wld", PAM
+// metadata "x.tif.aux.xml", overviews "x.tif.ovr"). The stem carries the transaction's tag, so
+// no other file can match.
+std::vector<std::string> writtenFiles(const std::string& tmp) {
+  std::vector<std::string> out;
+  if (exists(tmp)) out.push_back(tmp);
+  const std::string folder = folderOf(tmp), stem = stemOf(tmp).substr(folder.size());
+  char** names = VSIReadDir(folder.empty() ? "." : folder.c_str());
+  for (int i = 0; names && names[i]; ++i)
+    if (std::strncmp(names[i], stem.c_str(), stem.size()) == 0 && folder + names[i] != tmp) out.push_back(folder + names[i]);
+  CSLDestroy(names);
+  return out;
+}
+
+struct Move {
+  std::string from, to;
+};
+
+// Renames each move in order; on a failure, takes back those done and returns the reason.
+std::string moveAll(const std::vector<Move>& moves, size_t& done) {
+  for (done = 0; done < moves.size(); ++done)
+    if (VSIRename(moves[done].from.c_str(), moves[done].to.c_str()) != 0)
+      return "cannot rename '" + moves[done].from + "' to '" + moves[done].to + "' (" + std::strerror(errno) + ")";
+  return "";
+}
+
+void undo(const std::vector<Move>& moves, size_t done) {
+  while (done > 0) {
+    const auto& m = moves[--done];
+    VSIRename(m.to.c_str(), m.from.c_str());
+  }
 }
 
 }  // namespace
 
+std::string canonicalPath(const std::string& path) {
+  char buf[PATH_MAX];
+  if (realpath(path.c_str(), buf)) return buf;
+  // For a file not yet created: canonical folder + name.
+  const std::string folder = folderOf(path), name = path.substr(folder.size());
+  if (realpath(folder.empty() ? "." : folder.c_str(), buf)) return std::string(buf) + "/" + name;
+  return path;
+}
+
 std::string OutputTransaction::stage(const std::string& finalPath) {
   // Same folder (so the rename is atomic) and same extension (drivers look at it). The tag comes
   // first and the name is cut, so that a legal final name never makes an illegal temporary one.
-  const size_t slash = finalPath.find_last_of('/');
-  const std::string dir = slash == std::string::npos ? "" : finalPath.substr(0, slash + 1);
-  const std::string base = slash == std::string::npos ? finalPath : finalPath.substr(slash + 1);
+  const std::string dir = folderOf(finalPath), base = finalPath.substr(dir.size());
   const size_t dot = base.find_last_of('.');
   const std::string ext = dot == std::string::npos || base.size() - dot > 16 ? "" : base.substr(dot);
   const std::string tag = ".mmreg-tmp-" + std::to_string(getpid()) + "-" + std::to_string(files_.size()) + "-";
-  // Room for the tag, the extension, ".old" (commit) and the ".aux.xml" sidecar GDAL may add.
-  const size_t room = kNameMax - tag.size() - ext.size() - std::strlen(".old.aux.xml");
+  // Room for the tag, the extension and the ".aux.xml" sidecar GDAL may add.
+  const size_t room = kNameMax - tag.size() - ext.size() - std::strlen(".aux.xml");
   const std::string tmp = dir + tag + base.substr(0, std::min(room, base.size() - ext.size())) + ext;
-  files_.push_back({tmp, finalPath, ""});
+  files_.push_back({tmp, finalPath});
   return tmp;
 }
 
+void OutputTransaction::protect(const std::string& path, const std::string& input) {
+  protected_.emplace_back(canonicalPath(path), input);
+}
+
 void OutputTransaction::commit(bool overwrite) {
+  // The new files and their final names; the main file's is given, its companions' follow its stem.
+  std::vector<Move> in;
+  std::vector<std::string> replaced;  // existing files that the new ones replace
   for (const auto& f : files_) {
     if (!exists(f.temporary)) throw Error("internal: output '" + f.final + "' was not written");
-    if (!overwrite && exists(f.final))
-      throw Error("'" + f.final + "' appeared while mmreg was running; nothing was overwritten, run again with -overwrite");
+    const auto written = writtenFiles(f.temporary);
+    in.push_back({written[0], f.final});
+    const std::string tmpStem = stemOf(f.temporary), finalStem = stemOf(f.final);
+    for (size_t i = 1; i < written.size(); ++i) in.push_back({written[i], finalStem + written[i].substr(tmpStem.size())});
+    if (exists(f.final))
+      for (const char* s : kSidecars)
+        if (exists(f.final + s)) replaced.push_back(f.final + s);
   }
-  // Phase 1: set existing outputs aside, so that a failure can put them back. Phase 2: move the
+  for (const auto& m : in) {
+    const std::string target = canonicalPath(m.to);
+    for (const auto& [path, input] : protected_)
+      if (path == target)
+        throw Error("writing '" + m.to + "' would replace a file of the input '" + input +
+                    "'; nothing was written, choose another output name");
+    if (!exists(m.to)) continue;
+    if (!overwrite)
+      throw Error("'" + m.to + "' appeared while mmreg was running; nothing was overwritten, run again with -overwrite");
+    if (std::find(replaced.begin(), replaced.end(), m.to) == replaced.end()) replaced.push_back(m.to);
+  }
+  // Phase 1: set the replaced files aside, so that a failure can put them back. Phase 2: move the
   // new files in. Any failure undoes every step taken, in reverse.
-  size_t asideDone = 0, renamed = 0;
-  std::string failure;
-  for (; asideDone < files_.size(); ++asideDone) {
-    auto& f = files_[asideDone];
-    if (!exists(f.final)) continue;
-    f.aside = f.temporary + ".old";
-    if (!renameWithSidecar(f.final, f.aside)) {
-      failure = "cannot move the existing '" + f.final + "' aside (" + std::strerror(errno) + ")";
-      f.aside.clear();
-      break;
-    }
-  }
-  if (failure.empty())
-    for (; renamed < files_.size(); ++renamed) {
-      const auto& f = files_[renamed];
-      if (!renameWithSidecar(f.temporary, f.final)) {
-        failure = "cannot rename '" + f.temporary + "' to '" + f.final + "' (" + std::strerror(errno) + ")";
-        break;
-      }
-    }
+  std::vector<Move> aside;
+  for (size_t i = 0; i < replaced.size(); ++i)
+    aside.push_back({replaced[i], folderOf(replaced[i]) + ".mmreg-old-" + std::to_string(getpid()) + "-" + std::to_string(i)});
+  size_t asideDone = 0, inDone = 0;
+  std::string failure = moveAll(aside, asideDone);
+  if (!failure.empty()) failure = "cannot move an existing output aside: " + failure;
+  else failure = moveAll(in, inDone);
   if (failure.empty()) {
-    for (const auto& f : files_)
-      if (!f.aside.empty()) removeWithSidecar(f.aside);
+    for (const auto& a : aside) VSIUnlink(a.to.c_str());
     committed_ = true;
     return;
   }
-  while (renamed > 0) {
-    const auto& f = files_[--renamed];
-    renameWithSidecar(f.final, f.temporary);  // the destructor removes it
-  }
-  for (size_t i = 0; i < asideDone && i < files_.size(); ++i)
-    if (!files_[i].aside.empty()) renameWithSidecar(files_[i].aside, files_[i].final);
+  undo(in, inDone);  // the destructor removes the temporaries
+  undo(aside, asideDone);
   throw Error(failure + "; no output was changed. Check the permissions and free space of the output folder");
 }
 
 OutputTransaction::~OutputTransaction() {
   if (committed_) return;
-  for (const auto& f : files_) removeWithSidecar(f.temporary);
+  for (const auto& f : files_)
+    for (const auto& w : writtenFiles(f.temporary)) VSIUnlink(w.c_str());
 }
 
 }  // namespace mmreg

@@ -26,21 +26,11 @@
 namespace mmreg {
 namespace {
 
-// Canonical path when the file exists, for comparing outputs against inputs.
-std::string canonical(const std::string& p) {
-  char buf[PATH_MAX];
-  if (realpath(p.c_str(), buf)) return buf;
-  // For a file not yet created: canonical folder + name.
-  const std::string dir = CPLGetPath(p.c_str()), name = CPLGetFilename(p.c_str());
-  if (realpath(dir.empty() ? "." : dir.c_str(), buf)) return std::string(buf) + "/" + name;
-  return p;
-}
-
 void checkOutputPath(const std::string& path, const char* what, const CoregisterOptions& o, std::set<std::string>& seen) {
   if (path.empty()) return;
-  const std::string c = canonical(path);
+  const std::string c = canonicalPath(path);
   for (const auto* in : {&o.reference, &o.sensed})
-    if (c == canonical(*in))
+    if (c == canonicalPath(*in))
       throw Error(std::string("the ") + what + " '" + path + "' is the same file as the input '" + *in +
                   "'; mmreg never overwrites an input, choose another output path");
   if (!seen.insert(c).second)
@@ -125,11 +115,26 @@ void validateOptions(const CoregisterOptions& o) {
 
 namespace {
 
+// Every file of the inputs (GDAL's list: a header, a world file, a mask, a VRT's sources), which
+// no output file may replace, as a driver's companion file could ("scene.hdr" of ENVI "scene.dat").
+void protectInputs(const CoregisterOptions& o, OutputTransaction& tx) {
+  for (const auto* path : {&o.reference, &o.sensed}) {
+    tx.protect(*path, *path);
+    GDALDatasetH ds = GDALOpenEx(path->c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr);
+    if (!ds) continue;
+    char** files = GDALGetFileList(ds);
+    for (int i = 0; files && files[i]; ++i) tx.protect(files[i], *path);
+    CSLDestroy(files);
+    GDALClose(ds);
+  }
+}
+
 // Writes every output of `o.out` for a finished fit, all or nothing.
 void writeOutputs(const GeoRaster& ref, const GeoRaster& sen, const CoregisterOptions& o, CoregisterResult& r,
                   const ProgressSpan& progress) {
   const auto t0 = Clock::now();
   OutputTransaction tx;
+  protectInputs(o, tx);
   if (!o.out.output.empty()) {
     const std::string tmp = tx.stage(o.out.output);
     if (o.out.rpcRefine) writeRefinedRpc(sen, *r.rpc, o.out, tmp, progress.sub(0, 0.95));
