@@ -34,6 +34,7 @@ struct Args {
   mmreg::FeatureHypothesisOptions keypoints;
   int keypointOverview = 512;  // longest side of the keypoint search's overviews (the pipeline's)
   bool correlation = true;
+  bool each = false;  // print every hypothesis against the truth
 };
 
 const char* kUsage =
@@ -41,9 +42,11 @@ const char* kUsage =
     "                       [--per-group N] [--seed N] [--max-shift PX] [--max-rotation DEG] [--scale-octaves N] [--work DIR]\n"
     "                       [--no-correlation] [--keypoints N] [--patch-radius SHARE] [--tolerance PX] [--min-agreeing N]\n"
     "                       [--agree-rotation DEG] [--agree-scale RATIO] [--max-hypotheses N]\n"
-    "                       [--keypoint-overview PX]\n"
+    "                       [--keypoint-overview PX] [--each]\n"
     "The cases of mmreg_bench --pixels with the same arguments. Per group: how many cases each search\n"
-    "proposes the right alignment for (first hypothesis / any), hypotheses per case and seconds per case.\n";
+    "proposes the right alignment for (first hypothesis / any), hypotheses per case and seconds per case.\n"
+    "--each: before each case's line, every hypothesis checked against the truth: its rotation and scale\n"
+    "error and how far it puts the sensed centre (reference px), and those of the fine passes' reach.\n";
 
 struct Tally {
   int cases = 0, correlationFirst = 0, correlationAny = 0, keypointFirst = 0, keypointAny = 0, either = 0;
@@ -54,8 +57,11 @@ double seconds(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// Whether `a` is close enough to the truth for the fine passes (see the file comment).
-bool right(const mmreg::CoarseAlignment& a, const mmreg::SyntheticCase& c, double reach) {
+// How far `a` is from the truth at the sensed centre (see the file comment).
+struct HypothesisError {
+  double centrePx, rotationDeg, scaleRatio;
+};
+HypothesisError errorOf(const mmreg::CoarseAlignment& a, const mmreg::SyntheticCase& c) {
   const mmreg::Point2 centre{c.sensedWidth / 2.0, c.sensedHeight / 2.0};
   const mmreg::Point2 t = c.truthOf(centre), h = a.forward->apply(centre);
   // The truth's local linear part, against the hypothesis's.
@@ -64,7 +70,11 @@ bool right(const mmreg::CoarseAlignment& a, const mmreg::SyntheticCase& c, doubl
   const double truthAngle = std::atan2(tx.y - t.y, tx.x - t.x), angle = std::atan2(m[3], m[0]);
   const double truthScale = std::sqrt(std::abs((tx.x - t.x) * (ty.y - t.y) - (ty.x - t.x) * (tx.y - t.y)));
   const double scale = std::sqrt(std::abs(m[0] * m[4] - m[1] * m[3]));
-  return std::hypot(t.x - h.x, t.y - h.y) <= reach && std::abs(std::remainder(angle - truthAngle, 2 * M_PI)) <= 5 * M_PI / 180 && std::abs(std::log(scale / truthScale)) <= std::log(1.15);
+  return {std::hypot(t.x - h.x, t.y - h.y), std::remainder(angle - truthAngle, 2 * M_PI) * 180 / M_PI, scale / truthScale};
+}
+
+bool right(const HypothesisError& e, double reach) {
+  return e.centrePx <= reach && std::abs(e.rotationDeg) <= 5 && std::abs(std::log(e.scaleRatio)) <= std::log(1.15);
 }
 
 }  // namespace
@@ -92,6 +102,7 @@ int main(int argc, char** argv) {
                         .number("--agree-rotation", a.keypoints.agreeRotationDeg)
                         .number("--agree-scale", a.keypoints.agreeScale)
                         .integer("--keypoint-overview", a.keypointOverview)
+                        .flag("--each", a.each)
                         .parse(argc, argv);
   if (done) return *done;
   GDALAllRegister();
@@ -135,8 +146,14 @@ int main(int argc, char** argv) {
       int firstRight[2] = {-1, -1};
       const std::vector<mmreg::CoarseAlignment>* searches[2] = {&byCorrelation, &byKeypoints};
       for (int s = 0; s < 2; ++s)
-        for (size_t k = 0; k < searches[s]->size() && firstRight[s] < 0; ++k)
-          if (right((*searches[s])[k], c, reach)) firstRight[s] = static_cast<int>(k);
+        for (size_t k = 0; k < searches[s]->size(); ++k) {
+          const HypothesisError e = errorOf((*searches[s])[k], c);
+          if (a.each)
+            std::printf("  %s %zu: rotation off %6.1f deg, scale off x%.3f, centre off %6.1f px (reach %.1f)%s\n",
+                        s == 0 ? "correlation" : "keypoints  ", k + 1, e.rotationDeg, e.scaleRatio, e.centrePx, reach,
+                        right(e, reach) ? ", right" : "");
+          if (firstRight[s] < 0 && right(e, reach)) firstRight[s] = static_cast<int>(k);
+        }
       t.correlationFirst += firstRight[0] == 0, t.correlationAny += firstRight[0] >= 0;
       t.keypointFirst += firstRight[1] == 0, t.keypointAny += firstRight[1] >= 0;
       t.either += firstRight[0] >= 0 || firstRight[1] >= 0;
