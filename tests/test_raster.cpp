@@ -158,6 +158,37 @@ TEST_F(RasterTest, BadInputsAreClearErrors) {
   }
 }
 
+// A subdataset is opened by GDAL's connection string, which names no file; the container itself
+// (several rasters, no bands of its own) is refused with the name of one to give.
+TEST_F(RasterTest, SubdatasetsAreOpenedByTheirConnectionString) {
+  const std::string path = dir + "/two.gpkg";
+  auto* gpkg = GetGDALDriverManager()->GetDriverByName("GPKG");
+  ASSERT_NE(gpkg, nullptr);
+  for (const char* table : {"a", "b"}) {
+    CPLStringList options;
+    options.SetNameValue("RASTER_TABLE", table);
+    if (table[0] == 'b') options.SetNameValue("APPEND_SUBDATASET", "YES");
+    GDALDatasetUniquePtr ds(gpkg->Create(path.c_str(), 40, 30, 1, GDT_Byte, options.List()));
+    ASSERT_TRUE(ds) << table;
+    double gt[6] = {500000, 10, 0, 4000000, 0, -10};
+    ds->SetGeoTransform(gt);
+    OGRSpatialReference utm;
+    utm.importFromEPSG(32633);
+    ds->SetSpatialRef(&utm);
+    ASSERT_EQ(ds->GetRasterBand(1)->Fill(table[0] == 'a' ? 10 : 20), CE_None);
+  }
+  const auto b = GeoRaster::open("GPKG:" + path + ":b");
+  EXPECT_EQ(b.width(), 40);
+  EXPECT_EQ(b.height(), 30);
+  try {
+    GeoRaster::open(path);
+    FAIL() << "a container of subdatasets was opened";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("holds 2 subdatasets"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("'GPKG:" + path + ":a'"), std::string::npos) << e.what();
+  }
+}
+
 namespace {
 
 // A 100 x 100 GeoTIFF in `epsg` whose centre pixel lies at (lon, lat), `size` CRS units a pixel.

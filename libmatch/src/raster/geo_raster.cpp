@@ -63,18 +63,28 @@ GDALDataset* withNodata(GDALDataset* file, double nodata, const std::string& pat
 
 GeoRaster GeoRaster::open(const std::string& path, std::optional<double> nodata) {
   GDALAllRegister();
-  VSIStatBufL st;
-  if (VSIStatL(path.c_str(), &st) != 0)
-    throw Error("cannot open '" + path + "': the file does not exist; check the path");
   CPLErrorReset();
+  // Opened first, whether or not a file of that name exists: GDAL also reads connection strings
+  // (a subdataset such as NETCDF:"x.nc":hh, /vsizip/...), which are no file names.
+  CPLPushErrorHandler(CPLQuietErrorHandler);
   auto* ds = GDALDataset::Open(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr);
+  CPLPopErrorHandler();
   if (!ds) {
+    VSIStatBufL st;
+    if (VSIStatL(path.c_str(), &st) != 0)
+      throw Error("cannot open '" + path + "': the file does not exist; check the path");
     std::string why = CPLGetLastErrorMsg();
     throw Error("cannot open '" + path + "' as a raster" + (why.empty() ? "" : " (" + why + ")") +
                 "; give a raster file GDAL can read (check with gdalinfo)");
   }
   if (ds->GetRasterCount() < 1 || ds->GetRasterXSize() < 1 || ds->GetRasterYSize() < 1) {
+    const CPLStringList subdatasets(CSLDuplicate(ds->GetMetadata("SUBDATASETS")));
     GDALClose(ds);
+    const char* first = subdatasets.FetchNameValue("SUBDATASET_1_NAME");
+    if (first)
+      throw Error("'" + path + "' holds " + std::to_string(subdatasets.size() / 2) +
+                  " subdatasets and no raster of its own; give one of them as the input, such as '" + first +
+                  "' (gdalinfo lists them)");
     throw Error("'" + path + "' has no raster bands; give a raster file, not a vector or an empty container");
   }
   if (!nodata) return GeoRaster(path, ds, nullptr, nodata);
