@@ -124,6 +124,19 @@ TEST_F(OutputsTest, CompanionFilesOfTheDriverFollowTheOutput) {
   EXPECT_TRUE(mmreg_test::fileExists(dir + "/a.hdr"));
   EXPECT_EQ(valueOf(dir + "/a.dat"), 1);
   {
+    // Another raster's header where this one's goes is not replaced without -overwrite.
+    OutputTransaction tx;
+    write(tx.stage(dir + "/a.img"), 5);
+    try {
+      tx.commit(false);
+      ADD_FAILURE() << "a.hdr was replaced without -overwrite";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("a file the output '" + dir + "/a.img' comes with, already exists"), std::string::npos)
+          << e.what();
+    }
+  }
+  EXPECT_EQ(valueOf(dir + "/a.dat"), 1);
+  {
     OutputTransaction tx;
     write(tx.stage(dir + "/a.dat"), 2);
     EXPECT_THROW(tx.commit(false), Error);

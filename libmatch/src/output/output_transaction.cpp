@@ -54,6 +54,7 @@ std::vector<std::string> writtenFiles(const std::string& tmp) {
 
 struct Move {
   std::string from, to;
+  std::string output;  // the output the file belongs to (its main file, or one written with it)
 };
 
 // Renames each move in order; on a failure, takes back those done and returns the reason.
@@ -107,9 +108,9 @@ void OutputTransaction::commit(bool overwrite) {
   for (const auto& f : files_) {
     if (!exists(f.temporary)) throw Error("internal: output '" + f.final + "' was not written");
     const auto written = writtenFiles(f.temporary);
-    in.push_back({written[0], f.final});
+    in.push_back({written[0], f.final, f.final});
     const std::string tmpStem = stemOf(f.temporary), finalStem = stemOf(f.final);
-    for (size_t i = 1; i < written.size(); ++i) in.push_back({written[i], finalStem + written[i].substr(tmpStem.size())});
+    for (size_t i = 1; i < written.size(); ++i) in.push_back({written[i], finalStem + written[i].substr(tmpStem.size()), f.final});
     if (exists(f.final))
       for (const char* s : kSidecars)
         if (exists(f.final + s)) replaced.push_back(f.final + s);
@@ -121,15 +122,18 @@ void OutputTransaction::commit(bool overwrite) {
         throw Error("writing '" + m.to + "' would replace a file of the input '" + input +
                     "'; nothing was written, choose another output name");
     if (!exists(m.to)) continue;
-    if (!overwrite)
+    if (!overwrite && m.to == m.output)
       throw Error("'" + m.to + "' appeared while mmreg was running; nothing was overwritten, run again with -overwrite");
+    if (!overwrite)
+      throw Error("'" + m.to + "', a file the output '" + m.output + "' comes with, already exists; nothing was " +
+                  "overwritten, run again with -overwrite or choose another output name");
     if (std::find(replaced.begin(), replaced.end(), m.to) == replaced.end()) replaced.push_back(m.to);
   }
   // Phase 1: set the replaced files aside, so that a failure can put them back. Phase 2: move the
   // new files in. Any failure undoes every step taken, in reverse.
   std::vector<Move> aside;
   for (size_t i = 0; i < replaced.size(); ++i)
-    aside.push_back({replaced[i], folderOf(replaced[i]) + ".mmreg-old-" + std::to_string(getpid()) + "-" + std::to_string(i)});
+    aside.push_back({replaced[i], folderOf(replaced[i]) + ".mmreg-old-" + std::to_string(getpid()) + "-" + std::to_string(i), ""});
   size_t asideDone = 0, inDone = 0;
   std::string failure = moveAll(aside, asideDone);
   if (!failure.empty()) failure = "cannot move an existing output aside: " + failure;
