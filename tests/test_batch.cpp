@@ -2,7 +2,9 @@
 // broken pair fails alone, the summary has every pair, and the results equal a one-rank run.
 #include <gtest/gtest.h>
 
+#include <cpl_conv.h>
 #include <cpl_json.h>
+#include <cpl_vsi.h>
 
 #include <fstream>
 
@@ -78,4 +80,30 @@ TEST_F(Batch, UsageErrorsStopBeforeAnyWork) {
   EXPECT_EQ(r.exitCode, 2);
   EXPECT_NE(r.output.find("cannot read the manifest"), std::string::npos) << r.output;
   EXPECT_FALSE(mmreg_test::fileExists(dir + "/a.tif"));
+}
+
+// A manifest as a spreadsheet or QGIS writes it: quoted fields that hold commas, spaces and
+// quotes (a quote doubled), a quoted header. A first pair whose reference is "reference.tif" is
+// a pair, not a header.
+TEST_F(Batch, QuotedFieldsHoldCommasSpacesAndQuotes) {
+  const std::string s = mmreg_test::sampleData(), folder = dir + "/my, data";
+  VSIMkdir(folder.c_str(), 0755);
+  ASSERT_EQ(CPLCopyFile((folder + "/sensed \"one\".tif").c_str(), (s + "/landsat_red_swir1_sensed.tif").c_str()), 0);
+  ASSERT_EQ(CPLCopyFile((dir + "/reference.tif").c_str(), (s + "/landsat_red_swir1_ref.tif").c_str()), 0);
+  std::ofstream(dir + "/quoted.csv") << "\"reference\",\"sensed\",\"output\",\"options\"\r\n"
+                                     << s << "/landsat_red_swir1_ref.tif,\"my, data/sensed \"\"one\"\".tif\" , \"my, data/out 1.tif\",\"-model translation\"\r\n";
+  std::ofstream(dir + "/named.csv") << "reference.tif,\"my, data/sensed \"\"one\"\".tif\",named.tif\n";
+  for (const char* manifest : {"/quoted.csv", "/named.csv"}) {
+    const auto r = mmreg_test::runProgram(MMREG_BATCH, "-q -threads 1 -summary '" + dir + manifest + ".json' '" + dir + manifest + "'");
+    EXPECT_EQ(r.exitCode, 0) << manifest << ": " << r.output;
+    const Summary sum = readSummary(dir + manifest + ".json");
+    EXPECT_EQ(sum.status, (std::vector<std::string>{"verified"})) << manifest << ": " << r.output;
+  }
+  EXPECT_TRUE(mmreg_test::fileExists(folder + "/out 1.tif"));
+  EXPECT_TRUE(mmreg_test::fileExists(dir + "/named.tif"));
+
+  std::ofstream(dir + "/open.csv") << "reference,sensed,output\n" << s << "/landsat_red_swir1_ref.tif,\"my, data/x.tif,o.tif\n";
+  const auto r = mmreg_test::runProgram(MMREG_BATCH, "'" + dir + "/open.csv'");
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.output.find("line 2: a quoted field is not closed"), std::string::npos) << r.output;
 }
