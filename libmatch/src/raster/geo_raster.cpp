@@ -64,15 +64,15 @@ GDALDataset* withNodata(GDALDataset* file, double nodata, const std::string& pat
 GeoRaster GeoRaster::open(const std::string& path, std::optional<double> nodata) {
   GDALAllRegister();
   CPLErrorReset();
-  // Opened first, whether or not a file of that name exists: GDAL also reads connection strings
-  // (a subdataset such as NETCDF:"x.nc":hh, /vsizip/...), which are no file names.
-  CPLPushErrorHandler(CPLQuietErrorHandler);
+  // A path that names no file may still be a GDAL connection string (a subdataset such as
+  // NETCDF:"x.nc":hh): tried quietly, and only then called missing.
+  VSIStatBufL st;
+  const bool isFile = VSIStatL(path.c_str(), &st) == 0;
+  if (!isFile) CPLPushErrorHandler(CPLQuietErrorHandler);
   auto* ds = GDALDataset::Open(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr);
-  CPLPopErrorHandler();
+  if (!isFile) CPLPopErrorHandler();
   if (!ds) {
-    VSIStatBufL st;
-    if (VSIStatL(path.c_str(), &st) != 0)
-      throw Error("cannot open '" + path + "': the file does not exist; check the path");
+    if (!isFile) throw Error("cannot open '" + path + "': the file does not exist; check the path");
     std::string why = CPLGetLastErrorMsg();
     throw Error("cannot open '" + path + "' as a raster" + (why.empty() ? "" : " (" + why + ")") +
                 "; give a raster file GDAL can read (check with gdalinfo)");
