@@ -221,7 +221,7 @@ TEST_F(CliErrors, ExistingOutputNeedsOverwriteAndInputsAreNeverOutputs) {
 
 TEST_F(CliErrors, OutputFolderMustExistAndExtensionsMustFit) {
   expectFailure(kRef + " " + kSen + " " + out + "/no/such/dir/o.tif", 1, "does not exist; create it first");
-  expectFailure(kRef + " " + kSen + " " + out + "/o.tif -tiepoints " + out + "/t.shp", 1, "must end in .gpkg");
+  expectFailure(kRef + " " + kSen + " " + out + "/o.tif -tiepoints " + out + "/t.tif", 1, "no GDAL vector driver writes");
   expectFailure("-of NOPE " + kRef + " " + kSen + " " + out + "/o.tif", 1, "is not a GDAL raster driver");
   expectFailure("-b 9 " + kRef + " " + kSen + " " + out + "/o.tif", 1, "has 1 band(s)");
 }

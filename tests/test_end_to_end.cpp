@@ -336,10 +336,16 @@ TEST_F(EndToEnd, OutputMarksWhereTheSensedRasterHasNoData) {
   }
   EXPECT_FALSE(mmreg_test::fileExists(dir + "/g_masked.tif.msk"));
   EXPECT_TRUE(mmreg_test::fileExists(dir + "/g_masked.png.msk"));
-  // ENVI and EHdr keep their header beside the raster under its stem ("w.hdr" of "w.dat"); it
-  // was left under the temporary name and the output could not be opened (exit 0 all the same).
-  r = mmreg_test::runCli("-q -of ENVI " + ref + " " + masked + " " + dir + "/w.dat");
+  // ENVI and EHdr keep their header beside the raster under its stem ("w.hdr" of "w.dat"), as a
+  // Shapefile keeps its .shx and .dbf; they were left under the temporary name and the output
+  // could not be opened (exit 0 all the same).
+  r = mmreg_test::runCli("-q -of ENVI -tiepoints " + dir + "/tp.shp " + ref + " " + masked + " " + dir + "/w.dat");
   ASSERT_EQ(r.exitCode, 0) << r.output;
+  {
+    GDALDatasetUniquePtr tp(GDALDataset::Open((dir + "/tp.shp").c_str(), GDAL_OF_VECTOR));
+    ASSERT_TRUE(tp) << "the Shapefile's .shx and .dbf were not renamed with it";
+    EXPECT_GT(tp->GetLayer(0)->GetFeatureCount(), 0);
+  }
   r = mmreg_test::runCli("-q -georef_only -of EHdr " + ref + " " + masked + " " + dir + "/g.bil");
   ASSERT_EQ(r.exitCode, 0) << r.output;
   for (const char* name : {"/w.dat", "/g.bil"}) {

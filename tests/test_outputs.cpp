@@ -241,14 +241,27 @@ TEST_F(OutputsTest, PointsFileFollowsTheGeoreferencerFormat) {
   EXPECT_EQ(rows, 20);
 }
 
-TEST_F(OutputsTest, TiePointLayerHasFlagsAndResiduals) {
-  Fixture f;
+namespace {
+
+// 30 tie points on three tiles, one pixel apart in x and y, and their translation fit.
+std::vector<TiePoint> thirtyTiePoints() {
   std::vector<TiePoint> pts;
   for (int i = 0; i < 30; ++i) pts.push_back({{10.0 + 9 * i, 30.0 + 7 * (i % 5)}, {11.0 + 9 * i, 29.0 + 7 * (i % 5)}, 0.5, i % 3});
+  return pts;
+}
+FitResult translationFit(const std::vector<TiePoint>& pts) {
   FitOptions o;
   o.model = ModelType::Translation;
-  const auto fit = fitGlobalModel(pts, o);
-  writeTiePointsGpkg(f.ref, pts, fit, dir + "/t.gpkg");
+  return fitGlobalModel(pts, o);
+}
+
+}  // namespace
+
+TEST_F(OutputsTest, TiePointLayerHasFlagsAndResiduals) {
+  Fixture f;
+  const auto pts = thirtyTiePoints();
+  const auto fit = translationFit(pts);
+  writeTiePoints(f.ref, pts, fit, dir + "/t.gpkg");
   GDALDatasetUniquePtr ds(GDALDataset::Open((dir + "/t.gpkg").c_str(), GDAL_OF_VECTOR));
   ASSERT_TRUE(ds);
   OGRLayer* l = ds->GetLayerByName("tie_points");
@@ -267,6 +280,28 @@ TEST_F(OutputsTest, TiePointLayerHasFlagsAndResiduals) {
   EXPECT_GT(checks, 0);
 }
 
+// The format follows the extension, as with ogr2ogr; a Shapefile's .dbf/.shx/.prj come with it.
+TEST_F(OutputsTest, TiePointLayerInTheFormatItsExtensionNames) {
+  EXPECT_EQ(tiePointFormatFor("t.gpkg"), "GPKG");
+  EXPECT_EQ(tiePointFormatFor("T.SHP"), "ESRI Shapefile");
+  EXPECT_EQ(tiePointFormatFor("t.geojson"), "GeoJSON");
+  EXPECT_EQ(tiePointFormatFor("t.tif"), "");
+  EXPECT_EQ(tiePointFormatFor("t"), "");
+  Fixture f;
+  const auto pts = thirtyTiePoints();
+  const auto fit = translationFit(pts);
+  for (const char* name : {"/t.shp", "/t.geojson", "/t.csv", "/t.fgb"}) {
+    writeTiePoints(f.ref, pts, fit, dir + name);
+    GDALDatasetUniquePtr ds(GDALDataset::Open((dir + name).c_str(), GDAL_OF_VECTOR));
+    ASSERT_TRUE(ds) << name;
+    OGRLayer* l = ds->GetLayer(0);
+    ASSERT_TRUE(l) << name;
+    EXPECT_EQ(l->GetFeatureCount(), 30) << name;
+    for (const char* field : {"ref_x", "ref_y", "inlier", "check"}) EXPECT_GE(l->GetLayerDefn()->GetFieldIndex(field), 0) << name << " " << field;
+  }
+  EXPECT_TRUE(mmreg_test::fileExists(dir + "/t.dbf"));
+}
+
 // Without a CRS the ground distance is unknown: residual_m is null, not a number in CRS units.
 TEST_F(OutputsTest, TiePointResidualInMetresIsNullWithoutACrs) {
   const std::string local = dir + "/local.tif";
@@ -280,7 +315,7 @@ TEST_F(OutputsTest, TiePointResidualInMetresIsNullWithoutACrs) {
   for (int i = 0; i < 12; ++i) pts.push_back({{5.0 + 4 * i, 6.0 + 3 * (i % 4)}, {6.0 + 4 * i, 5.0 + 3 * (i % 4)}, 0.5, 0});
   FitOptions o;
   o.model = ModelType::Translation;
-  writeTiePointsGpkg(ref, pts, fitGlobalModel(pts, o), dir + "/t.gpkg");
+  writeTiePoints(ref, pts, fitGlobalModel(pts, o), dir + "/t.gpkg");
   GDALDatasetUniquePtr ds(GDALDataset::Open((dir + "/t.gpkg").c_str(), GDAL_OF_VECTOR));
   ASSERT_TRUE(ds);
   for (auto& feat : *ds->GetLayerByName("tie_points")) {

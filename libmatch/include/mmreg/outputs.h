@@ -60,9 +60,12 @@ const std::vector<TiePointField>& tiePointFields();
 std::vector<double> tiePointValues(const GeoRaster& reference, double referencePixelMetres, const TiePoint& point, const FitResult& fit,
                                    size_t index);
 
-// GeoPackage point layer "tie_points" with the fields above.
-void writeTiePointsGpkg(const GeoRaster& reference, const std::vector<TiePoint>& points, const FitResult& fit,
-                        const std::string& path);
+// The GDAL vector driver that writes `path`, chosen by its extension as ogr2ogr users expect
+// (.gpkg GeoPackage, .shp Shapefile, .geojson, .csv, .fgb, .kml ...); "" when none does.
+std::string tiePointFormatFor(const std::string& path);
+// Point layer "tie_points" with the fields above, in tiePointFormatFor(path).
+void writeTiePoints(const GeoRaster& reference, const std::vector<TiePoint>& points, const FitResult& fit,
+                    const std::string& path);
 // QGIS Georeferencer .points file.
 void writePointsFile(const GeoRaster& reference, const GeoRaster& sensed, const std::vector<TiePoint>& points,
                      const FitResult& fit, const std::string& path);

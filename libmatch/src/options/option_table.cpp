@@ -401,7 +401,8 @@ std::vector<OptionDecl> declare() {
                                  OptionKind::Destination, [](auto& o) -> auto& { return o.out.htmlPath; }),
                             "html"));
   t.push_back(withExtension(text({"-tiepoints", "TIE_POINTS", "FILE.gpkg", "Tie points",
-                                  "Write the tie points as a GeoPackage layer with residuals and inlier/check flags.", M | R, false},
+                                  "Write the tie points as a point layer with residuals and inlier/check flags, in the vector format "
+                                  "its extension names: .gpkg (GeoPackage), .shp, .geojson, .csv, .fgb ...", M | R, false},
                                  OptionKind::Sink, [](auto& o) -> auto& { return o.out.tiePointsPath; }),
                             "gpkg"));
   t.push_back(withExtension(text({"-points", "POINTS_FILE", "FILE.points", "Georeferencer .points file",

@@ -1,3 +1,4 @@
+#include <cpl_string.h>
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
 
@@ -27,12 +28,28 @@ std::vector<double> tiePointValues(const GeoRaster& ref, double refPixelMetres, 
           r, r * refPixelMetres};
 }
 
-void writeTiePointsGpkg(const GeoRaster& ref, const std::vector<TiePoint>& pts, const FitResult& fit,
-                        const std::string& path) {
-  GDALDriver* drv = GetGDALDriverManager()->GetDriverByName("GPKG");
-  if (!drv) throw Error("GDAL has no GeoPackage driver; install a GDAL build with SQLite support");
+std::string tiePointFormatFor(const std::string& path) {
+  const std::string ext = CPLGetExtension(path.c_str());
+  if (ext.empty()) return "";
+  if (EQUAL(ext.c_str(), "gpkg")) return "GPKG";  // the documented default, whatever the drivers' order
+  GDALDriverManager* drivers = GetGDALDriverManager();
+  for (int i = 0; i < drivers->GetDriverCount(); ++i) {
+    GDALDriver* d = drivers->GetDriver(i);
+    if (!d->GetMetadataItem(GDAL_DCAP_VECTOR) || !d->GetMetadataItem(GDAL_DCAP_CREATE)) continue;
+    const char* list = d->GetMetadataItem(GDAL_DMD_EXTENSIONS);
+    const CPLStringList extensions(CSLTokenizeString(list ? list : ""));
+    for (int k = 0; k < extensions.size(); ++k)
+      if (EQUAL(extensions[k], ext.c_str())) return d->GetDescription();
+  }
+  return "";
+}
+
+void writeTiePoints(const GeoRaster& ref, const std::vector<TiePoint>& pts, const FitResult& fit, const std::string& path) {
+  const std::string format = tiePointFormatFor(path);
+  GDALDriver* drv = format.empty() ? nullptr : GetGDALDriverManager()->GetDriverByName(format.c_str());
+  if (!drv) throw Error("no GDAL vector driver writes '" + path + "'; end the tie-point file in .gpkg, .shp, .geojson, .csv or .fgb");
   GDALDatasetUniquePtr ds(drv->Create(path.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
-  if (!ds) throw Error("cannot create GeoPackage '" + path + "': " + CPLGetLastErrorMsg());
+  if (!ds) throw Error("cannot create the " + format + " file '" + path + "': " + CPLGetLastErrorMsg());
   OGRSpatialReference srs;
   const std::string wkt = ref.crsWkt();
   if (!wkt.empty()) srs.importFromWkt(wkt.c_str());

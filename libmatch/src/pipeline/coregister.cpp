@@ -99,8 +99,9 @@ void validateOptions(const CoregisterOptions& o) {
                 "(an output path, without -georef_only or -rpc_refine)");
   if (!o.match.dem.empty() && o.match.rpcHeight)
     throw Error("give either -dem or -rpc_height, not both: the DEM gives the heights");
-  if (!o.out.tiePointsPath.empty() && !endsWith(o.out.tiePointsPath, ".gpkg"))
-    throw Error("the tie-point file '" + o.out.tiePointsPath + "' must end in .gpkg (a GeoPackage is written)");
+  if (!o.out.tiePointsPath.empty() && tiePointFormatFor(o.out.tiePointsPath).empty())
+    throw Error("no GDAL vector driver writes the tie-point file '" + o.out.tiePointsPath +
+                "' (by its extension); end it in .gpkg, .shp, .geojson, .csv or .fgb");
   if (!o.out.htmlPath.empty() && !endsWith(o.out.htmlPath, ".html") && !endsWith(o.out.htmlPath, ".htm"))
     throw Error("the HTML report '" + o.out.htmlPath + "' must end in .html");
   if (!o.out.pointsPath.empty() && !endsWith(o.out.pointsPath, ".points"))
@@ -141,7 +142,7 @@ void writeOutputs(const GeoRaster& ref, const GeoRaster& sen, const CoregisterOp
     else if (o.out.georefOnly) writeGeorefOnly(ref, sen, *r.fit.forward, o.out, tmp, progress.sub(0, 0.95));
     else writeWarped(ref, sen, *r.fit.forward, o.out, tmp, progress.sub(0, 0.95));
   }
-  if (!o.out.tiePointsPath.empty()) writeTiePointsGpkg(ref, r.match.tiePoints, r.fit, tx.stage(o.out.tiePointsPath));
+  if (!o.out.tiePointsPath.empty()) writeTiePoints(ref, r.match.tiePoints, r.fit, tx.stage(o.out.tiePointsPath));
   if (!o.out.pointsPath.empty()) writePointsFile(ref, sen, r.match.tiePoints, r.fit, tx.stage(o.out.pointsPath));
   r.stages.push_back({"outputs", since(t0)});
   if (!o.out.reportPath.empty()) writeReportJson(o, r, tx.stage(o.out.reportPath));
