@@ -45,8 +45,8 @@ const char* kUsage =
     "                       [--keypoint-overview PX] [--each]\n"
     "The cases of mmreg_bench --pixels with the same arguments. Per group: how many cases each search\n"
     "proposes the right alignment for (first hypothesis / any), hypotheses per case and seconds per case.\n"
-    "--each: before each case's line, every hypothesis checked against the truth: its rotation and scale\n"
-    "error and how far it puts the sensed centre (reference px), and those of the fine passes' reach.\n";
+    "--each: before each case's line, every hypothesis against the truth: its rotation and scale error,\n"
+    "how far it puts the sensed centre (reference px), and the reach the fine passes search from it.\n";
 
 struct Tally {
   int cases = 0, correlationFirst = 0, correlationAny = 0, keypointFirst = 0, keypointAny = 0, either = 0;

@@ -57,7 +57,8 @@ struct Move {
   std::string output;  // the output the file belongs to (its main file, or one written with it)
 };
 
-// Renames each move in order; on a failure, takes back those done and returns the reason.
+// Renames each move in order, stopping at the first failure: `done` counts those made (undo()
+// takes them back); returns the failure's reason, "" when all were made.
 std::string moveAll(const std::vector<Move>& moves, size_t& done) {
   for (done = 0; done < moves.size(); ++done)
     if (VSIRename(moves[done].from.c_str(), moves[done].to.c_str()) != 0)
