@@ -215,6 +215,56 @@ TEST_F(OutputsTest, FittedGeoreferencingIsReproducedByGdalTransformers) {
   }
 }
 
+// A SAR band stored as scaled integers (dB = 0.01 DN - 30) keeps its scale, offset, unit, name
+// and metadata in every output, and the scene its acquisition time, as gdalwarp keeps them; the
+// input's statistics do not travel, as they describe other pixels.
+TEST_F(OutputsTest, OutputsKeepTheSensedBandsScaleUnitAndMetadata) {
+  Fixture f;
+  const std::string sensedPath = dir + "/sensed.tif";
+  {
+    GDALDatasetUniquePtr ds(GetGDALDriverManager()->GetDriverByName("GTiff")->CreateCopy(
+        sensedPath.c_str(), f.sen.handle(), FALSE, nullptr, nullptr, nullptr));
+    ASSERT_TRUE(ds);
+    ds->SetMetadataItem("ACQUISITION_START", "2020-05-01T05:00:00");
+    GDALRasterBand* b = ds->GetRasterBand(1);
+    b->SetDescription("Sigma0_VV");
+    b->SetScale(0.01);
+    b->SetOffset(-30);
+    b->SetUnitType("dB");
+    b->SetMetadataItem("POLARISATION", "VV");
+    b->SetMetadataItem("STATISTICS_MEAN", "120.5");
+  }
+  const GeoRaster sen = GeoRaster::open(sensedPath);
+  std::vector<Point2> corners{{0, 0}, {300, 0}, {0, 300}, {300, 300}};
+  const auto identity = fitTransform(ModelType::Affine, corners, corners);
+  const ProgressFn none;
+  const ProgressSpan progress(none, 0, 1);
+  for (const char* format : {"GTiff", "VRT", "PNG"})
+    for (bool georefOnly : {false, true}) {
+      OutputOptions o;
+      o.format = format;
+      const std::string path = dir + "/out_" + std::to_string(georefOnly) + "." + (EQUAL(format, "GTiff") ? "tif" : CPLString(format).tolower());
+      if (georefOnly)
+        writeGeorefOnly(f.ref, sen, *identity, o, path, progress);
+      else
+        writeWarped(f.ref, sen, *identity, o, path, progress);
+      GDALDatasetUniquePtr out(GDALDataset::Open(path.c_str(), GDAL_OF_RASTER));
+      ASSERT_TRUE(out) << path;
+      const std::string what = std::string(format) + (georefOnly ? " -georef_only" : " warped");
+      EXPECT_STREQ(out->GetMetadataItem("ACQUISITION_START"), "2020-05-01T05:00:00") << what;
+      GDALRasterBand* b = out->GetRasterBand(1);
+      int has = 0;
+      EXPECT_EQ(b->GetScale(&has), 0.01) << what;
+      EXPECT_TRUE(has) << what;
+      EXPECT_EQ(b->GetOffset(&has), -30) << what;
+      EXPECT_TRUE(has) << what;
+      EXPECT_STREQ(b->GetUnitType(), "dB") << what;
+      EXPECT_STREQ(b->GetDescription(), "Sigma0_VV") << what;
+      EXPECT_STREQ(b->GetMetadataItem("POLARISATION"), "VV") << what;
+      EXPECT_EQ(b->GetMetadataItem("STATISTICS_MEAN"), nullptr) << what;
+    }
+}
+
 TEST_F(OutputsTest, PointsFileFollowsTheGeoreferencerFormat) {
   Fixture f;
   std::vector<TiePoint> pts;

@@ -51,6 +51,32 @@ DatasetPtr openAbsolute(const GeoRaster& sen) {
   return ds;
 }
 
+// What gdalwarp carries from a source band into the output, so that a SAR band stored as scaled
+// integers keeps its scale, offset and unit, and its name and metadata.
+void copyBandInfo(GDALRasterBandH src, GDALRasterBandH dst) {
+  GDALSetDescription(dst, GDALGetDescription(src));
+  GDALSetRasterUnitType(dst, GDALGetRasterUnitType(src));
+  int hasScale = 0, hasOffset = 0;
+  const double scale = GDALGetRasterScale(src, &hasScale), offset = GDALGetRasterOffset(src, &hasOffset);
+  if (hasScale) GDALSetRasterScale(dst, scale);
+  if (hasOffset) GDALSetRasterOffset(dst, offset);
+  if (char** names = GDALGetRasterCategoryNames(src)) GDALSetRasterCategoryNames(dst, names);
+  // Statistics are left out, as gdalwarp leaves them: they describe the input's pixels.
+  CPLStringList md;
+  for (char** item = GDALGetMetadata(src, nullptr); item && *item; ++item)
+    if (!STARTS_WITH_CI(*item, "STATISTICS_")) md.AddString(*item);
+  if (!md.empty()) GDALSetMetadata(dst, md.List(), nullptr);
+}
+
+// The sensed raster's own metadata (acquisition time, mission, product), as gdalwarp keeps it.
+// AREA_OR_POINT is left out: the fitted geotransform is in GDAL's pixel-corner convention
+// whatever the sensed file declared, and the output's driver writes its own.
+void copyDatasetMetadata(GDALDatasetH src, GDALDatasetH dst) {
+  CPLStringList md(CSLDuplicate(GDALGetMetadata(src, nullptr)));
+  md.SetNameValue(GDALMD_AREA_OR_POINT, nullptr);
+  if (!md.empty()) GDALSetMetadata(dst, md.List(), nullptr);
+}
+
 // A VRT over every band of `sensed` (the raster of `sen`), carrying the fitted georeferencing.
 // `sensed` must stay open as long as the VRT.
 DatasetPtr fittedVrt(const GeoRaster& ref, const GeoRaster& sen, GDALDatasetH sensed, const FittedGeoref& g, const std::string& path) {
@@ -69,8 +95,9 @@ DatasetPtr fittedVrt(const GeoRaster& ref, const GeoRaster& sen, GDALDatasetH se
     if (hasNodata || sen.nodataOverride()) GDALSetRasterNoDataValue(dst, nodata);
     GDALSetRasterColorInterpretation(dst, GDALGetRasterColorInterpretation(src));
     if (GDALColorTableH table = GDALGetRasterColorTable(src)) GDALSetRasterColorTable(dst, table);
-    GDALSetDescription(dst, GDALGetDescription(src));
+    copyBandInfo(src, dst);
   }
+  copyDatasetMetadata(sensed, vrt.get());
   // A per-dataset mask (an internal or .msk mask, as around JPEG-compressed orthophotos) travels
   // with the VRT, so the warper leaves masked pixels out as it leaves nodata out. A declared
   // nodata replaces it, as in reading.
