@@ -46,12 +46,27 @@ bool ApplyTiePointsAlgorithm::prepareAlgorithm(const QVariantMap& parameters, Qg
   QgsFeatureIterator it = source->getFeatures();
   while (it.nextFeature(f)) {
     if (!f.hasGeometry() || (inlier >= 0 && f.attribute(inlier).toInt() == 0)) continue;
-    QgsPointXY p = f.geometry().asPoint();
+    // A point digitised by hand whose sensed position was never typed in would be read as
+    // pixel (0, 0): refuse it by its feature id instead.
+    bool colOk = false, rowOk = false;
+    const double sensedCol = f.attribute(col).toDouble(&colOk), sensedRow = f.attribute(row).toDouble(&rowOk);
+    if (f.attribute(col).isNull() || f.attribute(row).isNull() || !colOk || !rowOk)
+      throw QgsProcessingException(QObject::tr("Tie point %1 has no number in sensed_col or sensed_row; type in its sensed "
+                                               "pixel position, or set its inlier field to 0 to leave it out.")
+                                       .arg(f.id()));
+    const QgsGeometry geometry = f.geometry();
+    const QgsMultiPointXY parts = geometry.isMultipart() ? geometry.asMultiPoint() : QgsMultiPointXY{geometry.asPoint()};
+    if (parts.size() != 1)
+      throw QgsProcessingException(QObject::tr("Tie point %1 is a multipoint of %2 points; each tie point needs one point on "
+                                               "the reference.")
+                                       .arg(f.id())
+                                       .arg(parts.size()));
+    QgsPointXY p = parts.front();
     if (toRef.isValid() && !toRef.isShortCircuited()) p = toRef.transform(p);
     mmreg::TiePoint t;
     t.ref = mmreg::applyGeoTransform(inv, {p.x(), p.y()});
-    t.sensed = {f.attribute(col).toDouble(), f.attribute(row).toDouble()};
-    t.tile = tile >= 0 ? f.attribute(tile).toInt() : -1;
+    t.sensed = {sensedCol, sensedRow};
+    t.tile = tile >= 0 && !f.attribute(tile).isNull() ? f.attribute(tile).toInt() : -1;
     t.score = 1;
     points_.push_back(t);
   }

@@ -4,6 +4,8 @@
 #include <gdal_priv.h>
 #include <gtest/gtest.h>
 #include <qgsapplication.h>
+#include <qgsfeature.h>
+#include <qgsgeometry.h>
 #include <qgsprocessingalgorithm.h>
 #include <qgsprocessingcontext.h>
 #include <qgsprocessingfeedback.h>
@@ -13,6 +15,7 @@
 #include <qgsrasterlayer.h>
 #include <qgsvectorlayer.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <fstream>
@@ -335,6 +338,47 @@ TEST_F(QgisProvider, TiePointsAgreeingOnAWrongModelAreRefused) {
   EXPECT_FALSE(ok);
   EXPECT_TRUE(log.errors.contains("not verified")) << log.errors.toStdString();
   EXPECT_FALSE(mmreg_test::fileExists(dir + "/wrong.tif"));
+}
+
+// A tie point digitised on the reference whose sensed position was never typed in is refused by
+// its id (it would be read as sensed pixel 0, 0); set to inlier = 0, it is left out instead.
+TEST_F(QgisProvider, TiePointWithoutASensedPositionIsRefusedByItsId) {
+  bool ok = false;
+  run(QStringLiteral("mmreg:extracttiepoints"), {{"REFERENCE", kRef}, {"SENSED", kSen}, {"TIE_POINTS", path("ex.gpkg")}}, nullptr, &ok);
+  ASSERT_TRUE(ok);
+  QgsFeatureId added = 0;
+  {
+    QgsVectorLayer layer(path("ex.gpkg"), "ex", "ogr");
+    ASSERT_TRUE(layer.isValid());
+    layer.startEditing();
+    QgsFeature f(layer.fields());
+    f.setGeometry(QgsGeometry::fromPointXY(layer.extent().center()));
+    f.setAttribute(QStringLiteral("inlier"), 1);
+    ASSERT_TRUE(layer.addFeature(f));
+    ASSERT_TRUE(layer.commitChanges());
+    QgsFeature last;
+    auto it = layer.getFeatures();
+    while (it.nextFeature(last)) added = std::max(added, last.id());
+  }
+  ErrorLog log;
+  ok = true;
+  run(QStringLiteral("mmreg:applytiepoints"),
+      {{"REFERENCE", kRef}, {"SENSED", kSen}, {"TIE_POINTS_IN", path("ex.gpkg")}, {"OUTPUT", path("ap.tif")}}, &log, &ok);
+  EXPECT_FALSE(ok);
+  EXPECT_TRUE(log.errors.contains(QStringLiteral("Tie point %1 has no number in sensed_col or sensed_row").arg(added)))
+      << log.errors.toStdString();
+  EXPECT_FALSE(mmreg_test::fileExists(dir + "/ap.tif"));
+  {
+    QgsVectorLayer layer(path("ex.gpkg"), "ex", "ogr");
+    layer.startEditing();
+    layer.changeAttributeValue(added, layer.fields().lookupField("inlier"), 0);
+    ASSERT_TRUE(layer.commitChanges());
+  }
+  run(QStringLiteral("mmreg:applytiepoints"),
+      {{"REFERENCE", kRef}, {"SENSED", kSen}, {"TIE_POINTS_IN", path("ex.gpkg")}, {"GEOREF_ONLY", true}, {"OUTPUT", path("ap.tif")}},
+      nullptr, &ok);
+  ASSERT_TRUE(ok);
+  EXPECT_LT(worstError(dir + "/ap.tif"), 0.5);
 }
 
 TEST_F(QgisProvider, CancelLeavesNoOutput) {
