@@ -58,7 +58,9 @@ void writeTiePoints(const GeoRaster& ref, const std::vector<TiePoint>& pts, cons
   const auto& fields = tiePointFields();
   for (auto& f : fields) {
     OGRFieldDefn def(f.name, f.integer ? OFTInteger : OFTReal);
-    if (layer->CreateField(&def) != OGRERR_NONE) throw Error(std::string("cannot create field ") + f.name);
+    if (layer->CreateField(&def) != OGRERR_NONE)
+      throw Error("the " + format + " format cannot hold the tie points' field '" + f.name + "' (" + CPLGetLastErrorMsg() +
+                  "); end the tie-point file in .gpkg, .shp, .geojson, .csv or .fgb");
   }
   const double metres = groundPixelSizeMetres(ref);  // NaN without a CRS: residual_m is null
   if (layer->StartTransaction() != OGRERR_NONE) throw Error("cannot start a transaction in '" + path + "'");
