@@ -56,6 +56,25 @@ TEST_F(OutputsTest, CommitRefusesToReplaceAFileThatAppeared) {
   EXPECT_THROW(tx.commit(false), Error);
 }
 
+// A folder where an output goes is never replaced, even with -overwrite: the rename would set
+// it aside and delete it.
+TEST_F(OutputsTest, CommitNeverReplacesAFolder) {
+  VSIMkdir((dir + "/r.json").c_str(), 0755);
+  touch(dir + "/r.json/inside.txt");
+  {
+    OutputTransaction tx;
+    touch(tx.stage(dir + "/r.json"));
+    try {
+      tx.commit(true);
+      ADD_FAILURE() << "a folder was replaced";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("is not a regular file"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_TRUE(mmreg_test::fileExists(dir + "/r.json/inside.txt"));
+  EXPECT_EQ(mmreg_test::countEntries(dir), 1);
+}
+
 TEST_F(OutputsTest, LongLegalNamesGetLegalTemporaryNames) {
   for (size_t length : {239, 250, 255}) {
     const std::string name = std::string(length - 4, 'n') + ".tif";

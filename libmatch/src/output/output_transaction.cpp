@@ -123,6 +123,11 @@ void OutputTransaction::commit(bool overwrite) {
         throw Error("writing '" + m.to + "' would replace a file of the input '" + input +
                     "'; nothing was written, choose another output name");
     if (!exists(m.to)) continue;
+    // Renaming over a folder, a device or a pipe would set it aside and delete it.
+    VSIStatBufL st;
+    if (VSIStatL(m.to.c_str(), &st) == 0 && !VSI_ISREG(st.st_mode))
+      throw Error("'" + m.to + "' exists and is not a regular file (a folder, device or pipe); nothing was written, " +
+                  "choose another name");
     if (!overwrite && m.to == m.output)
       throw Error("'" + m.to + "' appeared while mmreg was running; nothing was overwritten, run again with -overwrite");
     if (!overwrite)
