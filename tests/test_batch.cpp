@@ -82,6 +82,34 @@ TEST_F(Batch, UsageErrorsStopBeforeAnyWork) {
   EXPECT_FALSE(mmreg_test::fileExists(dir + "/a.tif"));
 }
 
+// Ranks run pairs in any order and at once: pairs that write one file, or read another pair's
+// result, are refused before any work, as are a summary that would replace the manifest or an
+// input and one whose folder is missing (it was silently not written).
+TEST_F(Batch, PairsThatDependOnEachOtherAreRefusedBeforeAnyWork) {
+  const std::string s = mmreg_test::sampleData(), pair = s + "/landsat_red_swir1_ref.tif," + s + "/landsat_red_swir1_sensed.tif,";
+  std::ofstream(dir + "/same.csv") << pair << "x.tif\n" << pair << "x.tif\n";
+  std::ofstream(dir + "/chain.csv") << pair << "x.tif\n" << s << "/landsat_red_swir1_ref.tif,x.tif,y.tif\n";
+  std::ofstream(dir + "/two.csv") << pair << "x.tif\n" << pair << "y.tif\n";
+  const std::string q = "'" + dir;
+  const std::pair<std::string, std::string> cases[] = {
+      {q + "/same.csv'", "pairs 1 and 2 both write '" + dir + "/x.tif' as their output"},
+      {q + "/chain.csv'", "pair 2 reads '" + dir + "/x.tif' (its sensed raster), which pair 1 writes as its output"},
+      {"-report " + q + "/r.json' " + q + "/two.csv'", "pairs 1 and 2 both write '" + dir + "/r.json' as their -report file"},
+      {"-summary " + q + "/two.csv' " + q + "/two.csv'", "is the manifest itself"},
+      {"-summary " + q + "/none/s.json' " + q + "/two.csv'", "the folder of the summary '" + dir + "/none/s.json' does not exist"}};
+  for (const auto& [args, message] : cases) {
+    const auto r = mmreg_test::runProgram(MMREG_BATCH, "-q -overwrite " + args);
+    EXPECT_EQ(r.exitCode, 2) << args << ": " << r.output;
+    EXPECT_NE(r.output.find(message), std::string::npos) << args << ": " << r.output;
+  }
+  EXPECT_FALSE(mmreg_test::fileExists(dir + "/x.tif"));
+  EXPECT_FALSE(mmreg_test::fileExists(dir + "/r.json"));
+  std::ifstream manifest(dir + "/two.csv");
+  std::string first;
+  std::getline(manifest, first);
+  EXPECT_EQ(first, pair + "x.tif");
+}
+
 // A manifest as a spreadsheet or QGIS writes it: quoted fields that hold commas, spaces and
 // quotes (a quote doubled), a quoted header. A first pair whose reference is "reference.tif" is
 // a pair, not a header.

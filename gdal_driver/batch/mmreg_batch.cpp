@@ -16,10 +16,12 @@
 #include <string>
 #include <vector>
 
+#include "batch/batch_conflicts.h"
 #include "batch/batch_manifest.h"
 #include "batch/batch_outcome.h"
 #include "mmreg/error.h"
 #include "mmreg/learned_models.h"
+#include "mmreg/outputs.h"
 #include "mmreg/process_memory.h"
 #include "mmreg_lib.h"
 
@@ -80,6 +82,18 @@ std::vector<PairOutcome> gather(const std::vector<PairOutcome>& mine, int rank, 
   return out;
 }
 
+// The summary under a temporary name, renamed when complete: a summary is always whole. A
+// summary of an earlier run is replaced.
+void writeSummary(const std::string& path, const std::string& json) {
+  mmreg::OutputTransaction transaction;
+  const std::string temporary = transaction.stage(path);
+  std::ofstream out(temporary);
+  out << json;
+  out.close();
+  if (!out) throw mmreg::Error("cannot write the summary '" + path + "'; check the folder is writable and has free space");
+  transaction.commit(true);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -117,12 +131,13 @@ int main(int argc, char** argv) {
       error = e.what();
     }
   }
+  if (summaryPath.empty()) summaryPath = manifest + ".summary.json";
+  if (error.empty()) error = batchConflict(pairs, common, manifest, summaryPath);
   if (!error.empty()) {
     if (rank == 0) std::fprintf(stderr, "mmreg_batch: %s\n", error.c_str());
     MPI_Finalize();
     return 2;
   }
-  if (summaryPath.empty()) summaryPath = manifest + ".summary.json";
 
   const auto t0 = std::chrono::steady_clock::now();
   const auto mine = runMyShare(pairs, common, rank);
@@ -130,11 +145,16 @@ int main(int argc, char** argv) {
   int rc = 0;
   if (rank == 0) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::ofstream(summaryPath) << summaryJson(all, ranks, seconds);
     std::fputs(summaryTable(all).c_str(), stdout);
-    std::printf("%zu pairs on %d rank(s) in %.1f s; summary: %s\n", all.size(), ranks, seconds, summaryPath.c_str());
     for (const auto& o : all)
       if (o.status != "verified") rc = 1;
+    try {
+      writeSummary(summaryPath, summaryJson(all, ranks, seconds));
+      std::printf("%zu pairs on %d rank(s) in %.1f s; summary: %s\n", all.size(), ranks, seconds, summaryPath.c_str());
+    } catch (const mmreg::Error& e) {
+      std::fprintf(stderr, "mmreg_batch: %s\n", e.what());
+      rc = 1;
+    }
   }
   MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
   MPI_Finalize();
