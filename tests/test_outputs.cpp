@@ -9,6 +9,8 @@
 #include <fstream>
 #include <random>
 
+#include <unistd.h>
+
 #include "mmreg/coregister.h"
 #include "mmreg/error.h"
 #include "mmreg/outputs.h"
@@ -282,6 +284,39 @@ TEST_F(OutputsTest, OutputsKeepTheSensedBandsScaleUnitAndMetadata) {
       EXPECT_STREQ(b->GetMetadataItem("POLARISATION"), "VV") << what;
       EXPECT_EQ(b->GetMetadataItem("STATISTICS_MEAN"), nullptr) << what;
     }
+}
+
+// A VRT output names its source: a sensed raster given as a connection string relative to the
+// current folder (GPKG:scene.gpkg:b) is named with its file made absolute, so the VRT opens from
+// any folder.
+TEST_F(OutputsTest, VrtOutputsReachASubdatasetFromAnyFolder) {
+  Fixture f;
+  CPLStringList table;
+  table.SetNameValue("RASTER_TABLE", "b");
+  GDALDatasetUniquePtr(GetGDALDriverManager()->GetDriverByName("GPKG")->CreateCopy((dir + "/scene.gpkg").c_str(), f.ref.handle(),
+                                                                                   FALSE, table.List(), nullptr, nullptr));
+  std::vector<Point2> corners{{0, 0}, {300, 0}, {0, 300}, {300, 300}};
+  const auto identity = fitTransform(ModelType::Affine, corners, corners);
+  const ProgressFn none;
+  const ProgressSpan progress(none, 0, 1);
+  OutputOptions o;
+  o.format = "VRT";
+  char* cwd = CPLGetCurrentDir();
+  const std::string here = cwd ? cwd : ".";
+  CPLFree(cwd);
+  ASSERT_EQ(chdir(dir.c_str()), 0);
+  {
+    const GeoRaster sen = GeoRaster::open("GPKG:scene.gpkg:b");
+    writeGeorefOnly(f.ref, sen, *identity, o, dir + "/georef.vrt", progress);
+    writeWarped(f.ref, sen, *identity, o, dir + "/warped.vrt", progress);
+  }
+  ASSERT_EQ(chdir(here.c_str()), 0);
+  for (const char* name : {"/georef.vrt", "/warped.vrt"}) {
+    GDALDatasetUniquePtr vrt(GDALDataset::Open((dir + name).c_str(), GDAL_OF_RASTER));
+    ASSERT_TRUE(vrt) << name;
+    GByte v = 0;
+    EXPECT_EQ(vrt->GetRasterBand(1)->RasterIO(GF_Read, 100, 100, 1, 1, &v, 1, 1, GDT_Byte, 0, 0, nullptr), CE_None) << name;
+  }
 }
 
 TEST_F(OutputsTest, PointsFileFollowsTheGeoreferencerFormat) {

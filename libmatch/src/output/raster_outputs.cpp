@@ -8,6 +8,7 @@
 #include <climits>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 
 #include "mmreg/error.h"
 #include "mmreg/outputs.h"
@@ -41,11 +42,22 @@ struct ProgressBridge {
   }
 };
 
-// The sensed raster opened again under its absolute path, for VRTs that outlive this run: a VRT
+// The name that opens the sensed raster from any folder: a file's absolute path, or a
+// connection string (GPKG:scene.gpkg:vv, NETCDF:"scene.nc":sigma0) with its file made absolute.
+std::string absoluteName(const GeoRaster& sen) {
+  char buf[PATH_MAX];
+  const std::string path = sen.path();
+  if (realpath(path.c_str(), buf)) return buf;
+  const CPLStringList files(GDALGetFileList(GDALDataset::ToHandle(sen.handle())));
+  if (files.size() == 0 || files[0][0] == '/' || !realpath(files[0], buf)) return path;
+  const size_t at = path.find(files[0]);
+  return at == std::string::npos ? path : path.substr(0, at) + buf + path.substr(at + std::strlen(files[0]));
+}
+
+// The sensed raster opened again under its absolute name, for VRTs that outlive this run: a VRT
 // names its sources, and a name relative to the current folder breaks anywhere else.
 DatasetPtr openAbsolute(const GeoRaster& sen) {
-  char buf[PATH_MAX];
-  const std::string path = realpath(sen.path().c_str(), buf) ? std::string(buf) : sen.path();
+  const std::string path = absoluteName(sen);
   DatasetPtr ds(GDALOpenEx(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr));
   if (!ds) throw Error("cannot open '" + path + "' again to reference it from the VRT output: " + CPLGetLastErrorMsg());
   return ds;
