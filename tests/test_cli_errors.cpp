@@ -224,6 +224,12 @@ TEST_F(CliErrors, OutputFolderMustExistAndExtensionsMustFit) {
   expectFailure(kRef + " " + kSen + " " + out + "/o.tif -tiepoints " + out + "/t.tif", 1, "no GDAL vector driver writes");
   expectFailure("-of NOPE " + kRef + " " + kSen + " " + out + "/o.tif", 1, "is not a GDAL raster driver");
   expectFailure("-b 9 " + kRef + " " + kSen + " " + out + "/o.tif", 1, "has 1 band(s)");
+  expectFailure("-of MEM " + kRef + " " + kSen + " " + out + "/o.mem", 1, "'MEM' keeps the raster in memory and writes no file");
+  // A driver that refuses its creation options is reported under the output's own name, not
+  // the temporary one it was written under.
+  for (const char* georefOnly : {"", "-georef_only "})
+    expectFailure(std::string(georefOnly) + "-of PNG -co ZLEVEL=99 " + kRef + " " + kSen + " " + out + "/o.png", 1,
+                  "'" + out + "/o.png'" + (*georefOnly ? " as PNG failed: Illegal ZLEVEL" : " failed: Illegal ZLEVEL"));
 }
 
 TEST_F(CliErrors, UnknownOptionsAndBadValuesAreUsageErrors) {

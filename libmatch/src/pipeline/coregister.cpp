@@ -90,6 +90,9 @@ void validateOptions(const CoregisterOptions& o) {
     if (!drv || (!drv->GetMetadataItem(GDAL_DCAP_CREATE) && !drv->GetMetadataItem(GDAL_DCAP_CREATECOPY)) ||
         !drv->GetMetadataItem(GDAL_DCAP_RASTER))
       throw Error("output format '" + o.out.format + "' is not a GDAL raster driver that can write; try GTiff, COG or VRT");
+    if (EQUAL(drv->GetDescription(), "MEM"))
+      throw Error("output format 'MEM' keeps the raster in memory and writes no file; choose a format that writes one, such as "
+                  "GTiff, COG or VRT, or give '-' as the output for no raster");
   }
   if (o.out.rpcRefine && (o.out.output.empty() || o.out.georefOnly))
     throw Error("-rpc_refine writes the sensed raster with corrected RPCs to <output>: give an output path (not '-'), "
@@ -130,23 +133,43 @@ void protectInputs(const CoregisterOptions& o, OutputTransaction& tx) {
   }
 }
 
+// Writes `finalPath` through `write` under its temporary name. The user knows the file by the
+// name they gave, so a writer's error names that one, not the temporary.
+template <typename Write>
+void writeStaged(OutputTransaction& tx, const std::string& finalPath, const Write& write) {
+  const std::string temporary = tx.stage(finalPath);
+  try {
+    write(temporary);
+  } catch (const Cancelled&) {
+    throw;
+  } catch (const Error& e) {
+    std::string message = e.what();
+    for (size_t at = message.find(temporary); at != std::string::npos; at = message.find(temporary, at + finalPath.size()))
+      message.replace(at, temporary.size(), finalPath);
+    throw Error(message);
+  }
+}
+
 // Writes every output of `o.out` for a finished fit, all or nothing.
 void writeOutputs(const GeoRaster& ref, const GeoRaster& sen, const CoregisterOptions& o, CoregisterResult& r,
                   const ProgressSpan& progress) {
   const auto t0 = Clock::now();
   OutputTransaction tx;
   protectInputs(o, tx);
-  if (!o.out.output.empty()) {
-    const std::string tmp = tx.stage(o.out.output);
-    if (o.out.rpcRefine) writeRefinedRpc(sen, *r.rpc, o.out, tmp, progress.sub(0, 0.95));
-    else if (o.out.georefOnly) writeGeorefOnly(ref, sen, *r.fit.forward, o.out, tmp, progress.sub(0, 0.95));
-    else writeWarped(ref, sen, *r.fit.forward, o.out, tmp, progress.sub(0, 0.95));
-  }
-  if (!o.out.tiePointsPath.empty()) writeTiePoints(ref, r.match.tiePoints, r.fit, tx.stage(o.out.tiePointsPath));
-  if (!o.out.pointsPath.empty()) writePointsFile(ref, sen, r.match.tiePoints, r.fit, tx.stage(o.out.pointsPath));
+  if (!o.out.output.empty())
+    writeStaged(tx, o.out.output, [&](const std::string& path) {
+      if (o.out.rpcRefine) writeRefinedRpc(sen, *r.rpc, o.out, path, progress.sub(0, 0.95));
+      else if (o.out.georefOnly) writeGeorefOnly(ref, sen, *r.fit.forward, o.out, path, progress.sub(0, 0.95));
+      else writeWarped(ref, sen, *r.fit.forward, o.out, path, progress.sub(0, 0.95));
+    });
+  if (!o.out.tiePointsPath.empty())
+    writeStaged(tx, o.out.tiePointsPath, [&](const std::string& path) { writeTiePoints(ref, r.match.tiePoints, r.fit, path); });
+  if (!o.out.pointsPath.empty())
+    writeStaged(tx, o.out.pointsPath, [&](const std::string& path) { writePointsFile(ref, sen, r.match.tiePoints, r.fit, path); });
   r.stages.push_back({"outputs", since(t0)});
-  if (!o.out.reportPath.empty()) writeReportJson(o, r, tx.stage(o.out.reportPath));
-  if (!o.out.htmlPath.empty()) writeReportHtml(ref, sen, o, r, tx.stage(o.out.htmlPath));
+  if (!o.out.reportPath.empty()) writeStaged(tx, o.out.reportPath, [&](const std::string& path) { writeReportJson(o, r, path); });
+  if (!o.out.htmlPath.empty())
+    writeStaged(tx, o.out.htmlPath, [&](const std::string& path) { writeReportHtml(ref, sen, o, r, path); });
   progress.update(0.97, "renaming outputs");
   tx.commit(o.out.overwrite);
   progress.update(1.0, "done");
@@ -215,8 +238,9 @@ void acceptOrRefuse(const GeoRaster& ref, const GeoRaster& sen, const Coregister
                     (r.verdict.level == VerdictLevel::Doubtful && o.verify.keepDoubtful);
   if (keep) return;
   OutputTransaction tx;
-  if (!o.out.reportPath.empty()) writeReportJson(o, r, tx.stage(o.out.reportPath));
-  if (!o.out.htmlPath.empty()) writeReportHtml(ref, sen, o, r, tx.stage(o.out.htmlPath));
+  if (!o.out.reportPath.empty()) writeStaged(tx, o.out.reportPath, [&](const std::string& path) { writeReportJson(o, r, path); });
+  if (!o.out.htmlPath.empty())
+    writeStaged(tx, o.out.htmlPath, [&](const std::string& path) { writeReportHtml(ref, sen, o, r, path); });
   tx.commit(o.out.overwrite);
   throw Refused(std::make_shared<CoregisterResult>(std::move(r)));
 }
