@@ -6,8 +6,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <stdexcept>
+#include <thread>
 
 #include "mmreg/error.h"
 #include "mmreg/preprocess.h"
@@ -140,8 +142,14 @@ TEST(ParallelItems, EveryItemOnceEachErrorInItsSlot) {
 
 TEST(ParallelItems, ACancelOnTheCallingThreadStopsTheOthers) {
   std::atomic<int> started{0};
+  // Each item takes a millisecond, so that the helper thread cannot finish all of them before the
+  // calling thread comes back for its second item (on a loaded machine it once did).
   EXPECT_THROW(forEachItem(
-                   1000, 2, [&](size_t) { ++started; },
+                   1000, 2,
+                   [&](size_t) {
+                     ++started;
+                     std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                   },
                    [](size_t finished) {
                      if (finished >= 10) throw Cancelled();
                    }),
