@@ -225,6 +225,9 @@ TEST_F(CliErrors, OutputFolderMustExistAndExtensionsMustFit) {
   expectFailure("-of NOPE " + kRef + " " + kSen + " " + out + "/o.tif", 1, "is not a GDAL raster driver");
   expectFailure("-b 9 " + kRef + " " + kSen + " " + out + "/o.tif", 1, "has 1 band(s)");
   expectFailure("-of MEM " + kRef + " " + kSen + " " + out + "/o.mem", 1, "'MEM' keeps the raster in memory and writes no file");
+  // Zarr writes a folder and cannot hold GCPs: the error names it, and the folder goes too.
+  expectFailure("-georef_only -model poly2 -of Zarr " + kRef + " " + kSen + " " + out + "/o.zarr", 1,
+                "the Zarr format did not keep the GCPs of the fitted model in '" + out + "/o.zarr'");
   // A driver that refuses its creation options is reported under the output's own name, not
   // the temporary one it was written under.
   for (const char* georefOnly : {"", "-georef_only "})

@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <random>
 
 #include <unistd.h>
@@ -317,6 +318,60 @@ TEST_F(OutputsTest, VrtOutputsReachASubdatasetFromAnyFolder) {
     GByte v = 0;
     EXPECT_EQ(vrt->GetRasterBand(1)->RasterIO(GF_Read, 100, 100, 1, 1, &v, 1, 1, GDT_Byte, 0, 0, nullptr), CE_None) << name;
   }
+}
+
+// Some GDAL drivers drop what they cannot store without an error: a rotated geotransform (Arc/Info
+// ASCII grid), GCPs (RST, netCDF), the CRS (XYZ). Such an output would not carry the
+// registration, so it is an error that names the format and what it lost; GTiff keeps it all.
+TEST_F(OutputsTest, AFormatThatDropsTheGeoreferencingIsAnError) {
+  Fixture f;
+  std::vector<Point2> from, rotated, bent;
+  for (double y : {0.0, 150.0, 300.0})
+    for (double x : {0.0, 150.0, 300.0}) {
+      from.push_back({x, y});
+      const double a = 5 * M_PI / 180;
+      rotated.push_back({std::cos(a) * x - std::sin(a) * y + 4, std::sin(a) * x + std::cos(a) * y - 3});
+      bent.push_back({x + 2e-4 * x * y, y + 1e-4 * x * x});
+    }
+  const auto affine = fitTransform(ModelType::Affine, from, rotated);
+  const auto poly2 = fitTransform(ModelType::Poly2, from, bent);
+  const ProgressFn none;
+  const ProgressSpan progress(none, 0, 1);
+  const auto georefOnly = [&](const char* format, const Transform2D& model, const std::string& name) {
+    OutputOptions o;
+    o.format = format;
+    writeGeorefOnly(f.ref, f.sen, model, o, dir + "/" + name, progress);
+  };
+  const auto fails = [&](const std::function<void()>& write, const std::string& message) {
+    try {
+      write();
+      ADD_FAILURE() << "no error; wanted: " << message;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
+    }
+  };
+  EXPECT_NO_THROW(georefOnly("GTiff", *affine, "rotated.tif"));
+  EXPECT_NO_THROW(georefOnly("GTiff", *poly2, "bent.tif"));
+  fails([&] { georefOnly("AAIGrid", *affine, "rotated.asc"); }, "the AAIGrid format did not keep the geotransform in '" + dir + "/rotated.asc'");
+  fails([&] { georefOnly("RST", *poly2, "bent.rst"); }, "the RST format did not keep the GCPs of the fitted model");
+  OutputOptions xyz;
+  xyz.format = "XYZ";
+  fails([&] { writeWarped(f.ref, f.sen, *affine, xyz, dir + "/warped.xyz", progress); }, "the XYZ format did not keep the CRS");
+}
+
+// GeoPackage names its table after the file it writes, which is the temporary one: the table
+// (the layer name QGIS shows) takes the output's own name instead.
+TEST_F(OutputsTest, GeoPackageTableIsNamedAfterTheOutput) {
+  Fixture f;
+  std::vector<Point2> corners{{0, 0}, {300, 0}, {0, 300}, {300, 300}};
+  const auto identity = fitTransform(ModelType::Affine, corners, corners);
+  const ProgressFn none;
+  OutputOptions o;
+  o.format = "GPKG";
+  o.output = dir + "/scene_on_ortho.gpkg";
+  writeWarped(f.ref, f.sen, *identity, o, dir + "/.mmreg-tmp-1-0-scene_on_ortho.gpkg", ProgressSpan(none, 0, 1));
+  EXPECT_TRUE(GDALDatasetUniquePtr(GDALDataset::Open(("GPKG:" + dir + "/.mmreg-tmp-1-0-scene_on_ortho.gpkg:scene_on_ortho").c_str(),
+                                                     GDAL_OF_RASTER)));
 }
 
 TEST_F(OutputsTest, PointsFileFollowsTheGeoreferencerFormat) {

@@ -157,7 +157,12 @@ void OutputTransaction::commit(bool overwrite) {
 OutputTransaction::~OutputTransaction() {
   if (committed_) return;
   for (const auto& f : files_)
-    for (const auto& w : writtenFiles(f.temporary)) VSIUnlink(w.c_str());
+    for (const auto& w : writtenFiles(f.temporary)) {
+      // A driver may write a folder (Zarr).
+      VSIStatBufL st;
+      if (VSIStatL(w.c_str(), &st) == 0 && VSI_ISDIR(st.st_mode)) VSIRmdirRecursive(w.c_str());
+      else VSIUnlink(w.c_str());
+    }
 }
 
 }  // namespace mmreg

@@ -12,6 +12,7 @@
 
 #include "mmreg/error.h"
 #include "mmreg/outputs.h"
+#include "output/georef_readback.h"
 #include "raster/paletted.h"
 
 namespace mmreg {
@@ -154,10 +155,26 @@ std::vector<std::string> creationOptions(const OutputOptions& o) {
   auto co = o.creationOptions;
   if ((EQUAL(o.format.c_str(), "GTiff") || EQUAL(o.format.c_str(), "COG")) && !hasOption(co, "BIGTIFF"))
     co.push_back("BIGTIFF=IF_SAFER");
+  // GeoPackage names its table after the file it is given, which is the temporary name.
+  if (EQUAL(o.format.c_str(), "GPKG") && !o.output.empty() && !hasOption(co, "RASTER_TABLE"))
+    co.push_back(std::string("RASTER_TABLE=") + CPLGetBasename(o.output.c_str()));
   return co;
 }
 
 std::string fmt(double v) { return CPLSPrintf("%.17g", v); }
+
+// How far a format may move a written position: a twentieth of a reference pixel.
+constexpr double kKeptPixels = 0.05;
+
+// What a -georef_only output must carry: the fitted geotransform or GCPs, in the reference CRS.
+WrittenGeoref fittedGeoref(const GeoRaster& ref, const FittedGeoref& g) {
+  WrittenGeoref w;
+  if (g.hasGeoTransform) w.geoTransform = g.geoTransform;
+  else w.gcps = g.gcps;
+  w.crsWkt = ref.crsWkt();
+  w.toleranceMapUnits = kKeptPixels * ref.pixelSize();
+  return w;
+}
 
 }  // namespace
 
@@ -195,6 +212,7 @@ void writeGeorefOnly(const GeoRaster& ref, const GeoRaster& sen, const Transform
     const DatasetPtr source = openAbsolute(sen);
     DatasetPtr vrt = fittedVrt(ref, sen, source.get(), g, path);
     vrt.reset();  // written on close, while its source is still open
+    checkGeorefKept(path, o.format, fittedGeoref(ref, g));
     progress.update(1.0, "writing output");
     return;
   }
@@ -209,6 +227,8 @@ void writeGeorefOnly(const GeoRaster& ref, const GeoRaster& sen, const Transform
   DatasetPtr out(GDALCreateCopy(drv, path.c_str(), vrt.get(), FALSE, co.List(), ProgressBridge::call, &bridge));
   if (bridge.cancelled) throw Cancelled();
   if (!out) throw Error("writing '" + path + "' as " + o.format + " failed: " + CPLGetLastErrorMsg());
+  out.reset();
+  checkGeorefKept(path, o.format, fittedGeoref(ref, g));
 }
 
 void writeRefinedRpc(const GeoRaster& sen, const RpcRefinement& refinement, const OutputOptions& o, const std::string& path,
@@ -282,6 +302,9 @@ void writeWarped(const GeoRaster& ref, const GeoRaster& sen, const Transform2D& 
     }
   }
   const std::string wkt = ref.crsWkt();
+  WrittenGeoref written;
+  written.crsWkt = wkt;
+  written.toleranceMapUnits = kKeptPixels * ref.pixelSize();
   if (!wkt.empty()) {
     args.AddString("-t_srs");
     args.AddString(wkt.c_str());
@@ -296,6 +319,8 @@ void writeWarped(const GeoRaster& ref, const GeoRaster& sen, const Transform2D& 
     args.AddString("-ts");
     args.AddString(std::to_string(ref.width()).c_str());
     args.AddString(std::to_string(ref.height()).c_str());
+    written.geoTransform = GeoTransform{std::min(x0, x1), std::abs(x1 - x0) / ref.width(), 0,
+                                       std::max(y0, y1), 0, -std::abs(y1 - y0) / ref.height()};
   }
   GDALWarpAppOptions* wo = GDALWarpAppOptionsNew(args.List(), nullptr);
   if (!wo) throw Error(std::string("invalid warp options: ") + CPLGetLastErrorMsg());
@@ -308,6 +333,8 @@ void writeWarped(const GeoRaster& ref, const GeoRaster& sen, const Transform2D& 
   GDALWarpAppOptionsFree(wo);
   if (bridge.cancelled) throw Cancelled();
   if (!out) throw Error("warping to '" + path + "' failed: " + CPLGetLastErrorMsg());
+  out.reset();
+  checkGeorefKept(path, o.format, written);
 }
 
 }  // namespace mmreg
