@@ -163,4 +163,13 @@ TEST_F(RpcRefine, BadInputsSayWhatIsWrong) {
   EXPECT_EQ(r.exitCode, 1);
   EXPECT_NE(r.output.find("give an output path"), std::string::npos) << r.output;
   EXPECT_FALSE(mmreg_test::fileExists(out));
+  // A format that drops the RPCs (XYZ), or rounds them past a twentieth of a pixel (NITF's
+  // RPC00B here), would leave an output without the refinement: an error, and nothing written.
+  for (const char* format : {"XYZ", "NITF"}) {
+    const std::string o = dir + "/o." + CPLString(format).tolower();
+    r = mmreg_test::runCli("-q -rpc_refine -dem " + c.dem + " -of " + format + " " + ref + " " + c.sensed + " " + o);
+    EXPECT_EQ(r.exitCode, 1) << format;
+    EXPECT_NE(r.output.find("the " + std::string(format) + " format did not keep the refined RPCs"), std::string::npos) << r.output;
+    EXPECT_FALSE(mmreg_test::fileExists(o)) << format;
+  }
 }

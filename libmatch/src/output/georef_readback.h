@@ -15,10 +15,13 @@ struct WrittenGeoref {
   std::optional<GeoTransform> geoTransform;     // the grid written; unset, without GCPs: any grid (gdalwarp chose it)
   std::vector<std::pair<Point2, Point2>> gcps;  // pixel -> map, when the model was written as GCPs
   std::string crsWkt;                           // "" when there is no CRS to keep
-  double toleranceMapUnits = 0;                 // how far a kept position may move
+  double pixelMapUnits = 1;                     // a reference pixel in map units
 };
 
 // Throws Error naming the format and what it lost, or that the file cannot be read back.
 void checkGeorefKept(const std::string& path, const std::string& format, const WrittenGeoref& written);
+// The same for -rpc_refine: the file's RPCs must place ground points where the refined ones do
+// (XYZ, RST, netCDF and Zarr drop them). `rpc`: the refined RPC metadata, KEY=VALUE.
+void checkRpcKept(const std::string& path, const std::string& format, const std::vector<std::string>& rpc);
 
 }  // namespace mmreg

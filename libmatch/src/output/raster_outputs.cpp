@@ -163,16 +163,13 @@ std::vector<std::string> creationOptions(const OutputOptions& o) {
 
 std::string fmt(double v) { return CPLSPrintf("%.17g", v); }
 
-// How far a format may move a written position: a twentieth of a reference pixel.
-constexpr double kKeptPixels = 0.05;
-
 // What a -georef_only output must carry: the fitted geotransform or GCPs, in the reference CRS.
 WrittenGeoref fittedGeoref(const GeoRaster& ref, const FittedGeoref& g) {
   WrittenGeoref w;
   if (g.hasGeoTransform) w.geoTransform = g.geoTransform;
   else w.gcps = g.gcps;
   w.crsWkt = ref.crsWkt();
-  w.toleranceMapUnits = kKeptPixels * ref.pixelSize();
+  w.pixelMapUnits = ref.pixelSize();
   return w;
 }
 
@@ -255,6 +252,8 @@ void writeRefinedRpc(const GeoRaster& sen, const RpcRefinement& refinement, cons
                                 &bridge));
   if (bridge.cancelled) throw Cancelled();
   if (!out) throw Error("writing '" + path + "' as " + o.format + " failed: " + CPLGetLastErrorMsg());
+  out.reset();
+  checkRpcKept(path, o.format, refinement.metadata);
 }
 
 void writeWarped(const GeoRaster& ref, const GeoRaster& sen, const Transform2D& forward, const OutputOptions& o,
@@ -304,7 +303,7 @@ void writeWarped(const GeoRaster& ref, const GeoRaster& sen, const Transform2D& 
   const std::string wkt = ref.crsWkt();
   WrittenGeoref written;
   written.crsWkt = wkt;
-  written.toleranceMapUnits = kKeptPixels * ref.pixelSize();
+  written.pixelMapUnits = ref.pixelSize();
   if (!wkt.empty()) {
     args.AddString("-t_srs");
     args.AddString(wkt.c_str());
