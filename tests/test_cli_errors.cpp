@@ -224,6 +224,9 @@ TEST_F(CliErrors, OutputFolderMustExistAndExtensionsMustFit) {
   expectFailure(kRef + " " + kSen + " " + out + "/o.tif -tiepoints " + out + "/t.tif", 1, "no GDAL vector driver writes");
   expectFailure("-of NOPE " + kRef + " " + kSen + " " + out + "/o.tif", 1, "is not a GDAL raster driver");
   expectFailure("-b 9 " + kRef + " " + kSen + " " + out + "/o.tif", 1, "has 1 band(s)");
+  // GDAL would clamp these to 0 and round to 2 with a warning, marking real pixels as nodata.
+  expectFailure("-dstnodata -1 " + kRef + " " + kSen + " " + out + "/o.tif", 1, "-dstnodata -1 cannot occur in the output, whose pixels are Byte");
+  expectFailure("-dstnodata 1.5 " + kRef + " " + kSen + " " + out + "/o.tif", 1, "-dstnodata 1.5 cannot occur in the output");
   expectFailure("-of MEM " + kRef + " " + kSen + " " + out + "/o.mem", 1, "'MEM' keeps the raster in memory and writes no file");
   // Zarr writes a folder and cannot hold GCPs: the error names it, and the folder goes too.
   expectFailure("-georef_only -model poly2 -of Zarr " + kRef + " " + kSen + " " + out + "/o.zarr", 1,

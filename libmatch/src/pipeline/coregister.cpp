@@ -175,9 +175,21 @@ void writeOutputs(const GeoRaster& ref, const GeoRaster& sen, const CoregisterOp
   progress.update(1.0, "done");
 }
 
-// A grid the output cannot take, refused before the matching rather than after it.
-void checkOutputGrid(const GeoRaster& ref, const OutputOptions& out) {
-  if (out.output.empty() || out.georefOnly || out.rpcRefine || out.grid != OutputGrid::Reference) return;
+// What the warped output cannot take, refused before the matching rather than after it: a
+// rotated reference grid, and a -dstnodata the sensed data type cannot hold (GDAL would clamp
+// -1 to 0 on bytes with a mere warning, and real black pixels would become nodata).
+void checkWarpedOutput(const GeoRaster& ref, const GeoRaster& sen, const OutputOptions& out) {
+  if (out.output.empty() || out.georefOnly || out.rpcRefine) return;
+  if (out.dstNodata) {
+    int clamped = FALSE, rounded = FALSE;
+    const GDALDataType type = sen.handle()->GetRasterBand(1)->GetRasterDataType();
+    GDALAdjustValueToDataType(type, *out.dstNodata, &clamped, &rounded);
+    if (clamped || rounded)
+      throw Error(std::string("-dstnodata ") + CPLSPrintf("%g", *out.dstNodata) + " cannot occur in the output, whose pixels are " +
+                  GDALGetDataTypeName(type) + " as the sensed raster's; give a value of that type (such as 0 or 255 for 8-bit " +
+                  "images), or -dstalpha");
+  }
+  if (out.grid != OutputGrid::Reference) return;
   if (isRotatedGrid(ref))
     throw Error("the reference '" + ref.path() +
                 "' has a rotated grid, which the warped output cannot reproduce (-target ref); use -target own (a north-up "
@@ -274,7 +286,7 @@ CoregisterResult coregisterValidated(const CoregisterOptions& o, const ProgressF
   const GeoRaster ref = GeoRaster::open(o.reference, o.referenceNodata);
   const GeoRaster sen = GeoRaster::open(o.sensed, o.sensedNodata);
   if (o.out.rpcRefine) checkRpcInputs(ref, sen, o.match);
-  checkOutputGrid(ref, o.out);
+  checkWarpedOutput(ref, sen, o.out);
   CoregisterResult r;
   r.referencePixelMetres = groundPixelSizeMetres(ref);
   const double matchShare = o.out.output.empty() ? 0.95 : 0.7;
@@ -299,6 +311,7 @@ CoregisterResult applyTiePointsValidated(const CoregisterOptions& o, const std::
   const GeoRaster ref = GeoRaster::open(o.reference, o.referenceNodata);
   const GeoRaster sen = GeoRaster::open(o.sensed, o.sensedNodata);
   checkReference(ref);
+  checkWarpedOutput(ref, sen, o.out);
   CoregisterResult r;
   r.referencePixelMetres = groundPixelSizeMetres(ref);
   r.match.tiePoints = points;
