@@ -52,6 +52,20 @@ TEST_F(OutputsTest, TransactionRollsBackUnlessCommitted) {
   EXPECT_EQ(mmreg_test::countEntries(dir), 2);
 }
 
+// Replacing an output removes what described the old one: its PAM metadata, external mask and
+// external overviews (QGIS would draw the old image from them when zoomed out).
+TEST_F(OutputsTest, OverwriteRemovesTheOldOutputsSidecars) {
+  for (const char* sidecar : {".aux.xml", ".msk", ".ovr"}) touch(dir + "/o.tif" + sidecar);
+  touch(dir + "/o.tif");
+  {
+    OutputTransaction tx;
+    touch(tx.stage(dir + "/o.tif"));
+    tx.commit(true);
+  }
+  for (const char* sidecar : {".aux.xml", ".msk", ".ovr"}) EXPECT_FALSE(mmreg_test::fileExists(dir + "/o.tif" + sidecar)) << sidecar;
+  EXPECT_EQ(mmreg_test::countEntries(dir), 1);
+}
+
 TEST_F(OutputsTest, CommitRefusesToReplaceAFileThatAppeared) {
   OutputTransaction tx;
   touch(tx.stage(dir + "/late.txt"));

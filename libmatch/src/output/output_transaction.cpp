@@ -34,8 +34,9 @@ std::string stemOf(const std::string& path) {
 }
 
 // Sidecars under an existing output's full name that would describe the new file if left beside
-// it: PAM metadata and an external mask.
-constexpr const char* kSidecars[] = {".aux.xml", ".msk"};
+// it: PAM metadata, an external mask, and external overviews (gdaladdo -ro), which QGIS would
+// draw, zoomed out, from the old image.
+constexpr const char* kSidecars[] = {".aux.xml", ".msk", ".ovr"};
 
 // Every file written for the temporary `tmp`: itself first, then the names beginning with its stem,
 // which a driver derives from it (an ENVI or EHdr header "x.hdr", a world file "x.wld", PAM
