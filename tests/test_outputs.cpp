@@ -208,6 +208,12 @@ struct Fixture {
   GeoRaster sen = GeoRaster::open(mmreg_test::sampleData() + "/landsat_red_swir1_sensed.tif");
 };
 
+// The model that leaves every pixel where it is.
+std::unique_ptr<Transform2D> identityModel() {
+  const std::vector<Point2> corners{{0, 0}, {300, 0}, {0, 300}, {300, 300}};
+  return fitTransform(ModelType::Affine, corners, corners);
+}
+
 // GDAL's own transformer for the fitted georeferencing, sensed pixel -> reference map.
 Point2 throughGdal(const FittedGeoref& g, Point2 p) {
   if (g.hasGeoTransform) return applyGeoTransform(g.geoTransform, p);
@@ -271,8 +277,7 @@ TEST_F(OutputsTest, OutputsKeepTheSensedBandsScaleUnitAndMetadata) {
     b->SetMetadataItem("STATISTICS_MEAN", "120.5");
   }
   const GeoRaster sen = GeoRaster::open(sensedPath);
-  std::vector<Point2> corners{{0, 0}, {300, 0}, {0, 300}, {300, 300}};
-  const auto identity = fitTransform(ModelType::Affine, corners, corners);
+  const auto identity = identityModel();
   const ProgressFn none;
   const ProgressSpan progress(none, 0, 1);
   for (const char* format : {"GTiff", "VRT", "PNG"})
@@ -310,8 +315,7 @@ TEST_F(OutputsTest, VrtOutputsReachASubdatasetFromAnyFolder) {
   table.SetNameValue("RASTER_TABLE", "b");
   GDALDatasetUniquePtr(GetGDALDriverManager()->GetDriverByName("GPKG")->CreateCopy((dir + "/scene.gpkg").c_str(), f.ref.handle(),
                                                                                    FALSE, table.List(), nullptr, nullptr));
-  std::vector<Point2> corners{{0, 0}, {300, 0}, {0, 300}, {300, 300}};
-  const auto identity = fitTransform(ModelType::Affine, corners, corners);
+  const auto identity = identityModel();
   const ProgressFn none;
   const ProgressSpan progress(none, 0, 1);
   OutputOptions o;
@@ -377,8 +381,7 @@ TEST_F(OutputsTest, AFormatThatDropsTheGeoreferencingIsAnError) {
 // (the layer name QGIS shows) takes the output's own name instead.
 TEST_F(OutputsTest, GeoPackageTableIsNamedAfterTheOutput) {
   Fixture f;
-  std::vector<Point2> corners{{0, 0}, {300, 0}, {0, 300}, {300, 300}};
-  const auto identity = fitTransform(ModelType::Affine, corners, corners);
+  const auto identity = identityModel();
   const ProgressFn none;
   OutputOptions o;
   o.format = "GPKG";

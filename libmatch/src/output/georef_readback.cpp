@@ -114,7 +114,7 @@ void checkRpcKept(const std::string& path, const std::string& format, const std:
   double worst = wanted && stored ? 0 : HUGE_VAL;
   for (double u : {-0.8, 0.0, 0.8})
     for (double v : {-0.8, 0.0, 0.8}) {
-      if (!wanted || !stored) break;
+      if (!std::isfinite(worst)) break;
       double x[2], y[2], z[2];
       int ok[2] = {0, 0};
       for (int k = 0; k < 2; ++k) {
