@@ -478,6 +478,32 @@ TEST_F(OutputsTest, TiePointLayerInTheFormatItsExtensionNames) {
   EXPECT_TRUE(mmreg_test::fileExists(dir + "/t.dbf"));
 }
 
+// A Shapefile holds map coordinates of 8 integer digits (the s1s2 sample's World Mercator,
+// x about -13 162 000 m) without a warning per point and without losing them.
+TEST_F(OutputsTest, ShapefileTiePointsHoldLargeMapCoordinates) {
+  const auto ref = GeoRaster::open(mmreg_test::sampleData() + "/s1s2_075_ref.tif");
+  const auto pts = thirtyTiePoints();
+  const auto fit = translationFit(pts);
+  static int warnings = 0;  // but the one for residual_px, cut to 10 characters as a .dbf needs
+  warnings = 0;
+  CPLPushErrorHandler([](CPLErr e, CPLErrorNum, const char* msg) {
+    warnings += e == CE_Warning && !STARTS_WITH(msg, "Normalized/laundered field name");
+  });
+  writeTiePoints(ref, pts, fit, dir + "/big.shp");
+  CPLPopErrorHandler();
+  EXPECT_EQ(warnings, 0);
+  GDALDatasetUniquePtr ds(GDALDataset::Open((dir + "/big.shp").c_str(), GDAL_OF_VECTOR));
+  ASSERT_TRUE(ds);
+  size_t i = 0;
+  for (auto& feat : *ds->GetLayer(0)) {
+    const Point2 map = applyGeoTransform(ref.geoTransform(), pts[i++].ref);
+    ASSERT_LT(map.x, -1e7);
+    EXPECT_NEAR(feat->GetFieldAsDouble("ref_x"), map.x, 1e-6);
+    EXPECT_NEAR(feat->GetFieldAsDouble("ref_y"), map.y, 1e-6);
+  }
+  EXPECT_EQ(i, pts.size());
+}
+
 // Without a CRS the ground distance is unknown: residual_m is null, not a number in CRS units.
 TEST_F(OutputsTest, TiePointResidualInMetresIsNullWithoutACrs) {
   const std::string local = dir + "/local.tif";

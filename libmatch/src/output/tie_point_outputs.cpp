@@ -58,6 +58,13 @@ void writeTiePoints(const GeoRaster& ref, const std::vector<TiePoint>& pts, cons
   const auto& fields = tiePointFields();
   for (auto& f : fields) {
     OGRFieldDefn def(f.name, f.integer ? OFTInteger : OFTReal);
+    // A Shapefile's default real field (24 wide, 15 decimals) cannot hold map coordinates of 8
+    // integer digits (World Mercator, State Plane feet): shapelib warned once per tie point.
+    // 9 decimals keep a tenth of a millimetre in degrees; other formats ignore the width.
+    if (!f.integer) {
+      def.SetWidth(24);
+      def.SetPrecision(9);
+    }
     if (layer->CreateField(&def) != OGRERR_NONE)
       throw Error("the " + format + " format cannot hold the tie points' field '" + f.name + "' (" + CPLGetLastErrorMsg() +
                   "); end the tie-point file in .gpkg, .shp, .geojson, .csv or .fgb");
