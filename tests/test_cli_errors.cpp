@@ -227,6 +227,8 @@ TEST_F(CliErrors, OutputFolderMustExistAndExtensionsMustFit) {
   // GDAL would clamp these to 0 and round to 2 with a warning, marking real pixels as nodata.
   expectFailure("-dstnodata -1 " + kRef + " " + kSen + " " + out + "/o.tif", 1, "-dstnodata -1 cannot occur in the output, whose pixels are Byte");
   expectFailure("-dstnodata 1.5 " + kRef + " " + kSen + " " + out + "/o.tif", 1, "-dstnodata 1.5 cannot occur in the output");
+  expectFailure(kRef + " " + kSen + " /vsizip/" + out + "/o.zip/o.tif", 1, "is in a GDAL virtual file system; mmreg writes its outputs to local files");
+  expectFailure(kRef + " " + kSen + " - -report /vsigzip/" + out + "/r.json.gz", 1, "the report '/vsigzip/");
   expectFailure("-of MEM " + kRef + " " + kSen + " " + out + "/o.mem", 1, "'MEM' keeps the raster in memory and writes no file");
   // Zarr writes a folder and cannot hold GCPs: the error names it, and the folder goes too.
   expectFailure("-georef_only -model poly2 -of Zarr " + kRef + " " + kSen + " " + out + "/o.zarr", 1,

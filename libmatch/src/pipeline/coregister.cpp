@@ -47,6 +47,10 @@ void checkOutputPath(const std::string& path, const char* what, const Coregister
   std::string dir = CPLGetPath(path.c_str());
   if (dir.empty()) dir = ".";
   if (STARTS_WITH(path.c_str(), "/vsimem/")) return;
+  // Outputs are written under a temporary name and renamed, which /vsizip/, /vsigzip/, /vsis3/ ... cannot do.
+  if (STARTS_WITH(path.c_str(), "/vsi"))
+    throw Error(std::string("the ") + what + " '" + path + "' is in a GDAL virtual file system; mmreg writes its outputs " +
+                "to local files: write it to a folder, then compress or upload it");
   if (VSIStatL(dir.c_str(), &st) != 0 || !VSI_ISDIR(st.st_mode))
     throw Error(std::string("the folder of the ") + what + " '" + path + "' does not exist; create it first");
   // Create and remove a file: permission bits say nothing about /proc, read-only mounts or root.
