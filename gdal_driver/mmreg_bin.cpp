@@ -2,27 +2,17 @@
 #include <cpl_string.h>
 #include <gdal.h>
 
-#include <csignal>
 #include <cstdio>
 #include <cstring>
 
+#include "interrupt.h"
 #include "mmreg/process_memory.h"
 #include "mmreg_lib.h"
 
 namespace {
 
-// Ctrl-C, a hang-up or a kill becomes a cancel at the next progress report, so the library unwinds and
-// removes its temporary files instead of leaving them behind.
-volatile std::sig_atomic_t interrupted = 0;
-void onSignal(int) { interrupted = 1; }
-
-// A signal the caller ignores (nohup ignores SIGHUP) stays ignored.
-void catchUnlessIgnored(int sig) {
-  if (std::signal(sig, onSignal) == SIG_IGN) std::signal(sig, SIG_IGN);
-}
-
 int CPL_STDCALL progressOrStop(double fraction, const char* message, void* data) {
-  if (interrupted) return FALSE;
+  if (interrupted()) return FALSE;
   return data ? GDALTermProgress(fraction, message, nullptr) : TRUE;
 }
 
@@ -30,7 +20,7 @@ int CPL_STDCALL progressOrStop(double fraction, const char* message, void* data)
 
 int main(int argc, char** argv) {
   // First thing: a signal during start-up must cancel too, not kill the process half-way.
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) catchUnlessIgnored(sig);  // HUP: a closed terminal
+  cancelOnSignals();
   mmreg::keepFreedMemoryForReuse();
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {

@@ -4,8 +4,11 @@
 
 #include <cpl_conv.h>
 #include <cpl_json.h>
+#include <cpl_string.h>
 #include <cpl_vsi.h>
 
+#include <csignal>
+#include <cstdio>
 #include <fstream>
 
 #include "test_support.h"
@@ -134,4 +137,30 @@ TEST_F(Batch, QuotedFieldsHoldCommasSpacesAndQuotes) {
   const auto r = mmreg_test::runProgram(MMREG_BATCH, "'" + dir + "/open.csv'");
   EXPECT_EQ(r.exitCode, 2);
   EXPECT_NE(r.output.find("line 2: a quoted field is not closed"), std::string::npos) << r.output;
+}
+
+// Ctrl-C or a kill in the middle of a batch cancels the pair running and those not started:
+// none leaves a partial or temporary file, the summary says which were cancelled, the exit
+// status is 1. (A kill used to end the process where it stood, temporary files and all.)
+TEST_F(Batch, AnInterruptCancelsThePairsLeftAndLeavesNoPartialFile) {
+  const std::string s = mmreg_test::sampleData(), pair = s + "/s1s2_075_ref.tif," + s + "/s1s2_075_sensed.tif,";
+  std::ofstream(dir + "/three.csv") << pair << "p1.tif,-tiepoints " << dir << "/t1.gpkg\n"
+                                    << pair << "p2.tif,-tiepoints " << dir << "/t2.gpkg\n"
+                                    << pair << "p3.tif\n";
+  for (int sig : {SIGINT, SIGTERM}) {
+    const auto r = mmreg_test::runAndSignal(MMREG_BATCH, {"-threads", "1", dir + "/three.csv"}, sig,
+                                            "pair 1/3", 0.3);
+    EXPECT_EQ(r.exitCode, 1) << "signal " << sig << ": " << r.output;
+    const Summary sum = readSummary(dir + "/three.csv.summary.json");
+    EXPECT_EQ(sum.status, (std::vector<std::string>{"verified", "cancelled", "cancelled"})) << "signal " << sig << ": " << r.output;
+    EXPECT_NE(r.output.find("interrupted"), std::string::npos) << r.output;
+    const CPLStringList entries(VSIReadDir(dir.c_str()));
+    for (int i = 0; i < entries.size(); ++i) {
+      const std::string e = entries[i];
+      EXPECT_TRUE(e == "." || e == ".." || e == "broken.tif" || e == "pairs.csv" || e == "three.csv" || e == "p1.tif" ||
+                  e == "t1.gpkg" || e == "three.csv.summary.json")
+          << "signal " << sig << " left '" << e << "': " << r.output;
+    }
+    for (const char* done : {"/p1.tif", "/t1.gpkg", "/three.csv.summary.json"}) std::remove((dir + done).c_str());
+  }
 }

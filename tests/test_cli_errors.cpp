@@ -369,42 +369,6 @@ TEST_F(CliErrors, CancelLeavesNoOutput) {
   }
 }
 
-namespace {
-
-// Runs the mmreg binary with `args`, sends it `sig` `delay` seconds after its first output (the
-// progress bar: by then it is running and its handlers are installed, whatever the machine's
-// start-up time), and returns its exit code and output.
-mmreg_test::CliResult runAndSignal(const std::vector<std::string>& args, int sig, double delay) {
-  int fds[2];
-  if (pipe(fds) != 0) return {};
-  const pid_t pid = fork();
-  if (pid == 0) {
-    dup2(fds[1], 1);
-    dup2(fds[1], 2);
-    close(fds[0]);
-    std::vector<char*> argv{const_cast<char*>(MMREG_CLI)};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(MMREG_CLI, argv.data());
-    _exit(127);
-  }
-  close(fds[1]);
-  mmreg_test::CliResult r;
-  char buf[256];
-  ssize_t n = read(fds[0], buf, sizeof buf);
-  if (n > 0) r.output.append(buf, static_cast<size_t>(n));
-  usleep(static_cast<useconds_t>(delay * 1e6));
-  kill(pid, sig);
-  while ((n = read(fds[0], buf, sizeof buf)) > 0) r.output.append(buf, static_cast<size_t>(n));
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return r;
-}
-
-}  // namespace
-
 TEST_F(CliErrors, SignalsLeaveNoPartialOutput) {
   // The SAR sample takes about 2 s; interrupt it at several moments with Ctrl-C, a hang-up
   // (closed terminal), a kill and a quit. A run the signal reaches must stop with "cancelled"
@@ -414,7 +378,7 @@ TEST_F(CliErrors, SignalsLeaveNoPartialOutput) {
   for (int sig : {SIGINT, SIGHUP, SIGTERM, SIGQUIT}) {
     int interruptedRuns = 0;
     for (double delay : {0.0, 0.5, 1.0}) {
-      const auto r = runAndSignal({"-report", out + "/r.json", ref, sen, out + "/o.tif"}, sig, delay);
+      const auto r = mmreg_test::runAndSignal(MMREG_CLI, {"-report", out + "/r.json", ref, sen, out + "/o.tif"}, sig, "", delay);
       if (r.exitCode == 0) {
         EXPECT_TRUE(mmreg_test::fileExists(out + "/o.tif") && mmreg_test::fileExists(out + "/r.json"));
         EXPECT_EQ(mmreg_test::countEntries(out), 2) << r.output;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <csignal>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -63,6 +64,38 @@ CliResult runProgram(const std::string& program, const std::string& args) {
 }
 
 CliResult runCli(const std::string& args) { return runProgram(MMREG_CLI, args); }
+
+CliResult runAndSignal(const std::string& program, const std::vector<std::string>& args, int sig, const std::string& after,
+                       double delay) {
+  int fds[2];
+  if (pipe(fds) != 0) return {};
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fds[1], 1);
+    dup2(fds[1], 2);
+    close(fds[0]);
+    std::signal(sig, SIG_DFL);  // a test run in the background inherits SIGINT ignored
+    std::vector<char*> argv{const_cast<char*>(program.c_str())};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(program.c_str(), argv.data());
+    _exit(127);
+  }
+  close(fds[1]);
+  CliResult r;
+  char buf[256];
+  ssize_t n = 0;
+  while ((r.output.empty() || r.output.find(after) == std::string::npos) && (n = read(fds[0], buf, sizeof buf)) > 0)
+    r.output.append(buf, static_cast<size_t>(n));
+  usleep(static_cast<useconds_t>(delay * 1e6));
+  kill(pid, sig);
+  while ((n = read(fds[0], buf, sizeof buf)) > 0) r.output.append(buf, static_cast<size_t>(n));
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
 
 GdalPixelMapping::GdalPixelMapping(const std::string& raster, const std::string& reference) {
   GDALAllRegister();

@@ -26,6 +26,11 @@ struct CliResult {
 };
 CliResult runCli(const std::string& args);
 CliResult runProgram(const std::string& program, const std::string& args);
+// Runs `program` with `args` (no shell) and sends it `sig` `delay` seconds after its output first
+// contains `after` (empty: any output; by then it runs and its handlers are installed, whatever
+// the machine's start-up time). The signal is not ignored in the program, as at a terminal.
+CliResult runAndSignal(const std::string& program, const std::vector<std::string>& args, int sig, const std::string& after,
+                       double delay);
 // The losses of a trainer's "iteration N loss L ..." lines, in order.
 std::vector<double> trainingLosses(const std::string& output);
 // Runs a trainer with `args` (which must log every 5 iterations) for 10 iterations, then with

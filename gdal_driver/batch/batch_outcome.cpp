@@ -39,10 +39,19 @@ CPLJSONObject toJson(const PairOutcome& o) {
 
 }  // namespace
 
-PairOutcome runPair(const BatchPair& pair, const std::vector<std::string>& common, int index, int rank) {
-  const auto t0 = std::chrono::steady_clock::now();
+PairOutcome notRun(const BatchPair& pair, int index) {
   PairOutcome o;
-  o.index = index, o.rank = rank, o.reference = pair.reference, o.sensed = pair.sensed, o.output = pair.output;
+  o.index = index, o.reference = pair.reference, o.sensed = pair.sensed, o.output = pair.output;
+  o.status = "cancelled";
+  o.message = "not run: the batch was interrupted";
+  return o;
+}
+
+PairOutcome runPair(const BatchPair& pair, const std::vector<std::string>& common, int index, int rank,
+                    const mmreg::ProgressFn& progress) {
+  const auto t0 = std::chrono::steady_clock::now();
+  PairOutcome o = notRun(pair, index);
+  o.rank = rank, o.message.clear();
   std::vector<std::string> args = common;
   args.insert(args.end(), pair.options.begin(), pair.options.end());
   for (const auto* f : {&pair.reference, &pair.sensed, &pair.output}) args.push_back(*f);
@@ -50,13 +59,16 @@ PairOutcome runPair(const BatchPair& pair, const std::vector<std::string>& commo
   try {
     const auto options = MmregAppOptionsNew(args, &usage);
     if (!options) throw mmreg::Error("usage: " + usage);
-    const auto r = mmreg::coregister(options->job, nullptr);
+    const auto r = mmreg::coregister(options->job, progress);
     fill(o, r);
     o.status = mmreg::verdictName(r.verdict.level);
   } catch (const mmreg::Refused& e) {
     fill(o, *e.result);
     o.status = "refused";
     o.message = e.what();
+  } catch (const mmreg::Cancelled&) {
+    o.status = "cancelled";
+    o.message = "interrupted; no output was written";
   } catch (const std::exception& e) {
     o.status = "error";
     o.message = e.what();
@@ -93,12 +105,14 @@ std::vector<PairOutcome> outcomesFromJson(const std::string& json) {
 std::string summaryJson(const std::vector<PairOutcome>& outcomes, int ranks, double seconds) {
   CPLJSONDocument doc;
   CPLJSONObject root = doc.GetRoot();
-  int verified = 0, refused = 0, errors = 0;
-  for (const auto& o : outcomes) (o.status == "verified" ? verified : o.status == "error" ? errors : refused) += 1;
+  int verified = 0, refused = 0, errors = 0, cancelled = 0;
+  for (const auto& o : outcomes)
+    (o.status == "verified" ? verified : o.status == "error" ? errors : o.status == "cancelled" ? cancelled : refused) += 1;
   root.Add("pairs", static_cast<int>(outcomes.size()));
   root.Add("verified", verified);
   root.Add("refused_or_doubtful", refused);
   root.Add("errors", errors);
+  root.Add("cancelled", cancelled);
   root.Add("ranks", ranks);
   root.Add("seconds", seconds);
   CPLJSONArray a;

@@ -4,7 +4,9 @@
 // slow pair does not hold up the others; without mpirun it runs as a single rank. The mmreg
 // options apply to every pair (each pair runs with its own -threads). A failed pair never stops
 // the others. Rank 0 gathers every outcome into one summary (JSON, and a table on stdout).
-// Exit status: 0 every pair verified, 1 some pair was refused or failed, 2 usage error.
+// Ctrl-C (or a hang-up, kill, quit) cancels the pairs running and those not started, which leave
+// no partial output; the summary is still written.
+// Exit status: 0 every pair verified, 1 some pair was refused, failed or cancelled, 2 usage error.
 #include <gdal.h>
 #include <mpi.h>
 
@@ -19,6 +21,7 @@
 #include "batch/batch_conflicts.h"
 #include "batch/batch_manifest.h"
 #include "batch/batch_outcome.h"
+#include "interrupt.h"
 #include "mmreg/error.h"
 #include "mmreg/learned_models.h"
 #include "mmreg/outputs.h"
@@ -34,7 +37,8 @@ const char* const kUsage =
     "(relative paths from the manifest's folder; options: mmreg options for that pair). The mmreg\n"
     "options given here apply to every pair (see mmreg --help). -summary (default:\n"
     "<manifest>.summary.json) receives every pair's verdict, model and check-point RMSE.\n"
-    "Exit status: 0 every pair verified, 1 some pair refused or failed, 2 usage error.\n";
+    "Ctrl-C cancels the pairs running and those not started (no partial output); the summary is still\n"
+    "written. Exit status: 0 every pair verified, 1 some pair refused, failed or cancelled, 2 usage error.\n";
 
 // The pairs this rank runs, taken one at a time from the counter on rank 0.
 std::vector<PairOutcome> runMyShare(const std::vector<BatchPair>& pairs, const std::vector<std::string>& common, int rank) {
@@ -50,8 +54,8 @@ std::vector<PairOutcome> runMyShare(const std::vector<BatchPair>& pairs, const s
     MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, win);
     MPI_Fetch_and_op(&one, &next, MPI_INT, 0, 0, MPI_SUM, win);
     MPI_Win_unlock(0, win);
-    if (next >= static_cast<int>(pairs.size())) break;
-    mine.push_back(runPair(pairs[next], common, next, rank));
+    if (next >= static_cast<int>(pairs.size()) || interrupted()) break;
+    mine.push_back(runPair(pairs[next], common, next, rank, [](double, const char*) { return !interrupted(); }));
     const auto& o = mine.back();
     std::fprintf(stderr, "mmreg_batch: rank %d, pair %d/%zu (%s): %s%s%s\n", rank, next + 1, pairs.size(), o.sensed.c_str(),
                  o.status.c_str(), o.message.empty() ? "" : ": ", o.message.substr(0, 200).c_str());
@@ -61,8 +65,8 @@ std::vector<PairOutcome> runMyShare(const std::vector<BatchPair>& pairs, const s
   return mine;
 }
 
-// Every rank's outcomes on rank 0, in manifest order.
-std::vector<PairOutcome> gather(const std::vector<PairOutcome>& mine, int rank, int ranks) {
+// Every pair's outcome on rank 0, in manifest order; pairs no rank ran (an interrupt) are cancelled.
+std::vector<PairOutcome> gather(const std::vector<BatchPair>& pairs, const std::vector<PairOutcome>& mine, int rank, int ranks) {
   const std::string text = outcomesJson(mine);
   int length = static_cast<int>(text.size());
   std::vector<int> lengths(ranks), offsets(ranks);
@@ -78,6 +82,10 @@ std::vector<PairOutcome> gather(const std::vector<PairOutcome>& mine, int rank, 
   if (rank != 0) return out;
   for (int r = 0; r < ranks; ++r)
     for (auto& o : outcomesFromJson(std::string(all.data() + offsets[r], lengths[r]))) out.push_back(o);
+  std::vector<bool> ran(pairs.size());
+  for (const auto& o : out) ran[o.index] = true;
+  for (size_t i = 0; i < pairs.size(); ++i)
+    if (!ran[i]) out.push_back(notRun(pairs[i], static_cast<int>(i)));
   std::sort(out.begin(), out.end(), [](const PairOutcome& a, const PairOutcome& b) { return a.index < b.index; });
   return out;
 }
@@ -102,6 +110,7 @@ int main(int argc, char** argv) {
   int rank = 0, ranks = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+  cancelOnSignals();  // after MPI's start-up, so that these handlers are the ones in force
   GDALAllRegister();
   mmreg::registerLearnedModels();
   std::vector<std::string> common;
@@ -141,13 +150,15 @@ int main(int argc, char** argv) {
 
   const auto t0 = std::chrono::steady_clock::now();
   const auto mine = runMyShare(pairs, common, rank);
-  const auto all = gather(mine, rank, ranks);
+  const auto all = gather(pairs, mine, rank, ranks);
   int rc = 0;
   if (rank == 0) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::fputs(summaryTable(all).c_str(), stdout);
     for (const auto& o : all)
       if (o.status != "verified") rc = 1;
+    if (std::any_of(all.begin(), all.end(), [](const PairOutcome& o) { return o.status == "cancelled"; }))
+      std::fprintf(stderr, "mmreg_batch: interrupted; the pairs not finished are cancelled and left no output\n");
     try {
       writeSummary(summaryPath, summaryJson(all, ranks, seconds));
       std::printf("%zu pairs on %d rank(s) in %.1f s; summary: %s\n", all.size(), ranks, seconds, summaryPath.c_str());
