@@ -139,6 +139,21 @@ TEST_F(Batch, QuotedFieldsHoldCommasSpacesAndQuotes) {
   EXPECT_NE(r.output.find("line 2: a quoted field is not closed"), std::string::npos) << r.output;
 }
 
+// The files a pair's options name are relative to the manifest's folder, as its rasters are,
+// not to wherever mmreg_batch was started (a -report in the manifest landed there).
+TEST_F(Batch, FilesInAPairsOptionsAreRelativeToTheManifest) {
+  const std::string s = mmreg_test::sampleData(), folder = dir + "/run";
+  VSIMkdir(folder.c_str(), 0755);
+  std::ofstream(folder + "/pairs.csv") << s << "/landsat_red_swir1_ref.tif," << s
+                                       << "/landsat_red_swir1_sensed.tif,o.tif,-report r.json -tiepoints \"tie points.gpkg\"\n";
+  const auto r = mmreg_test::runProgram(MMREG_BATCH, "-q -threads 1 '" + folder + "/pairs.csv'");
+  EXPECT_EQ(r.exitCode, 0) << r.output;
+  for (const char* file : {"/o.tif", "/r.json", "/tie points.gpkg"}) EXPECT_TRUE(mmreg_test::fileExists(folder + file)) << file;
+  EXPECT_FALSE(mmreg_test::fileExists("r.json"));
+  std::remove("r.json");
+  std::remove("tie points.gpkg");
+}
+
 // Ctrl-C or a kill in the middle of a batch cancels the pair running and those not started:
 // none leaves a partial or temporary file, the summary says which were cancelled, the exit
 // status is 1. (A kill used to end the process where it stood, temporary files and all.)

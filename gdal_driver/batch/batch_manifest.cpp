@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "mmreg/error.h"
+#include "mmreg/option_table.h"
 
 namespace {
 
@@ -75,7 +76,15 @@ std::vector<BatchPair> readManifest(const std::string& path) {
     if (f.size() == 4) {
       // Options apart at spaces; a value with spaces in double quotes, as on a command line.
       const CPLStringList options(CSLTokenizeString2(f[3].c_str(), " \t", CSLT_HONOURSTRINGS));
-      for (int k = 0; k < options.size(); ++k) p.options.push_back(options[k]);
+      for (int k = 0; k < options.size(); ++k) {
+        p.options.push_back(options[k]);
+        // The file an option names (-report, -tiepoints, -dem ...) is relative to the manifest's folder too.
+        const auto* option = mmreg::findOption(options[k]);
+        if (option && k + 1 < options.size() &&
+            (option->kind == mmreg::OptionKind::File || option->kind == mmreg::OptionKind::Destination ||
+             option->kind == mmreg::OptionKind::Sink))
+          p.options.push_back(resolved(dir, options[++k]));
+      }
     }
     pairs.push_back(std::move(p));
   }

@@ -34,8 +34,8 @@ const char* const kUsage =
     "Usage: mpirun -n N mmreg_batch [mmreg options] [-summary FILE.json] manifest.csv\n"
     "       mmreg_batch [mmreg options] [-summary FILE.json] manifest.csv   (one rank)\n\n"
     "Co-registers every pair of the manifest, one line per pair: reference,sensed,output[,options]\n"
-    "(relative paths from the manifest's folder; options: mmreg options for that pair). The mmreg\n"
-    "options given here apply to every pair (see mmreg --help). -summary (default:\n"
+    "(options: mmreg options for that pair; relative paths, in the options too, from the manifest's\n"
+    "folder). The mmreg options given here apply to every pair (see mmreg --help). -summary (default:\n"
     "<manifest>.summary.json) receives every pair's verdict, model and check-point RMSE.\n"
     "Ctrl-C cancels the pairs running and those not started (no partial output); the summary is still\n"
     "written. Exit status: 0 every pair verified, 1 some pair refused, failed or cancelled, 2 usage error.\n";
