@@ -139,6 +139,20 @@ TEST_F(Batch, QuotedFieldsHoldCommasSpacesAndQuotes) {
   EXPECT_NE(r.output.find("line 2: a quoted field is not closed"), std::string::npos) << r.output;
 }
 
+// GDAL's general options, as every GDAL program takes them (they were "unknown options").
+TEST_F(Batch, TakesGdalsGeneralOptions) {
+  const std::string s = mmreg_test::sampleData();
+  std::ofstream(dir + "/one.csv") << s << "/landsat_red_swir1_ref.tif," << s << "/landsat_red_swir1_sensed.tif,one.tif\n";
+  std::ofstream(dir + "/options.txt") << "-q -summary \"" << dir << "/from optfile.json\"\n";
+  const auto r = mmreg_test::runProgram(MMREG_BATCH, "--config CPL_DEBUG ON --optfile '" + dir + "/options.txt' '" + dir + "/one.csv'");
+  EXPECT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_TRUE(mmreg_test::fileExists(dir + "/from optfile.json")) << r.output;
+  EXPECT_NE(r.output.find("GTiff: "), std::string::npos) << "--config CPL_DEBUG ON had no effect: " << r.output;
+  const auto v = mmreg_test::runProgram(MMREG_BATCH, "--version");
+  EXPECT_EQ(v.exitCode, 0);
+  EXPECT_EQ(v.output.rfind("mmreg_batch ", 0), 0u) << v.output;
+}
+
 // The files a pair's options name are relative to the manifest's folder, as its rasters are,
 // not to wherever mmreg_batch was started (a -report in the manifest landed there).
 TEST_F(Batch, FilesInAPairsOptionsAreRelativeToTheManifest) {

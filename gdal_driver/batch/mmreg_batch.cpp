@@ -7,6 +7,7 @@
 // Ctrl-C (or a hang-up, kill, quit) cancels the pairs running and those not started, which leave
 // no partial output; the summary is still written.
 // Exit status: 0 every pair verified, 1 some pair was refused, failed or cancelled, 2 usage error.
+#include <cpl_string.h>
 #include <gdal.h>
 #include <mpi.h>
 
@@ -113,18 +114,29 @@ int main(int argc, char** argv) {
   cancelOnSignals();  // after MPI's start-up, so that these handlers are the ones in force
   GDALAllRegister();
   mmreg::registerLearnedModels();
-  std::vector<std::string> common;
-  std::string manifest, summaryPath;
   for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--help" || a == "-h") {
-      if (rank == 0) std::fputs(kUsage, stdout);
+    const bool version = !std::strcmp(argv[i], "--version");
+    if (version || !std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
+      if (rank == 0 && version) std::printf("mmreg_batch %s (GDAL %s)\n", mmreg::versionString(), GDALVersionInfo("RELEASE_NAME"));
+      if (rank == 0 && !version) std::fputs(kUsage, stdout);
       MPI_Finalize();
       return 0;
     }
-    if (a == "-summary" && i + 1 < argc) summaryPath = argv[++i];
-    else if (i == argc - 1) manifest = a;
-    else common.push_back(a);
+  }
+  // GDAL's general options, as every GDAL program takes them: --config, --debug, --optfile ...
+  argc = GDALGeneralCmdLineProcessor(argc, &argv, 0);
+  if (argc < 1) {
+    MPI_Finalize();
+    return argc == 0 ? 0 : 2;
+  }
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  CSLDestroy(argv);
+  std::vector<std::string> common;
+  std::string manifest, summaryPath;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "-summary" && i + 1 < args.size()) summaryPath = args[++i];
+    else if (i == args.size() - 1) manifest = args[i];
+    else common.push_back(args[i]);
   }
   // Usage errors before any work: the common options must parse (with placeholder files).
   std::string error;
