@@ -114,16 +114,17 @@ TEST_F(Batch, PairsThatDependOnEachOtherAreRefusedBeforeAnyWork) {
 }
 
 // A manifest as a spreadsheet or QGIS writes it: quoted fields that hold commas, spaces and
-// quotes (a quote doubled), a quoted header. A first pair whose reference is "reference.tif" is
+// quotes (a quote doubled), a quoted header, the UTF-8 mark of "CSV UTF-8" (the header was read
+// as a pair). A first pair whose reference is "reference.tif" is
 // a pair, not a header.
 TEST_F(Batch, QuotedFieldsHoldCommasSpacesAndQuotes) {
   const std::string s = mmreg_test::sampleData(), folder = dir + "/my, data";
   VSIMkdir(folder.c_str(), 0755);
   ASSERT_EQ(CPLCopyFile((folder + "/sensed \"one\".tif").c_str(), (s + "/landsat_red_swir1_sensed.tif").c_str()), 0);
   ASSERT_EQ(CPLCopyFile((dir + "/reference.tif").c_str(), (s + "/landsat_red_swir1_ref.tif").c_str()), 0);
-  std::ofstream(dir + "/quoted.csv") << "\"reference\",\"sensed\",\"output\",\"options\"\r\n"
+  std::ofstream(dir + "/quoted.csv") << "\xEF\xBB\xBF\"reference\",\"sensed\",\"output\",\"options\"\r\n"
                                      << s << "/landsat_red_swir1_ref.tif,\"my, data/sensed \"\"one\"\".tif\" , \"my, data/out 1.tif\",\"-model translation\"\r\n";
-  std::ofstream(dir + "/named.csv") << "reference.tif,\"my, data/sensed \"\"one\"\".tif\",named.tif\n";
+  std::ofstream(dir + "/named.csv") << "\xEF\xBB\xBFreference.tif,\"my, data/sensed \"\"one\"\".tif\",named.tif\n";  // UTF-8 mark
   for (const char* manifest : {"/quoted.csv", "/named.csv"}) {
     const auto r = mmreg_test::runProgram(MMREG_BATCH, "-q -threads 1 -summary '" + dir + manifest + ".json' '" + dir + manifest + "'");
     EXPECT_EQ(r.exitCode, 0) << manifest << ": " << r.output;
@@ -137,6 +138,10 @@ TEST_F(Batch, QuotedFieldsHoldCommasSpacesAndQuotes) {
   const auto r = mmreg_test::runProgram(MMREG_BATCH, "'" + dir + "/open.csv'");
   EXPECT_EQ(r.exitCode, 2);
   EXPECT_NE(r.output.find("line 2: a quoted field is not closed"), std::string::npos) << r.output;
+  std::ofstream(dir + "/semicolons.csv") << "reference;sensed;output\n";
+  const auto semicolons = mmreg_test::runProgram(MMREG_BATCH, "'" + dir + "/semicolons.csv'");
+  EXPECT_EQ(semicolons.exitCode, 2);
+  EXPECT_NE(semicolons.output.find("separate the fields with commas, not semicolons"), std::string::npos) << semicolons.output;
 }
 
 // GDAL's general options, as every GDAL program takes them (they were "unknown options").

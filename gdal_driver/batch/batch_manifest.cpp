@@ -60,6 +60,7 @@ std::vector<BatchPair> readManifest(const std::string& path) {
   std::vector<BatchPair> pairs;
   std::string line;
   for (int n = 1; std::getline(in, line); ++n) {
+    if (n == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // the UTF-8 mark of a spreadsheet's "CSV UTF-8"
     line = trimmed(line);
     if (line.empty() || line[0] == '#') continue;
     const auto fields = csvFields(line);
@@ -69,9 +70,11 @@ std::vector<BatchPair> readManifest(const std::string& path) {
     const auto& f = *fields;
     if (pairs.empty() && EQUAL(f[0].c_str(), "reference")) continue;  // the header (a file "reference.tif" is a pair)
     if (f.size() < 3 || f.size() > 4 || f[0].empty() || f[1].empty() || f[2].empty())
-      throw mmreg::Error("manifest '" + path + "' line " + std::to_string(n) +
-                         ": expected reference,sensed,output[,options], got '" + line +
-                         "'; a path with a comma goes in double quotes");
+      throw mmreg::Error("manifest '" + path + "' line " + std::to_string(n) + ": expected reference,sensed,output[,options], got '" +
+                         line + "'; " +
+                         (f.size() == 1 && line.find(';') != std::string::npos
+                              ? "separate the fields with commas, not semicolons (save the spreadsheet as CSV with commas)"
+                              : "a path with a comma goes in double quotes"));
     BatchPair p{resolved(dir, f[0]), resolved(dir, f[1]), resolved(dir, f[2]), {}};
     if (f.size() == 4) {
       // Options apart at spaces; a value with spaces in double quotes, as on a command line.
