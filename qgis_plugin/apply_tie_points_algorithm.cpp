@@ -12,7 +12,9 @@
 QString ApplyTiePointsAlgorithm::shortHelpString() const {
   return QObject::tr("<p>Fits the chosen model to a tie-point layer and warps the sensed raster with it, so that tie "
                      "points can be edited by hand and applied again. The layer needs the fields <i>sensed_col</i> and "
-                     "<i>sensed_row</i> (sensed pixel position); each point's geometry is its position on the reference. "
+                     "<i>sensed_row</i> (sensed pixel position); each point's geometry is its position on the reference (in a "
+                     "table without geometry, such as a tie-point CSV, the fields <i>ref_x</i> and <i>ref_y</i>, in the "
+                     "reference's CRS). "
                      "Points whose <i>inlier</i> field is 0 are left out; the others are fitted robustly again, with a "
                      "share held out as check points.</p>");
 }
@@ -20,7 +22,7 @@ QString ApplyTiePointsAlgorithm::shortHelpString() const {
 void ApplyTiePointsAlgorithm::initAlgorithm(const QVariantMap&) {
   addInputParameters();
   addParameter(new QgsProcessingParameterFeatureSource(QStringLiteral("TIE_POINTS_IN"), QObject::tr("Tie points"),
-                                                       QList<int>() << QgsProcessing::TypeVectorPoint));
+                                                       QList<int>() << QgsProcessing::TypeVectorPoint << QgsProcessing::TypeVector));
   addDeclaredParameters(mmreg::kScopeModel | mmreg::kScopeRaster | mmreg::kScopeReport);
   addParameter(new QgsProcessingParameterRasterDestination(QStringLiteral("OUTPUT"), QObject::tr("Co-registered raster")));
   addParameter(new QgsProcessingParameterFeatureSink(QStringLiteral("TIE_POINTS"), QObject::tr("Tie points with new residuals"),
@@ -38,31 +40,54 @@ bool ApplyTiePointsAlgorithm::prepareAlgorithm(const QVariantMap& parameters, Qg
                                              "Extract tie points); add them or choose that layer."));
   const int inlier = source->fields().lookupField(QStringLiteral("inlier"));
   const int tile = source->fields().lookupField(QStringLiteral("tile"));
+  const int refX = source->fields().lookupField(QStringLiteral("ref_x"));
+  const int refY = source->fields().lookupField(QStringLiteral("ref_y"));
   const QgsCoordinateTransform toRef(source->sourceCrs(), referenceCrs_, context.transformContext());
   const auto ref = openRaster(referencePath_);
   const mmreg::GeoTransform inv = mmreg::invertGeoTransform(ref.geoTransform());
   points_.clear();
   QgsFeature f;
   QgsFeatureIterator it = source->getFeatures();
+  // A field's number; false when it is empty or not a number (an empty field must not read as 0).
+  const auto number = [&f](int field, double* value) {
+    bool ok = false;
+    if (field >= 0 && !f.attribute(field).isNull()) *value = f.attribute(field).toDouble(&ok);
+    return ok;
+  };
   while (it.nextFeature(f)) {
-    if (!f.hasGeometry() || (inlier >= 0 && f.attribute(inlier).toInt() == 0)) continue;
+    if (inlier >= 0 && f.attribute(inlier).toInt() == 0) continue;
     // A point digitised by hand whose sensed position was never typed in would be read as
     // pixel (0, 0): refuse it by its feature id instead.
-    bool colOk = false, rowOk = false;
-    const double sensedCol = f.attribute(col).toDouble(&colOk), sensedRow = f.attribute(row).toDouble(&rowOk);
-    if (f.attribute(col).isNull() || f.attribute(row).isNull() || !colOk || !rowOk)
+    double sensedCol = 0, sensedRow = 0;
+    if (!number(col, &sensedCol) || !number(row, &sensedRow))
       throw QgsProcessingException(QObject::tr("Tie point %1 has no number in sensed_col or sensed_row; type in its sensed "
                                                "pixel position, or set its inlier field to 0 to leave it out.")
                                        .arg(f.id()));
-    const QgsGeometry geometry = f.geometry();
-    const QgsMultiPointXY parts = geometry.isMultipart() ? geometry.asMultiPoint() : QgsMultiPointXY{geometry.asPoint()};
-    if (parts.size() != 1)
-      throw QgsProcessingException(QObject::tr("Tie point %1 is a multipoint of %2 points; each tie point needs one point on "
-                                               "the reference.")
-                                       .arg(f.id())
-                                       .arg(parts.size()));
-    QgsPointXY p = parts.front();
-    if (toRef.isValid() && !toRef.isShortCircuited()) p = toRef.transform(p);
+    QgsPointXY p;
+    if (f.hasGeometry()) {
+      const QgsGeometry geometry = f.geometry();
+      if (geometry.type() != QgsWkbTypes::PointGeometry)
+        throw QgsProcessingException(QObject::tr("Tie point %1 is not a point; choose the tie-point layer (points, or a table "
+                                                 "with ref_x and ref_y).")
+                                         .arg(f.id()));
+      const QgsMultiPointXY parts = geometry.isMultipart() ? geometry.asMultiPoint() : QgsMultiPointXY{geometry.asPoint()};
+      if (parts.size() != 1)
+        throw QgsProcessingException(QObject::tr("Tie point %1 is a multipoint of %2 points; each tie point needs one point on "
+                                                 "the reference.")
+                                         .arg(f.id())
+                                         .arg(parts.size()));
+      p = parts.front();
+      if (toRef.isValid() && !toRef.isShortCircuited()) p = toRef.transform(p);
+    } else {
+      // A table without geometry (the CSV that -tiepoints t.csv writes) gives the position on
+      // the reference in ref_x and ref_y, in the reference's CRS. It was skipped unread.
+      double x = 0, y = 0;
+      if (!number(refX, &x) || !number(refY, &y))
+        throw QgsProcessingException(QObject::tr("Tie point %1 has no point and no numbers in ref_x and ref_y; place it on the "
+                                                 "reference, or set its inlier field to 0 to leave it out.")
+                                         .arg(f.id()));
+      p = QgsPointXY(x, y);
+    }
     mmreg::TiePoint t;
     t.ref = mmreg::applyGeoTransform(inv, {p.x(), p.y()});
     t.sensed = {sensedCol, sensedRow};

@@ -381,6 +381,20 @@ TEST_F(QgisProvider, TiePointWithoutASensedPositionIsRefusedByItsId) {
   EXPECT_LT(worstError(dir + "/ap.tif"), 0.5);
 }
 
+// The tie-point CSV that mmreg -tiepoints t.csv writes has no geometry: Apply tie points places
+// each point by ref_x and ref_y (it skipped every row, and failed with "0 candidate matches").
+TEST_F(QgisProvider, ApplyTiePointsFromTheCsvTheCliWrites) {
+  const auto cli = mmreg_test::runCli("-q -tiepoints '" + dir + "/t.csv' '" + kRef.toStdString() + "' '" + kSen.toStdString() + "' -");
+  ASSERT_EQ(cli.exitCode, 0) << cli.output;
+  bool ok = false;
+  ErrorLog log;
+  run(QStringLiteral("mmreg:applytiepoints"),
+      {{"REFERENCE", kRef}, {"SENSED", kSen}, {"TIE_POINTS_IN", path("t.csv")}, {"GEOREF_ONLY", true}, {"OUTPUT", path("ap.tif")}},
+      &log, &ok);
+  ASSERT_TRUE(ok) << log.errors.toStdString();
+  EXPECT_LT(worstError(dir + "/ap.tif"), 0.5);
+}
+
 TEST_F(QgisProvider, CancelLeavesNoOutput) {
   for (double at : {10.0, 75.0, 95.0}) {
     CancelAt feedback(at);
