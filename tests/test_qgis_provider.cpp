@@ -395,6 +395,30 @@ TEST_F(QgisProvider, ApplyTiePointsFromTheCsvTheCliWrites) {
   EXPECT_LT(worstError(dir + "/ap.tif"), 0.5);
 }
 
+// With most points disabled, the error says how many are left and how to get more (it said
+// "check that the images overlap, or raise -max_tiles", options Apply tie points does not have).
+TEST_F(QgisProvider, TooFewEnabledTiePointsSayHowToGetMore) {
+  bool ok = false;
+  run(QStringLiteral("mmreg:extracttiepoints"), {{"REFERENCE", kRef}, {"SENSED", kSen}, {"TIE_POINTS", path("ex.gpkg")}}, nullptr, &ok);
+  ASSERT_TRUE(ok);
+  {
+    QgsVectorLayer layer(path("ex.gpkg"), "ex", "ogr");
+    layer.startEditing();
+    QgsFeature f;
+    auto it = layer.getFeatures();
+    for (int k = 0; it.nextFeature(f); ++k)
+      if (k >= 3) layer.changeAttributeValue(f.id(), layer.fields().lookupField("inlier"), 0);
+    ASSERT_TRUE(layer.commitChanges());
+  }
+  ErrorLog log;
+  run(QStringLiteral("mmreg:applytiepoints"),
+      {{"REFERENCE", kRef}, {"SENSED", kSen}, {"TIE_POINTS_IN", path("ex.gpkg")}, {"OUTPUT", path("ap.tif")}}, &log, &ok);
+  EXPECT_FALSE(ok);
+  EXPECT_TRUE(log.errors.contains("too few tie points to fit: 3 given (points with inlier = 0 are left out), 7 needed"))
+      << log.errors.toStdString();
+  EXPECT_FALSE(mmreg_test::fileExists(dir + "/ap.tif"));
+}
+
 TEST_F(QgisProvider, CancelLeavesNoOutput) {
   for (double at : {10.0, 75.0, 95.0}) {
     CancelAt feedback(at);

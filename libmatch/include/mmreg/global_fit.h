@@ -48,6 +48,8 @@ struct FitResult {
   std::vector<ModelCandidate> candidates;  // filled by the automatic choice
 };
 
+// The fewest tie points fitGlobalModel takes for `model` (Auto: as many as an affine needs).
+size_t tiePointsNeeded(ModelType model);
 // Throws mmreg::Error when too few tie points survive for the model; the message names counts.
 FitResult fitGlobalModel(const std::vector<TiePoint>& points, const FitOptions& options);
 

@@ -167,11 +167,13 @@ std::vector<std::uint8_t> drawCheckPoints(const std::vector<TiePoint>& points, s
 
 }  // namespace
 
+size_t tiePointsNeeded(ModelType model) { return neededForFit(model == ModelType::Auto ? ModelType::Affine : model); }
+
 FitResult fitGlobalModel(const std::vector<TiePoint>& points, const FitOptions& opt) {
   Points from, to;  // sensed -> reference
   for (auto& p : points) from.push_back(p.sensed), to.push_back(p.ref);
   const ModelType gateModel = opt.model == ModelType::Auto ? ModelType::Affine : opt.model;
-  const size_t need = neededForFit(gateModel);
+  const size_t need = tiePointsNeeded(opt.model);
   if (points.size() < need)
     throw Error("too few tie points for the " + std::string(modelName(gateModel)) + " model: " +
                 std::to_string(points.size()) + " candidate matches, at least " + std::to_string(need) +

@@ -320,6 +320,10 @@ CoregisterResult applyTiePointsValidated(const CoregisterOptions& o, const std::
   r.referencePixelMetres = groundPixelSizeMetres(ref);
   r.match.tiePoints = points;
   r.match.sensedModality = "given tie points";
+  if (points.size() < tiePointsNeeded(o.fit.model))
+    throw Error("too few tie points to fit: " + std::to_string(points.size()) + " given (points with inlier = 0 are left out), " +
+                std::to_string(tiePointsNeeded(o.fit.model)) + " needed for the model; enable or add tie points, or choose a "
+                "simpler model");
   const auto t0 = Clock::now();
   r.fit = fitGlobalModel(points, o.fit);
   r.stages.push_back({"global fit", since(t0)});
