@@ -7,9 +7,11 @@
 #include <gtest/gtest.h>
 #include <ogrsf_frmts.h>
 
+#include <chrono>
 #include <cmath>
 #include <fstream>
 #include <sstream>
+#include <thread>
 #include <vector>
 
 #include "mmreg/coregister.h"
@@ -599,4 +601,26 @@ TEST_F(EndToEnd, OneAndTwoThreadsGiveIdenticalResults) {
   EXPECT_EQ(params(a), params(b));
   EXPECT_EQ(reportNumber(a, "rmse_check_px"), reportNumber(b, "rmse_check_px"));
   EXPECT_EQ(slurp(dir + "/o1.tif"), slurp(dir + "/o2.tif")) << "the warped outputs differ";
+}
+
+// QGIS runs algorithms at once in background tasks, sharing GDAL's block cache: two runs that
+// overlap leave it as it was before the first (a short run started first and a longer one
+// started during it left the short run's size in force for good).
+TEST(ConcurrentRuns, OverlappingRunsRestoreGdalsBlockCache) {
+  const GIntBig before = GIntBig(77) * 1024 * 1024;
+  GDALSetCacheMax64(before);
+  const auto run = [](const std::string& name, int cacheMB) {
+    CoregisterOptions o;
+    o.reference = mmreg_test::sampleData() + "/" + name + "_ref.tif";
+    o.sensed = mmreg_test::sampleData() + "/" + name + "_sensed.tif";
+    o.match.threads = 1;
+    o.match.cacheMB = cacheMB;
+    coregister(o, nullptr);
+  };
+  std::thread shorter([&] { run("landsat_red_swir1", 32); });  // about 1 s
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::thread longer([&] { run("s1s2_075", 64); });  // about 2 s
+  shorter.join();
+  longer.join();
+  EXPECT_EQ(GDALGetCacheMax64(), before);
 }

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <climits>
 #include <cstdlib>
+#include <mutex>
 #include <set>
 
 #include "mmreg/error.h"
@@ -228,22 +229,30 @@ void refineAndJudgeRpc(const GeoRaster& ref, const GeoRaster& sen, const Coregis
                                        : "check that the DEM covers the scene and uses the RPCs' height reference (ellipsoid)";
 }
 
-// GDAL's block cache set for one run and restored afterwards (QGIS shares it).
+// GDAL's block cache set for a run and restored when the last run ends. QGIS shares it and runs
+// algorithms at once in background tasks: restoring at each run's end left a finished run's
+// size in force for good when runs overlapped.
 class ScopedBlockCache {
  public:
-  explicit ScopedBlockCache(int mb) : previous_(GDALGetCacheMax64()) {
+  explicit ScopedBlockCache(int mb) {
     if (CPLGetConfigOption("GDAL_CACHEMAX", nullptr)) return;  // the user's own setting
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (runs_++ == 0) saved_ = GDALGetCacheMax64();
     GDALSetCacheMax64(static_cast<GIntBig>(mb) * 1024 * 1024);
     set_ = true;
   }
   ~ScopedBlockCache() {
-    if (set_) GDALSetCacheMax64(previous_);
+    if (!set_) return;
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (--runs_ == 0) GDALSetCacheMax64(saved_);
   }
   ScopedBlockCache(const ScopedBlockCache&) = delete;
   ScopedBlockCache& operator=(const ScopedBlockCache&) = delete;
 
  private:
-  GIntBig previous_;
+  static inline std::mutex mutex_;
+  static inline int runs_ = 0;
+  static inline GIntBig saved_ = 0;
   bool set_ = false;
 };
 
