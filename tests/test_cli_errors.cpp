@@ -229,6 +229,8 @@ TEST_F(CliErrors, OutputFolderMustExistAndExtensionsMustFit) {
   expectFailure("-dstnodata 1.5 " + kRef + " " + kSen + " " + out + "/o.tif", 1, "-dstnodata 1.5 cannot occur in the output");
   expectFailure(kRef + " " + kSen + " /vsizip/" + out + "/o.zip/o.tif", 1, "is in a GDAL virtual file system; mmreg writes its outputs to local files");
   expectFailure(kRef + " " + kSen + " - -report /vsigzip/" + out + "/r.json.gz", 1, "the report '/vsigzip/");
+  expectFailure("-s_srs EPSG:99999 " + kRef + " " + kSen + " " + out + "/o.tif", 1,
+                "-s_srs 'EPSG:99999' is not a CRS that GDAL and PROJ know (PROJ: proj_create_from_database: crs not found)");
   expectFailure("-of MEM " + kRef + " " + kSen + " " + out + "/o.mem", 1, "'MEM' keeps the raster in memory and writes no file");
   // Zarr writes a folder and cannot hold GCPs: the error names it, and the folder goes too.
   expectFailure("-georef_only -model poly2 -of Zarr " + kRef + " " + kSen + " " + out + "/o.zarr", 1,

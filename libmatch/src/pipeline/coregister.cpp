@@ -3,6 +3,7 @@
 #include <cpl_conv.h>
 #include <cpl_vsi.h>
 #include <gdal_priv.h>
+#include <ogr_spatialref.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -105,6 +106,16 @@ void validateOptions(const CoregisterOptions& o) {
   if ((o.out.dstNodata || o.out.dstAlpha) && (o.out.output.empty() || o.out.georefOnly || o.out.rpcRefine))
     throw Error("-dstnodata and -dstalpha mark where the warped output has no sensed data; they need a warped raster output "
                 "(an output path, without -georef_only or -rpc_refine)");
+  if (!o.match.sensedSrs.empty()) {
+    OGRSpatialReference srs;
+    CPLPushErrorHandler(CPLQuietErrorHandler);  // PROJ's messages go into ours
+    const OGRErr err = srs.SetFromUserInput(o.match.sensedSrs.c_str());
+    const std::string why = CPLGetLastErrorMsg();
+    CPLPopErrorHandler();
+    if (err != OGRERR_NONE)
+      throw Error("-s_srs '" + o.match.sensedSrs + "' is not a CRS that GDAL and PROJ know (" + why +
+                  "); give EPSG:n, WKT or a PROJ string, as gdalwarp -s_srs takes");
+  }
   if (!o.match.dem.empty() && o.match.rpcHeight)
     throw Error("give either -dem or -rpc_height, not both: the DEM gives the heights");
   if (!o.out.tiePointsPath.empty() && tiePointFormatFor(o.out.tiePointsPath).empty())
