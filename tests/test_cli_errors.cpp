@@ -231,6 +231,10 @@ TEST_F(CliErrors, OutputFolderMustExistAndExtensionsMustFit) {
   expectFailure(kRef + " " + kSen + " - -report /vsigzip/" + out + "/r.json.gz", 1, "the report '/vsigzip/");
   expectFailure("-s_srs EPSG:99999 " + kRef + " " + kSen + " " + out + "/o.tif", 1,
                 "-s_srs 'EPSG:99999' is not a CRS that GDAL and PROJ know (PROJ: proj_create_from_database: crs not found)");
+  // A typo in a file that this run would not even use is still a typo.
+  expectFailure("-dem " + out + "/nope.tif " + kRef + " " + kSen + " " + out + "/o.tif", 2,
+                "the file given to -dem, '" + out + "/nope.tif', does not exist; check the path");
+  expectFailure("-feature_weights nope.pt " + kRef + " " + kSen + " " + out + "/o.tif", 2, "the file given to -feature_weights");
   expectFailure("-of MEM " + kRef + " " + kSen + " " + out + "/o.mem", 1, "'MEM' keeps the raster in memory and writes no file");
   // Zarr writes a folder and cannot hold GCPs: the error names it, and the folder goes too.
   expectFailure("-georef_only -model poly2 -of Zarr " + kRef + " " + kSen + " " + out + "/o.zarr", 1,
@@ -259,16 +263,18 @@ TEST_F(CliErrors, DetectorChoicesAreChecked) {
                 "-detector expects corner, sift, orb, akaze, peakiness, peakiness-learned or peakiness-trained, got 'bogus'");
   expectFailure("-detector orb -matcher akaze " + kRef + " " + kSen + " " + out + "/o.tif", 1,
                 "the akaze matcher finds its own keypoints; only area, sift, orb and learned take a detector");
-  expectFailure("-detector peakiness-learned -feature_weights " + dir + "/none.pt " + kRef + " " + kSen + " " + out + "/o.tif", 1,
+  // Weights that are not a model: the loader says so (a missing file is a usage error, above).
+  const std::string notWeights = mmreg_test::sampleData() + "/README.md";
+  expectFailure("-detector peakiness-learned -feature_weights " + notWeights + " " + kRef + " " + kSen + " " + out + "/o.tif", 1,
 #ifdef MMREG_HAVE_TORCH
-                "not found; pass the .pt file (-feature_weights FILE)"
+                "cannot load feature backbone weights from '" + notWeights + "'"
 #else
                 "rebuild with LibTorch"
 #endif
   );
-  expectFailure("-matcher learned -matcher_weights " + dir + "/none.pt " + kRef + " " + kSen + " " + out + "/o.tif", 1,
+  expectFailure("-matcher learned -matcher_weights " + notWeights + " " + kRef + " " + kSen + " " + out + "/o.tif", 1,
 #ifdef MMREG_HAVE_TORCH
-                "not found; pass the .pt file (-matcher_weights FILE)"
+                "cannot load cross-fusion head weights from '" + notWeights + "'"
 #else
                 "rebuild with LibTorch (cmake -DMMREG_WITH_TORCH=ON, Debian package libtorch-dev), or use -matcher area"
 #endif

@@ -64,7 +64,7 @@ std::string defaultValue(const OptionDecl& option);
 std::string joinedChoices(const OptionDecl& option);
 std::string rangeText(const OptionDecl& option);
 // Throws Error saying what is wrong and what is allowed when `value` (text form) is out of the
-// declared range or not one of the choices.
+// declared range, not one of the choices, or a file that does not exist.
 void checkOptionValue(const OptionDecl& option, const std::string& value);
 // checkOptionValue on every declared Integer, Number and Choice value of `options`.
 void checkDeclaredValues(const CoregisterOptions& options);

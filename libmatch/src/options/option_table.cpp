@@ -1,5 +1,7 @@
 #include "mmreg/option_table.h"
 
+#include <cpl_vsi.h>
+
 #include <climits>
 #include <cmath>
 #include <cstdio>
@@ -435,6 +437,11 @@ std::string joinedChoices(const OptionDecl& d) { return listText(d.choices, " or
 std::string rangeText(const OptionDecl& d) { return numberText(d.minValue) + " to " + numberText(d.maxValue); }
 
 void checkOptionValue(const OptionDecl& d, const std::string& value) {
+  // A missing file is a typo to report, even where the option would not be used (-dem for a
+  // sensed raster without RPCs); a connection string ("GPKG:dem.gpkg:heights") is GDAL's to open.
+  VSIStatBufL st;
+  if (d.kind == OptionKind::File && !value.empty() && value.find(':') == std::string::npos && VSIStatL(value.c_str(), &st) != 0)
+    throw Error("the file given to " + d.cli + ", '" + value + "', does not exist; check the path");
   if (d.kind == OptionKind::Choice) {
     for (const auto& c : d.choices)
       if (c == value) return;
