@@ -258,6 +258,22 @@ TEST_F(CliErrors, UnknownOptionsAndBadValuesAreUsageErrors) {
   expectFailure("-margin 300 -tile_size 256 " + kRef + " " + kSen + " " + out + "/o.tif", 1, "larger than the tile size 256");
 }
 
+// -dem and -rpc_height place a sensed raster georeferenced by RPCs; on any other they change
+// nothing, which the run says instead of passing over them in silence.
+TEST_F(CliErrors, HeightsForARasterWithoutRpcsAreReportedUnused) {
+  const std::string ref = mmreg_test::sampleData() + "/landsat_red_swir1_ref.tif";
+  const std::string sen = mmreg_test::sampleData() + "/landsat_red_swir1_sensed.tif";
+  auto r = mmreg_test::runCli("-q -dem " + ref + " " + ref + " " + sen + " -");
+  EXPECT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_NE(r.output.find("Warning 1: mmreg: -dem applies to a sensed raster georeferenced by RPCs; '" + sen +
+                          "' has none, so it was not used"),
+            std::string::npos)
+      << r.output;
+  r = mmreg_test::runCli("-q -rpc_height 120 " + ref + " " + sen + " -");
+  EXPECT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_NE(r.output.find("-rpc_height applies to a sensed raster georeferenced by RPCs"), std::string::npos) << r.output;
+}
+
 TEST_F(CliErrors, DetectorChoicesAreChecked) {
   expectFailure("-detector bogus " + kRef + " " + kSen + " " + out + "/o.tif", 2,
                 "-detector expects corner, sift, orb, akaze, peakiness, peakiness-learned or peakiness-trained, got 'bogus'");

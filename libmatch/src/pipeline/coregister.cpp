@@ -319,6 +319,9 @@ CoregisterResult coregisterValidated(const CoregisterOptions& o, const ProgressF
   r.fit = std::move(reg.fit);
   r.verdict = std::move(reg.verdict);
   r.warnings = std::move(reg.warnings);
+  if ((!o.match.dem.empty() || o.match.rpcHeight) && sen.georefKind() != GeorefKind::Rpc)
+    r.warnings.push_back(std::string(o.match.dem.empty() ? "-rpc_height" : "-dem") +
+                         " applies to a sensed raster georeferenced by RPCs; '" + sen.path() + "' has none, so it was not used");
   r.stages = r.match.stages;
   const double refineShare = o.out.rpcRefine ? 0.1 : 0;
   if (o.out.rpcRefine && r.verdict.level != VerdictLevel::Failed)
