@@ -7,6 +7,7 @@
 #include "mmreg/error.h"
 #include "mmreg/learned_models.h"
 #include "mmreg/option_table.h"
+#include "mmreg/outputs.h"
 
 namespace {
 
@@ -43,6 +44,7 @@ std::string MmregUsage() {
 std::unique_ptr<MmregAppOptions> MmregAppOptionsNew(const std::vector<std::string>& args, std::string* error) {
   auto opts = std::make_unique<MmregAppOptions>();
   std::vector<std::string> positional;
+  bool formatGiven = false;
   try {
     for (size_t i = 0; i < args.size(); ++i) {
       const std::string& a = args[i];
@@ -57,6 +59,7 @@ std::unique_ptr<MmregAppOptions> MmregAppOptionsNew(const std::vector<std::strin
         }
         if (i + 1 >= args.size()) throw mmreg::Error(a + " needs a value (" + spec->arg + ")");
         const std::string& value = args[++i];
+        formatGiven = formatGiven || a == "-of";
         spec->set(opts->job, value);
         mmreg::checkOptionValue(*spec, value);
       } else {
@@ -66,6 +69,8 @@ std::unique_ptr<MmregAppOptions> MmregAppOptionsNew(const std::vector<std::strin
     if (positional.size() != 3)
       throw mmreg::Error("expected <reference> <sensed> <output>, got " + std::to_string(positional.size()) +
                          " file argument(s); see mmreg --help");
+    // Without -of the extension names the format, as with gdal_translate: out.vrt was a GeoTIFF.
+    if (!formatGiven && positional[2] != "-") opts->job.out.format = mmreg::rasterFormatFor(positional[2]);
   } catch (const mmreg::Error& e) {
     *error = e.what();
     return nullptr;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <optional>
 #include <string>
 
@@ -119,6 +120,10 @@ TEST(CliOptions, EveryDeclaredOptionRoundTrips) {
       case mmreg::OptionKind::Choice: value = d.choices.back(); break;
       case mmreg::OptionKind::Bands: value = "2"; break;
       case mmreg::OptionKind::Text: value = d.repeatable ? "A=B" : "x"; break;
+      case mmreg::OptionKind::File:  // an input file must exist
+        value = ::testing::TempDir() + "/f." + d.fileExtension;
+        std::ofstream(value) << "x";
+        break;
       default: value = "f." + d.fileExtension; break;
     }
     if (d.kind != mmreg::OptionKind::Flag) args.push_back(value);

@@ -478,6 +478,33 @@ TEST_F(OutputsTest, TiePointLayerInTheFormatItsExtensionNames) {
   EXPECT_TRUE(mmreg_test::fileExists(dir + "/t.dbf"));
 }
 
+// Without -of, the output's extension names the format, as with gdal_translate: out.vrt, out.png
+// and out.img were GeoTIFFs under those names, which other programs then misread.
+TEST_F(OutputsTest, OutputFormatFollowsTheExtensionWithoutOf) {
+  EXPECT_EQ(rasterFormatFor("o.tif"), "GTiff");
+  EXPECT_EQ(rasterFormatFor("o.VRT"), "VRT");
+  EXPECT_EQ(rasterFormatFor("o"), "GTiff");
+  EXPECT_THROW(rasterFormatFor("o.qqq"), Error);
+  const std::string ref = mmreg_test::sampleData() + "/landsat_red_swir1_ref.tif";
+  const std::string sen = mmreg_test::sampleData() + "/landsat_red_swir1_sensed.tif";
+  for (const auto& [name, driver] : std::vector<std::pair<std::string, std::string>>{
+           {"o.vrt", "VRT"}, {"o.png", "PNG"}, {"o.img", "HFA"}, {"o", "GTiff"}}) {
+    const auto r = mmreg_test::runCli("-q -georef_only " + ref + " " + sen + " " + dir + "/" + name);
+    ASSERT_EQ(r.exitCode, 0) << name << ": " << r.output;
+    GDALDatasetUniquePtr ds(GDALDataset::Open((dir + "/" + name).c_str(), GDAL_OF_RASTER));
+    ASSERT_TRUE(ds) << name;
+    EXPECT_EQ(std::string(ds->GetDriver()->GetDescription()), driver) << name;
+  }
+  const auto r = mmreg_test::runCli("-q " + ref + " " + sen + " " + dir + "/o.qqq");
+  EXPECT_EQ(r.exitCode, 2) << r.output;
+  EXPECT_NE(r.output.find("no GDAL raster driver writes files ending in '.qqq'"), std::string::npos) << r.output;
+  const auto given = mmreg_test::runCli("-q -georef_only -of GTiff " + ref + " " + sen + " " + dir + "/tiff.img");
+  ASSERT_EQ(given.exitCode, 0) << given.output;
+  GDALDatasetUniquePtr tiff(GDALDataset::Open((dir + "/tiff.img").c_str(), GDAL_OF_RASTER));
+  ASSERT_TRUE(tiff);
+  EXPECT_EQ(std::string(tiff->GetDriver()->GetDescription()), "GTiff");  // -of wins, as with gdal_translate
+}
+
 // A Shapefile holds map coordinates of 8 integer digits (the s1s2 sample's World Mercator,
 // x about -13 162 000 m) without a warning per point and without losing them.
 TEST_F(OutputsTest, ShapefileTiePointsHoldLargeMapCoordinates) {

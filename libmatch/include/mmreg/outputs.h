@@ -63,6 +63,10 @@ std::vector<double> tiePointValues(const GeoRaster& reference, double referenceP
 // The GDAL vector driver that writes `path`, chosen by its extension as ogr2ogr users expect
 // (.gpkg GeoPackage, .shp Shapefile, .geojson, .csv, .fgb, .kml ...); "" when none does.
 std::string tiePointFormatFor(const std::string& path);
+// The GDAL raster driver that writes `path`, by its extension as gdal_translate chooses it
+// without -of (.tif GTiff, .vrt VRT, .png PNG, .img HFA ...; GTiff without an extension).
+// Throws Error when no raster driver writes that extension.
+std::string rasterFormatFor(const std::string& path);
 // Point layer "tie_points" with the fields above, in tiePointFormatFor(path).
 void writeTiePoints(const GeoRaster& reference, const std::vector<TiePoint>& points, const FitResult& fit,
                     const std::string& path);

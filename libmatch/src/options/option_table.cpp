@@ -194,7 +194,7 @@ std::vector<OptionDecl> declare() {
   const double kMax = 1e12;
   std::vector<OptionDecl> t;
   // Output raster.
-  t.push_back(noQgis(text({"-of", "", "FORMAT", "", "Output raster format (a GDAL driver: GTiff, COG, ...); default GTiff.", R, false},
+  t.push_back(noQgis(text({"-of", "", "FORMAT", "", "Output raster format (a GDAL driver: GTiff, COG, ...); default: the one the output's extension names, as with gdal_translate (GTiff without one).", R, false},
                           OptionKind::Text, [](auto& o) -> auto& { return o.out.format; }),
                      "the raster destination's file extension chooses the GDAL driver"));
   {

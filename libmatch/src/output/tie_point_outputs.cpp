@@ -28,22 +28,6 @@ std::vector<double> tiePointValues(const GeoRaster& ref, double refPixelMetres, 
           r, r * refPixelMetres};
 }
 
-std::string tiePointFormatFor(const std::string& path) {
-  const std::string ext = CPLGetExtension(path.c_str());
-  if (ext.empty()) return "";
-  if (EQUAL(ext.c_str(), "gpkg")) return "GPKG";  // the documented default, whatever the drivers' order
-  GDALDriverManager* drivers = GetGDALDriverManager();
-  for (int i = 0; i < drivers->GetDriverCount(); ++i) {
-    GDALDriver* d = drivers->GetDriver(i);
-    if (!d->GetMetadataItem(GDAL_DCAP_VECTOR) || !d->GetMetadataItem(GDAL_DCAP_CREATE)) continue;
-    const char* list = d->GetMetadataItem(GDAL_DMD_EXTENSIONS);
-    const CPLStringList extensions(CSLTokenizeString(list ? list : ""));
-    for (int k = 0; k < extensions.size(); ++k)
-      if (EQUAL(extensions[k], ext.c_str())) return d->GetDescription();
-  }
-  return "";
-}
-
 void writeTiePoints(const GeoRaster& ref, const std::vector<TiePoint>& pts, const FitResult& fit, const std::string& path) {
   const std::string format = tiePointFormatFor(path);
   GDALDriver* drv = format.empty() ? nullptr : GetGDALDriverManager()->GetDriverByName(format.c_str());
