@@ -379,6 +379,31 @@ TEST_F(OutputsTest, AFormatThatDropsTheGeoreferencingIsAnError) {
 
 // GeoPackage names its table after the file it writes, which is the temporary one: the table
 // (the layer name QGIS shows) takes the output's own name instead.
+// -overwrite replaces whole files: a GeoPackage that also holds the user's own layers is not
+// replaced (those layers would be deleted); one holding only mmreg's table is.
+TEST_F(OutputsTest, OverwriteNeverDeletesOtherLayersOfAGeoPackage) {
+  const std::string ref = mmreg_test::sampleData() + "/landsat_red_swir1_ref.tif";
+  const std::string sen = mmreg_test::sampleData() + "/landsat_red_swir1_sensed.tif";
+  const std::string project = dir + "/project.gpkg";
+  {
+    GDALDatasetUniquePtr ds(GetGDALDriverManager()->GetDriverByName("GPKG")->Create(project.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+    ASSERT_TRUE(ds);
+    ASSERT_TRUE(ds->CreateLayer("roads", nullptr, wkbLineString, nullptr));
+  }
+  for (const std::string& args : {"-tiepoints " + project + " " + ref + " " + sen + " -", ref + " " + sen + " " + project}) {
+    const auto r = mmreg_test::runCli("-q -overwrite " + args);
+    EXPECT_EQ(r.exitCode, 1) << args << ": " << r.output;
+    EXPECT_NE(r.output.find("is a GeoPackage that also holds roads; -overwrite replaces the whole file"), std::string::npos) << r.output;
+    GDALDatasetUniquePtr kept(GDALDataset::Open(project.c_str(), GDAL_OF_VECTOR));
+    ASSERT_TRUE(kept && kept->GetLayerByName("roads")) << args;
+  }
+  const std::string own = dir + "/own.gpkg";
+  for (int run = 0; run < 2; ++run) {
+    const auto r = mmreg_test::runCli("-q -overwrite -tiepoints " + own + " " + ref + " " + sen + " " + dir + "/own_raster.gpkg");
+    EXPECT_EQ(r.exitCode, 0) << "run " << run << ": " << r.output;
+  }
+}
+
 TEST_F(OutputsTest, GeoPackageTableIsNamedAfterTheOutput) {
   Fixture f;
   const auto identity = identityModel();

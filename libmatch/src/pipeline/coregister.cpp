@@ -4,6 +4,7 @@
 #include <cpl_vsi.h>
 #include <gdal_priv.h>
 #include <ogr_spatialref.h>
+#include <ogrsf_frmts.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -63,6 +64,27 @@ void checkOutputPath(const std::string& path, const char* what, const Coregister
                 "); choose a folder you can write to");
   close(fd);
   unlink(probe.c_str());
+}
+
+// -overwrite replaces whole files. A GeoPackage may hold the user's other layers, which
+// replacing it would delete (ogr2ogr -overwrite replaces one layer): refuse unless it holds
+// nothing but the table mmreg writes (`ours`).
+void refuseReplacingOtherTables(const std::string& path, const std::string& ours, const char* what, const CoregisterOptions& o) {
+  VSIStatBufL st;
+  if (path.empty() || !o.out.overwrite || VSIStatL(path.c_str(), &st) != 0) return;
+  CPLPushErrorHandler(CPLQuietErrorHandler);  // most outputs are not GeoPackages
+  GDALDatasetUniquePtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_RASTER | GDAL_OF_READONLY));
+  CPLPopErrorHandler();
+  if (!ds || !EQUAL(ds->GetDriver()->GetDescription(), "GPKG")) return;
+  std::string others;
+  if (OGRLayer* tables = ds->ExecuteSQL("SELECT table_name FROM gpkg_contents", nullptr, nullptr)) {
+    for (auto& table : *tables)
+      if (!EQUAL(table->GetFieldAsString(0), ours.c_str())) others += (others.empty() ? "" : ", ") + std::string(table->GetFieldAsString(0));
+    ds->ReleaseResultSet(tables);
+  }
+  if (!others.empty())
+    throw Error(std::string("the ") + what + " '" + path + "' is a GeoPackage that also holds " + others +
+                "; -overwrite replaces the whole file, which would delete them: write to a GeoPackage of its own");
 }
 
 bool endsWith(const std::string& s, const char* suffix) {
@@ -131,6 +153,11 @@ void validateOptions(const CoregisterOptions& o) {
   checkOutputPath(o.out.htmlPath, "HTML report", o, seen);
   checkOutputPath(o.out.tiePointsPath, "tie-point file", o, seen);
   checkOutputPath(o.out.pointsPath, "points file", o, seen);
+  std::string rasterTable = CPLGetBasename(o.out.output.c_str());  // as the output's writer names it
+  for (const auto& c : o.out.creationOptions)
+    if (STARTS_WITH_CI(c.c_str(), "RASTER_TABLE=")) rasterTable = c.substr(std::strlen("RASTER_TABLE="));
+  refuseReplacingOtherTables(o.out.output, rasterTable, "output", o);
+  refuseReplacingOtherTables(o.out.tiePointsPath, "tie_points", "tie-point file", o);
 }
 
 namespace {
