@@ -10,12 +10,14 @@ namespace mmreg {
 namespace {
 
 // The first driver, in GDAL's order, of `kind` (GDAL_DCAP_RASTER or _VECTOR) that can write files
-// ending in `ext`; "" when none can.
+// ending in `ext`; "" when none can. Rasters are written by Create or CreateCopy, layers by Create.
 std::string writerForExtension(const std::string& ext, const char* kind) {
+  const bool raster = EQUAL(kind, GDAL_DCAP_RASTER);
   GDALDriverManager* drivers = GetGDALDriverManager();
   for (int i = 0; i < drivers->GetDriverCount(); ++i) {
     GDALDriver* d = drivers->GetDriver(i);
-    if (!d->GetMetadataItem(kind) || (!d->GetMetadataItem(GDAL_DCAP_CREATE) && !d->GetMetadataItem(GDAL_DCAP_CREATECOPY))) continue;
+    const bool writes = d->GetMetadataItem(GDAL_DCAP_CREATE) || (raster && d->GetMetadataItem(GDAL_DCAP_CREATECOPY));
+    if (!d->GetMetadataItem(kind) || !writes) continue;
     const char* list = d->GetMetadataItem(GDAL_DMD_EXTENSIONS);
     const CPLStringList extensions(CSLTokenizeString(list ? list : ""));
     for (int k = 0; k < extensions.size(); ++k)

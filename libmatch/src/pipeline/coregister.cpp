@@ -78,8 +78,10 @@ void refuseReplacingOtherTables(const std::string& path, const std::string& ours
   if (!ds || !EQUAL(ds->GetDriver()->GetDescription(), "GPKG")) return;
   std::string others;
   if (OGRLayer* tables = ds->ExecuteSQL("SELECT table_name FROM gpkg_contents", nullptr, nullptr)) {
-    for (auto& table : *tables)
-      if (!EQUAL(table->GetFieldAsString(0), ours.c_str())) others += (others.empty() ? "" : ", ") + std::string(table->GetFieldAsString(0));
+    for (auto& table : *tables) {
+      const std::string name = table->GetFieldAsString(0);
+      if (!EQUAL(name.c_str(), ours.c_str())) others += (others.empty() ? "" : ", ") + name;
+    }
     ds->ReleaseResultSet(tables);
   }
   if (!others.empty())
