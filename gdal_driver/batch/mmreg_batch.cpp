@@ -37,12 +37,15 @@ const char* const kUsage =
     "Co-registers every pair of the manifest, one line per pair: reference,sensed,output[,options]\n"
     "(options: mmreg options for that pair; relative paths, in the options too, from the manifest's\n"
     "folder). The mmreg options given here apply to every pair (see mmreg --help). -summary (default:\n"
-    "<manifest>.summary.json) receives every pair's verdict, model and check-point RMSE.\n"
+    "<manifest>.summary.json) receives every pair's verdict, model and check-point RMSE. -q: no\n"
+    "table on stdout, and only the pairs not verified are reported as they end.\n"
     "Ctrl-C cancels the pairs running and those not started (no partial output); the summary is still\n"
     "written. Exit status: 0 every pair verified, 1 some pair refused, failed or cancelled, 2 usage error.\n";
 
-// The pairs this rank runs, taken one at a time from the counter on rank 0.
-std::vector<PairOutcome> runMyShare(const std::vector<BatchPair>& pairs, const std::vector<std::string>& common, int rank) {
+// The pairs this rank runs, taken one at a time from the counter on rank 0. Each is logged when
+// done; with -q only those that were not verified.
+std::vector<PairOutcome> runMyShare(const std::vector<BatchPair>& pairs, const std::vector<std::string>& common, int rank,
+                                    bool quiet) {
   int* counter = nullptr;
   MPI_Win win;
   MPI_Win_allocate(rank == 0 ? sizeof(int) : 0, sizeof(int), MPI_INFO_NULL, MPI_COMM_WORLD, &counter, &win);
@@ -58,8 +61,9 @@ std::vector<PairOutcome> runMyShare(const std::vector<BatchPair>& pairs, const s
     if (next >= static_cast<int>(pairs.size()) || interrupted()) break;
     mine.push_back(runPair(pairs[next], common, next, rank, [](double, const char*) { return !interrupted(); }));
     const auto& o = mine.back();
-    std::fprintf(stderr, "mmreg_batch: rank %d, pair %d/%zu (%s): %s%s%s\n", rank, next + 1, pairs.size(), o.sensed.c_str(),
-                 o.status.c_str(), o.message.empty() ? "" : ": ", o.message.substr(0, 200).c_str());
+    if (!quiet || o.status != "verified")
+      std::fprintf(stderr, "mmreg_batch: rank %d, pair %d/%zu (%s): %s%s%s\n", rank, next + 1, pairs.size(), o.sensed.c_str(),
+                   o.status.c_str(), o.message.empty() ? "" : ": ", o.message.substr(0, 200).c_str());
   }
   MPI_Barrier(MPI_COMM_WORLD);
   MPI_Win_free(&win);
@@ -161,19 +165,21 @@ int main(int argc, char** argv) {
   }
 
   const auto t0 = std::chrono::steady_clock::now();
-  const auto mine = runMyShare(pairs, common, rank);
+  // -q quiets the batch as it quiets each pair: no table, no summary line, only what went wrong.
+  const bool quiet = std::find(common.begin(), common.end(), "-q") != common.end();
+  const auto mine = runMyShare(pairs, common, rank, quiet);
   const auto all = gather(pairs, mine, rank, ranks);
   int rc = 0;
   if (rank == 0) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::fputs(summaryTable(all).c_str(), stdout);
+    if (!quiet) std::fputs(summaryTable(all).c_str(), stdout);
     for (const auto& o : all)
       if (o.status != "verified") rc = 1;
     if (std::any_of(all.begin(), all.end(), [](const PairOutcome& o) { return o.status == "cancelled"; }))
       std::fprintf(stderr, "mmreg_batch: interrupted; the pairs not finished are cancelled and left no output\n");
     try {
       writeSummary(summaryPath, summaryJson(all, ranks, seconds));
-      std::printf("%zu pairs on %d rank(s) in %.1f s; summary: %s\n", all.size(), ranks, seconds, summaryPath.c_str());
+      if (!quiet) std::printf("%zu pairs on %d rank(s) in %.1f s; summary: %s\n", all.size(), ranks, seconds, summaryPath.c_str());
     } catch (const mmreg::Error& e) {
       std::fprintf(stderr, "mmreg_batch: %s\n", e.what());
       rc = 1;
