@@ -235,6 +235,9 @@ TEST_F(CliErrors, OutputFolderMustExistAndExtensionsMustFit) {
   expectFailure("-dem " + out + "/nope.tif " + kRef + " " + kSen + " " + out + "/o.tif", 2,
                 "the file given to -dem, '" + out + "/nope.tif', does not exist; check the path");
   expectFailure("-feature_weights nope.pt " + kRef + " " + kSen + " " + out + "/o.tif", 2, "the file given to -feature_weights");
+  for (const char* shaping : {"-georef_only", "-target own", "-r cubic", "-co TILED=YES", "-wm 64", "-of COG"})
+    expectFailure(std::string(shaping) + " " + kRef + " " + kSen + " -", 1,
+                  std::string(shaping).substr(0, std::string(shaping).find(' ')) + " shapes the output raster, but the output is '-'");
   expectFailure("-of MEM " + kRef + " " + kSen + " " + out + "/o.mem", 1, "'MEM' keeps the raster in memory and writes no file");
   // Zarr writes a folder and cannot hold GCPs: the error names it, and the folder goes too.
   expectFailure("-georef_only -model poly2 -of Zarr " + kRef + " " + kSen + " " + out + "/o.zarr", 1,

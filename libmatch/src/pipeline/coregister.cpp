@@ -127,6 +127,13 @@ void validateOptions(const CoregisterOptions& o) {
   if (o.out.rpcRefine && (o.out.output.empty() || o.out.georefOnly))
     throw Error("-rpc_refine writes the sensed raster with corrected RPCs to <output>: give an output path (not '-'), "
                 "without -georef_only");
+  // An option that only shapes the output raster, given with no output ('-'), is a forgotten
+  // output path rather than something to pass over in silence.
+  if (o.out.output.empty())
+    for (const auto& d : optionTable())
+      if (d.scope == kScopeRaster && d.cli != "-overwrite" && d.get(o) != defaultValue(d))  // -overwrite: every output
+        throw Error(d.cli + " shapes the output raster, but the output is '-' (no raster): give an output path, or leave " +
+                    d.cli + " out");
   if ((o.out.dstNodata || o.out.dstAlpha) && (o.out.output.empty() || o.out.georefOnly || o.out.rpcRefine))
     throw Error("-dstnodata and -dstalpha mark where the warped output has no sensed data; they need a warped raster output "
                 "(an output path, without -georef_only or -rpc_refine)");
