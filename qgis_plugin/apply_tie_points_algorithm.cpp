@@ -1,4 +1,5 @@
 #include <qgscoordinatetransform.h>
+#include <qgsexception.h>
 #include <qgsfeatureiterator.h>
 #include <qgsgeometry.h>
 #include <qgsprocessingparameters.h>
@@ -77,7 +78,19 @@ bool ApplyTiePointsAlgorithm::prepareAlgorithm(const QVariantMap& parameters, Qg
                                          .arg(f.id())
                                          .arg(parts.size()));
       p = parts.front();
-      if (toRef.isValid() && !toRef.isShortCircuited()) p = toRef.transform(p);
+      // A failed transform escaped as an unhandled QgsCsException, which qgis_process answered
+      // with a message box and hung (seen with a GeoJSON without "crs", read as WGS 84).
+      try {
+        if (toRef.isValid() && !toRef.isShortCircuited()) p = toRef.transform(p);
+      } catch (const QgsCsException& e) {
+        throw QgsProcessingException(QObject::tr("Tie point %1 (%2, %3) cannot be transformed from the layer's CRS %4 to the "
+                                                 "reference's: %5. Check the layer's CRS (a GeoJSON without \"crs\" is read as "
+                                                 "WGS 84) or set it in the layer's properties.")
+                                         .arg(f.id())
+                                         .arg(p.x(), 0, 'f', 3)
+                                         .arg(p.y(), 0, 'f', 3)
+                                         .arg(source->sourceCrs().authid(), e.what()));
+      }
     } else {
       // A table without geometry (the CSV that -tiepoints t.csv writes) gives the position on
       // the reference in ref_x and ref_y, in the reference's CRS. It was skipped unread.

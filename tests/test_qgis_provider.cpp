@@ -419,6 +419,28 @@ TEST_F(QgisProvider, TooFewEnabledTiePointsSayHowToGetMore) {
   EXPECT_FALSE(mmreg_test::fileExists(dir + "/ap.tif"));
 }
 
+// Tie points whose layer CRS is wrong (a GeoJSON without "crs", which QGIS reads as WGS 84,
+// holding UTM coordinates) are a QgsProcessingException naming the point; the transform's
+// exception escaped, and qgis_process hung on a message box.
+TEST_F(QgisProvider, TiePointsThatCannotBeTransformedAreAProcessingException) {
+  const auto cli = mmreg_test::runCli("-q -tiepoints '" + dir + "/t.geojson' '" + kRef.toStdString() + "' '" + kSen.toStdString() + "' -");
+  ASSERT_EQ(cli.exitCode, 0) << cli.output;
+  std::string json;
+  {
+    std::ifstream in(dir + "/t.geojson");
+    for (std::string line; std::getline(in, line);)
+      if (line.find("\"crs\"") == std::string::npos) json += line + "\n";
+  }
+  std::ofstream(dir + "/nocrs.geojson") << json;
+  bool ok = true;
+  ErrorLog log;
+  run(QStringLiteral("mmreg:applytiepoints"),
+      {{"REFERENCE", kRef}, {"SENSED", kSen}, {"TIE_POINTS_IN", path("nocrs.geojson")}, {"OUTPUT", path("ap.tif")}}, &log, &ok);
+  EXPECT_FALSE(ok);
+  EXPECT_TRUE(log.errors.contains("cannot be transformed from the layer's CRS EPSG:4326")) << log.errors.toStdString();
+  EXPECT_FALSE(mmreg_test::fileExists(dir + "/ap.tif"));
+}
+
 TEST_F(QgisProvider, CancelLeavesNoOutput) {
   for (double at : {10.0, 75.0, 95.0}) {
     CancelAt feedback(at);
