@@ -146,9 +146,11 @@ int main(int argc, char** argv) {
   std::string error;
   std::vector<std::string> probe = common;
   for (const char* f : {"r", "s", "o"}) probe.push_back(f);
+  std::string optionsError;
+  const auto commonOptions = MmregAppOptionsNew(probe, &optionsError);
   std::vector<BatchPair> pairs;
   if (manifest.empty() || manifest[0] == '-') error = "give the manifest as the last argument; see mmreg_batch --help";
-  else if (!MmregAppOptionsNew(probe, &error)) error = "in the options for every pair: " + error;
+  else if (!commonOptions) error = "in the options for every pair: " + optionsError;
   else {
     try {
       pairs = readManifest(manifest);
@@ -166,7 +168,7 @@ int main(int argc, char** argv) {
 
   const auto t0 = std::chrono::steady_clock::now();
   // -q quiets the batch as it quiets each pair: no table, no summary line, only what went wrong.
-  const bool quiet = std::find(common.begin(), common.end(), "-q") != common.end();
+  const bool quiet = commonOptions->quiet;
   const auto mine = runMyShare(pairs, common, rank, quiet);
   const auto all = gather(pairs, mine, rank, ranks);
   int rc = 0;

@@ -67,6 +67,9 @@ std::string tiePointFormatFor(const std::string& path);
 // without -of (.tif GTiff, .vrt VRT, .png PNG, .img HFA ...; GTiff without an extension).
 // Throws Error when no raster driver writes that extension.
 std::string rasterFormatFor(const std::string& path);
+// The table a GeoPackage raster output is written to: -co RASTER_TABLE, else the output's
+// base name (GDAL would name it after the temporary file).
+std::string geoPackageRasterTable(const OutputOptions& out);
 // Point layer "tie_points" with the fields above, in tiePointFormatFor(path).
 void writeTiePoints(const GeoRaster& reference, const std::vector<TiePoint>& points, const FitResult& fit,
                     const std::string& path);

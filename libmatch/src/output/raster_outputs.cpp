@@ -16,6 +16,13 @@
 #include "raster/paletted.h"
 
 namespace mmreg {
+
+std::string geoPackageRasterTable(const OutputOptions& o) {
+  for (const auto& c : o.creationOptions)
+    if (STARTS_WITH_CI(c.c_str(), "RASTER_TABLE=")) return c.substr(std::strlen("RASTER_TABLE="));
+  return CPLGetBasename(o.output.c_str());
+}
+
 namespace {
 
 constexpr int kGcpGrid = 12;  // 144 GCPs: a polynomial of order <= 3 is reproduced exactly
@@ -157,7 +164,7 @@ std::vector<std::string> creationOptions(const OutputOptions& o) {
     co.push_back("BIGTIFF=IF_SAFER");
   // GeoPackage names its table after the file it is given, which is the temporary name.
   if (EQUAL(o.format.c_str(), "GPKG") && !o.output.empty() && !hasOption(co, "RASTER_TABLE"))
-    co.push_back(std::string("RASTER_TABLE=") + CPLGetBasename(o.output.c_str()));
+    co.push_back("RASTER_TABLE=" + geoPackageRasterTable(o));
   return co;
 }
 

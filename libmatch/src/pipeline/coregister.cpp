@@ -162,10 +162,7 @@ void validateOptions(const CoregisterOptions& o) {
   checkOutputPath(o.out.htmlPath, "HTML report", o, seen);
   checkOutputPath(o.out.tiePointsPath, "tie-point file", o, seen);
   checkOutputPath(o.out.pointsPath, "points file", o, seen);
-  std::string rasterTable = CPLGetBasename(o.out.output.c_str());  // as the output's writer names it
-  for (const auto& c : o.out.creationOptions)
-    if (STARTS_WITH_CI(c.c_str(), "RASTER_TABLE=")) rasterTable = c.substr(std::strlen("RASTER_TABLE="));
-  refuseReplacingOtherTables(o.out.output, rasterTable, "output", o);
+  refuseReplacingOtherTables(o.out.output, geoPackageRasterTable(o.out), "output", o);
   refuseReplacingOtherTables(o.out.tiePointsPath, "tie_points", "tie-point file", o);
 }
 
