@@ -367,6 +367,56 @@ TEST_F(EndToEnd, OutputMarksWhereTheSensedRasterHasNoData) {
   EXPECT_NE(r.output.find("need a warped raster output"), std::string::npos) << r.output;
 }
 
+// Float rasters (calibrated SAR, DEMs) mark no data with nan, and GDAL's tools take "nan" as a
+// nodata value: -dstnodata nan declares it on the output, -srcnodata nan on the sensed raster.
+// The options used to refuse it as "expects a number", and -srcnodata nan, once parsed, could
+// never equal the nodata it declared.
+TEST_F(EndToEnd, NanIsANodataValueForFloatRasters) {
+  const std::string ref = mmreg_test::sampleData() + "/s1s2_075_ref.tif";
+  const std::string sensed = mmreg_test::sampleData() + "/s1s2_075_sensed.tif";
+  const std::string floats = dir + "/float_nan_left.tif";
+  {
+    CPLStringList args;
+    for (const char* a : {"-ot", "Float32"}) args.AddString(a);
+    GDALTranslateOptions* o = GDALTranslateOptionsNew(args.List(), nullptr);
+    GDALDatasetUniquePtr src(GDALDataset::Open(sensed.c_str(), GDAL_OF_RASTER));
+    GDALDatasetUniquePtr out(GDALDataset::FromHandle(GDALTranslate(floats.c_str(), src.get(), o, nullptr)));
+    GDALTranslateOptionsFree(o);
+    ASSERT_TRUE(out);
+    std::vector<float> fill(300 * 1024, NAN);
+    ASSERT_EQ(CE_None, out->GetRasterBand(1)->RasterIO(GF_Write, 0, 0, 300, 1024, fill.data(), 300, 1024, GDT_Float32, 0, 0));
+  }
+  const auto pixel = [](const std::string& path, int x, int y) {
+    GDALDatasetUniquePtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_RASTER));
+    double v = 0;
+    EXPECT_EQ(CE_None, ds->GetRasterBand(1)->RasterIO(GF_Read, x, y, 1, 1, &v, 1, 1, GDT_Float64, 0, 0));
+    return v;
+  };
+  for (const char* option : {"-dstnodata nan", "-srcnodata NaN"}) {
+    const std::string out = dir + "/nan_out.tif";
+    const auto r = mmreg_test::runCli(std::string("-q -overwrite ") + option + " " + ref + " " + floats + " " + out);
+    ASSERT_EQ(r.exitCode, 0) << option << ": " << r.output;
+    GDALDatasetUniquePtr ds(GDALDataset::Open(out.c_str(), GDAL_OF_RASTER));
+    int has = 0;
+    EXPECT_TRUE(std::isnan(ds->GetRasterBand(1)->GetNoDataValue(&has))) << option;
+    EXPECT_TRUE(has) << option;
+    EXPECT_TRUE(std::isnan(pixel(out, 100, 500))) << option;  // under the sensed raster's nan
+    EXPECT_TRUE(std::isfinite(pixel(out, 800, 500))) << option;
+  }
+  // An 8-bit raster cannot hold nan: refused, saying so, rather than rounded to 0.
+  auto r = mmreg_test::runCli("-q -srcnodata nan " + ref + " " + sensed + " " + dir + "/byte_nan.tif");
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_NE(r.output.find("nodata nan cannot occur"), std::string::npos) << r.output;
+  r = mmreg_test::runCli("-q -dstnodata nan " + ref + " " + sensed + " " + dir + "/byte_nan.tif");
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_NE(r.output.find("-dstnodata nan cannot occur"), std::string::npos) << r.output;
+  EXPECT_FALSE(mmreg_test::fileExists(dir + "/byte_nan.tif"));
+  // Only nodata values take nan.
+  r = mmreg_test::runCli("-q -threshold nan " + ref + " " + sensed + " " + dir + "/byte_nan.tif");
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.output.find("-threshold expects a number, got 'nan'"), std::string::npos) << r.output;
+}
+
 TEST_F(EndToEnd, GeorefOnlyOutputPutsCheckPointsWithinTheReportedRmse) {
   const std::string ref = mmreg_test::sampleData() + "/s1s2_075_ref.tif";
   const std::string sen = mmreg_test::sampleData() + "/s1s2_075_sensed.tif";

@@ -46,6 +46,7 @@ struct OptionDecl {
   bool repeatable = false;
   std::vector<std::string> choices;
   double minValue = 0, maxValue = 0;  // Integer and Number
+  bool nanAllowed = false;            // Number: "nan" is a value too (a nodata of float rasters, as in GDAL)
   std::string flagValue;      // Flag: the value the CLI flag sets ("true" or "false")
   std::string parentLayer;    // Bands: REFERENCE or SENSED
   std::string fileExtension;  // File and Destination, without the dot

@@ -28,7 +28,7 @@ int parseInt(S opt, S v) {
   return static_cast<int>(x);
 }
 
-double parseNumber(S opt, S v) {
+double parseNumber(S opt, S v, bool nanAllowed = false) {
   size_t used = 0;
   double x = 0;
   try {
@@ -36,7 +36,8 @@ double parseNumber(S opt, S v) {
   } catch (...) {
     used = 0;
   }
-  if (used != v.size() || v.empty() || !std::isfinite(x)) throw Error(opt + " expects a number, got '" + v + "'");
+  if (used != v.size() || v.empty() || !(std::isfinite(x) || (nanAllowed && std::isnan(x))))
+    throw Error(opt + " expects a number" + (nanAllowed ? " or nan" : "") + ", got '" + v + "'");
   return x;
 }
 
@@ -117,6 +118,15 @@ OptionDecl optionalNumber(const Base& b, double lo, double hi, F field) {
   d.maxValue = hi;
   d.set = [field, name = b.cli](O& o, S v) { field(o) = parseNumber(name, v); };
   d.get = [field](const O& o) { return field(o) ? numberText(*field(o)) : std::string(); };
+  return d;
+}
+
+// A nodata value: an optional number that may also be nan, which float rasters use for no data.
+template <class F>
+OptionDecl nodataNumber(const Base& b, double lo, double hi, F field) {
+  auto d = optionalNumber(b, lo, hi, field);
+  d.nanAllowed = true;
+  d.set = [field, name = b.cli](O& o, S v) { field(o) = parseNumber(name, v, true); };
   return d;
 }
 
@@ -301,18 +311,18 @@ std::vector<OptionDecl> declare() {
                                     "Reference modality: auto, optical (default), sar.", M, true},
                                    {{"auto", Modality::Auto}, {"optical", Modality::Optical}, {"sar", Modality::Sar}},
                                    [](auto& o) -> auto& { return o.match.referenceModality; }));
-  t.push_back(optionalNumber({"-srcnodata", "SENSED_NODATA", "VALUE", "Nodata value of the sensed raster (empty: its file's)",
-                              "Nodata value of the sensed raster, replacing its file's nodata and mask (as gdalwarp -srcnodata): "
-                              "for fill the file does not declare, such as the black collar around a scene. Those pixels are "
-                              "neither matched nor warped into the output, which declares the same nodata unless -dstnodata "
-                              "or -dstalpha says otherwise.",
-                              M | R, true},
-                             -kMax, kMax, [](auto& o) -> auto& { return o.sensedNodata; }));
-  t.push_back(optionalNumber({"-refnodata", "REFERENCE_NODATA", "VALUE", "Nodata value of the reference raster (empty: its file's)",
-                              "Nodata value of the reference raster, replacing its file's nodata and mask: for fill the file "
-                              "does not declare. Those pixels are not matched.",
-                              M | R, true},
-                             -kMax, kMax, [](auto& o) -> auto& { return o.referenceNodata; }));
+  t.push_back(nodataNumber({"-srcnodata", "SENSED_NODATA", "VALUE", "Nodata value of the sensed raster (empty: its file's)",
+                            "Nodata value of the sensed raster, replacing its file's nodata and mask (as gdalwarp -srcnodata): "
+                            "for fill the file does not declare, such as the black collar around a scene. Those pixels are "
+                            "neither matched nor warped into the output, which declares the same nodata unless -dstnodata "
+                            "or -dstalpha says otherwise. nan marks no data in floating-point rasters.",
+                            M | R, true},
+                           -kMax, kMax, [](auto& o) -> auto& { return o.sensedNodata; }));
+  t.push_back(nodataNumber({"-refnodata", "REFERENCE_NODATA", "VALUE", "Nodata value of the reference raster (empty: its file's)",
+                            "Nodata value of the reference raster, replacing its file's nodata and mask: for fill the file "
+                            "does not declare. Those pixels are not matched.",
+                            M | R, true},
+                           -kMax, kMax, [](auto& o) -> auto& { return o.referenceNodata; }));
   t.push_back(text({"-s_srs", "SENSED_CRS", "SRS", "CRS of a sensed raster whose georeferencing lacks one",
                     "CRS of a sensed raster whose georeferencing lacks one (EPSG:n, WKT, PROJ string).", M, true},
                    OptionKind::Crs, [](auto& o) -> auto& { return o.match.sensedSrs; }));
@@ -380,12 +390,13 @@ std::vector<OptionDecl> declare() {
   t.push_back(flag({"-georef_only", "GEOREF_ONLY", "", "Georeference only (do not resample)",
                     "Do not resample: write the sensed raster with the fitted geotransform or GCPs attached.", R, false},
                    "true", [](auto& o) -> auto& { return o.out.georefOnly; }));
-  t.push_back(optionalNumber({"-dstnodata", "DST_NODATA", "VALUE", "Nodata value of the output (empty: the sensed raster's own)",
-                              "Nodata value of the warped output: where the sensed raster has no data (outside its footprint, or "
-                              "under its nodata or mask) the output gets this value, declared as its nodata. Default: the sensed "
-                              "raster's own nodata; without one those pixels are 0 and not marked (give -dstnodata or -dstalpha).",
-                              R, true},
-                             -kMax, kMax, [](auto& o) -> auto& { return o.out.dstNodata; }));
+  t.push_back(nodataNumber({"-dstnodata", "DST_NODATA", "VALUE", "Nodata value of the output (empty: the sensed raster's own)",
+                            "Nodata value of the warped output: where the sensed raster has no data (outside its footprint, or "
+                            "under its nodata or mask) the output gets this value, declared as its nodata. Default: the sensed "
+                            "raster's own nodata; without one those pixels are 0 and not marked (give -dstnodata or -dstalpha). nan "
+                            "suits floating-point outputs, whose no-data pixels may already be nan.",
+                            R, true},
+                           -kMax, kMax, [](auto& o) -> auto& { return o.out.dstNodata; }));
   t.push_back(flag({"-dstalpha", "DST_ALPHA", "", "Add an alpha band (transparent where the sensed raster has no data)",
                     "Add an alpha band to the warped output: 0 where the sensed raster has no data (outside its footprint, "
                     "or under its nodata or mask), 255 where it has.", R, true},
@@ -449,7 +460,8 @@ void checkOptionValue(const OptionDecl& d, const std::string& value) {
   }
   if (d.kind != OptionKind::Integer && d.kind != OptionKind::Number) return;
   if (value.empty()) return;  // an optional number left unset
-  const double x = parseNumber(d.cli, value);
+  const double x = parseNumber(d.cli, value, d.nanAllowed);
+  if (std::isnan(x)) return;  // allowed, or parseNumber would have thrown
   if (!(x >= d.minValue && x <= d.maxValue)) throw Error(d.cli + " " + value + " is out of range; use " + rangeText(d));
 }
 

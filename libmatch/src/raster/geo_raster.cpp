@@ -50,7 +50,8 @@ GDALDataset* withNodata(GDALDataset* file, double nodata, const std::string& pat
   // GDAL drops a value the band's type cannot hold (-9999 on bytes) with a mere warning.
   int has = FALSE;
   const double declared = GDALGetRasterNoDataValue(GDALGetRasterBand(vrt, 1), &has);
-  if (!has || declared != nodata) {
+  const bool same = std::isnan(nodata) ? std::isnan(declared) : declared == nodata;  // nan != nan
+  if (!has || !same) {
     const std::string type = GDALGetDataTypeName(GDALGetRasterDataType(GDALGetRasterBand(vrt, 1)));
     GDALClose(vrt);
     throw Error("nodata " + numberText(nodata) + " cannot occur in '" + path + "', whose pixels are " + type +
