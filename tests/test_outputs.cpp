@@ -309,7 +309,7 @@ TEST_F(OutputsTest, OutputsKeepTheSensedBandsScaleUnitAndMetadata) {
 // A VRT output names its source: a sensed raster given as a connection string relative to the
 // current folder (GPKG:scene.gpkg:b) is named with its file made absolute, so the VRT opens from
 // any folder.
-TEST_F(OutputsTest, VrtOutputsReachASubdatasetFromAnyFolder) {
+TEST_F(OutputsTest, VrtOutputsReachASubdatasetOrAZippedRasterFromAnyFolder) {
   Fixture f;
   CPLStringList table;
   table.SetNameValue("RASTER_TABLE", "b");
@@ -323,14 +323,24 @@ TEST_F(OutputsTest, VrtOutputsReachASubdatasetFromAnyFolder) {
   char* cwd = CPLGetCurrentDir();
   const std::string here = cwd ? cwd : ".";
   CPLFree(cwd);
+  // And a raster inside a zip named from the current folder: GDAL resolves the archive from the
+  // current folder, and the VRT named it so ("/vsizip/scene.zip/scene.tif").
+  {
+    GDALDatasetUniquePtr(GetGDALDriverManager()->GetDriverByName("GTiff")->CreateCopy((dir + "/scene.tif").c_str(), f.ref.handle(),
+                                                                                      FALSE, nullptr, nullptr, nullptr));
+    ASSERT_EQ(CPLCopyFile(("/vsizip/" + dir + "/scene.zip/scene.tif").c_str(), (dir + "/scene.tif").c_str()), 0);
+  }
   ASSERT_EQ(chdir(dir.c_str()), 0);
   {
     const GeoRaster sen = GeoRaster::open("GPKG:scene.gpkg:b");
     writeGeorefOnly(f.ref, sen, *identity, o, dir + "/georef.vrt", progress);
     writeWarped(f.ref, sen, *identity, o, dir + "/warped.vrt", progress);
+    const GeoRaster zipped = GeoRaster::open("/vsizip/scene.zip/scene.tif");
+    writeGeorefOnly(f.ref, zipped, *identity, o, dir + "/zip_georef.vrt", progress);
+    writeWarped(f.ref, zipped, *identity, o, dir + "/zip_warped.vrt", progress);
   }
   ASSERT_EQ(chdir(here.c_str()), 0);
-  for (const char* name : {"/georef.vrt", "/warped.vrt"}) {
+  for (const char* name : {"/georef.vrt", "/warped.vrt", "/zip_georef.vrt", "/zip_warped.vrt"}) {
     GDALDatasetUniquePtr vrt(GDALDataset::Open((dir + name).c_str(), GDAL_OF_RASTER));
     ASSERT_TRUE(vrt) << name;
     GByte v = 0;

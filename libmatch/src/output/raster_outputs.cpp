@@ -50,16 +50,52 @@ struct ProgressBridge {
   }
 };
 
+// A path in one of GDAL's archive file systems with its archive made absolute
+// (/vsizip/scenes.zip/s1.tif -> /vsizip//data/scenes.zip/s1.tif): GDAL finds a relative archive
+// from the current folder. Other paths are returned as they are.
+std::string absoluteArchivePath(const std::string& path) {
+  for (const std::string prefix : {"/vsizip/", "/vsitar/", "/vsigzip/", "/vsi7z/", "/vsirar/"}) {
+    if (path.rfind(prefix, 0) != 0) continue;
+    const std::string rest = path.substr(prefix.size());
+    if (rest.rfind("/vsi", 0) == 0) return prefix + absoluteArchivePath(rest);  // an archive in an archive
+    if (rest.empty() || rest[0] == '/') return path;
+    char buf[PATH_MAX];
+    if (rest[0] == '{') {  // /vsizip/{scenes.zip}/s1.tif
+      const size_t close = rest.find('}');
+      if (close == std::string::npos || !realpath(rest.substr(1, close - 1).c_str(), buf)) return path;
+      return prefix + "{" + buf + "}" + rest.substr(close + 1);
+    }
+    // The archive is the first part of the path that is a file.
+    for (size_t end = rest.find('/'); ; end = rest.find('/', end + 1)) {
+      const std::string archive = rest.substr(0, end);
+      VSIStatBufL st;
+      if (VSIStatL(archive.c_str(), &st) == 0 && VSI_ISREG(st.st_mode) && realpath(archive.c_str(), buf))
+        return prefix + buf + (end == std::string::npos ? "" : rest.substr(end));
+      if (end == std::string::npos) return path;
+    }
+  }
+  return path;
+}
+
 // The name that opens the sensed raster from any folder: a file's absolute path, or a
-// connection string (GPKG:scene.gpkg:vv, NETCDF:"scene.nc":sigma0) with its file made absolute.
+// connection string (GPKG:scene.gpkg:vv, NETCDF:"scene.nc":sigma0) with its file made absolute;
+// a file in an archive (/vsizip/scenes.zip/s1.tif) gets its archive made absolute.
 std::string absoluteName(const GeoRaster& sen) {
   char buf[PATH_MAX];
   const std::string path = sen.path();
   if (realpath(path.c_str(), buf)) return buf;
   const CPLStringList files(GDALGetFileList(GDALDataset::ToHandle(sen.handle())));
-  if (files.size() == 0 || files[0][0] == '/' || !realpath(files[0], buf)) return path;
-  const size_t at = path.find(files[0]);
-  return at == std::string::npos ? path : path.substr(0, at) + buf + path.substr(at + std::strlen(files[0]));
+  if (files.size() == 0) return absoluteArchivePath(path);
+  const std::string file = files[0];
+  std::string absolute;
+  if (file.rfind("/vsi", 0) == 0)
+    absolute = absoluteArchivePath(file);
+  else if (file[0] != '/' && realpath(file.c_str(), buf))
+    absolute = buf;
+  else
+    return path;
+  const size_t at = path.find(file);
+  return at == std::string::npos ? absoluteArchivePath(path) : path.substr(0, at) + absolute + path.substr(at + file.size());
 }
 
 // The sensed raster opened again under its absolute name, for VRTs that outlive this run: a VRT
