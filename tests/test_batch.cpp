@@ -166,11 +166,17 @@ TEST_F(Batch, TakesGdalsGeneralOptions) {
 TEST_F(Batch, FilesInAPairsOptionsAreRelativeToTheManifest) {
   const std::string s = mmreg_test::sampleData(), folder = dir + "/run";
   VSIMkdir(folder.c_str(), 0755);
+  // So is an archive a raster lies in (it was looked for in the current folder).
+  for (const char* file : {"landsat_red_swir1_sensed.tif", "landsat_red_swir1_sensed.tif.aux.xml"})
+    ASSERT_EQ(CPLCopyFile(("/vsizip/" + folder + "/scenes.zip/" + file).c_str(), (s + "/" + file).c_str()), 0) << file;
   std::ofstream(folder + "/pairs.csv") << s << "/landsat_red_swir1_ref.tif," << s
-                                       << "/landsat_red_swir1_sensed.tif,o.tif,-report r.json -tiepoints \"tie points.gpkg\"\n";
+                                       << "/landsat_red_swir1_sensed.tif,o.tif,-report r.json -tiepoints \"tie points.gpkg\"\n"
+                                       << s << "/landsat_red_swir1_ref.tif,/vsizip/scenes.zip/landsat_red_swir1_sensed.tif,z.tif\n"
+                                       << s << "/landsat_red_swir1_ref.tif,/vsizip/{scenes.zip}/landsat_red_swir1_sensed.tif,zb.tif\n";
   const auto r = mmreg_test::runProgram(MMREG_BATCH, "-q -threads 1 '" + folder + "/pairs.csv'");
   EXPECT_EQ(r.exitCode, 0) << r.output;
-  for (const char* file : {"/o.tif", "/r.json", "/tie points.gpkg"}) EXPECT_TRUE(mmreg_test::fileExists(folder + file)) << file;
+  for (const char* file : {"/o.tif", "/r.json", "/tie points.gpkg", "/z.tif", "/zb.tif"})
+    EXPECT_TRUE(mmreg_test::fileExists(folder + file)) << file;
   EXPECT_FALSE(mmreg_test::fileExists("r.json"));
   std::remove("r.json");
   std::remove("tie points.gpkg");

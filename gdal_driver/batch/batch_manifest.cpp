@@ -47,8 +47,15 @@ std::optional<std::vector<std::string>> csvFields(const std::string& line) {
 }
 
 std::string resolved(const std::string& dir, const std::string& path) {
-  if (path.empty() || path == "-" || path[0] == '/' || path.rfind("/vsi", 0) == 0) return path;
-  return dir.empty() ? path : dir + "/" + path;
+  if (path.empty() || path == "-" || dir.empty()) return path;
+  // A file in an archive (/vsizip/scenes.zip/s1.tif, /vsizip/{scenes.zip}/s1.tif): the archive
+  // is named from the manifest's folder too.
+  for (const std::string prefix : {"/vsizip/", "/vsitar/", "/vsigzip/", "/vsi7z/", "/vsirar/"})
+    if (path.rfind(prefix, 0) == 0) {
+      const std::string rest = path.substr(prefix.size());
+      return rest[0] == '{' ? prefix + "{" + resolved(dir, rest.substr(1)) : prefix + resolved(dir, rest);
+    }
+  return path[0] == '/' ? path : dir + "/" + path;
 }
 
 }  // namespace
