@@ -121,6 +121,24 @@ TEST_F(RpcRefine, RefinedRpcsMatchTheTruthThroughGdalWithTheDem) {
   EXPECT_NE(readAll(dir + "/r.html").find("RPC refinement"), std::string::npos);
 }
 
+// A VRT output names the sensed raster it refines. Given inside an archive named from the
+// current folder (/vsizip/scene.zip/sensed.tif), the VRT named it so, and could be read only from
+// that folder.
+TEST_F(RpcRefine, VrtOutputReachesAZippedSensedRasterFromAnyFolder) {
+  const std::string zipped = "/vsizip/" + dir + "/scene.zip/sensed.tif";
+  ASSERT_EQ(CPLCopyFile(zipped.c_str(), c.sensed.c_str()), 0);
+  const auto r = mmreg_test::runProgram("/bin/sh", "-c \"cd '" + dir + "' && '" + MMREG_CLI + "' -q -rpc_refine -dem '" + c.dem +
+                                                        "' '" + c.reference + "' /vsizip/scene.zip/sensed.tif refined.vrt\"");
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  GDALDatasetUniquePtr a(GDALDataset::Open(c.sensed.c_str(), GDAL_OF_RASTER));
+  GDALDatasetUniquePtr b(GDALDataset::Open((dir + "/refined.vrt").c_str(), GDAL_OF_RASTER));
+  ASSERT_TRUE(b);
+  CPLErrorReset();
+  EXPECT_EQ(GDALChecksumImage(a->GetRasterBand(1), 0, 0, 320, 320), GDALChecksumImage(b->GetRasterBand(1), 0, 0, 320, 320));
+  EXPECT_EQ(CPLGetLastErrorType(), CE_None) << CPLGetLastErrorMsg();
+  EXPECT_NE(b->GetMetadata("RPC"), nullptr);
+}
+
 // Without a DEM the tie points are placed on flat ground: relief then shows as error, in the
 // report's check points and against the truth.
 TEST_F(RpcRefine, FlatGroundIsMeasurablyWorseThanTheDem) {

@@ -274,13 +274,19 @@ void writeGeorefOnly(const GeoRaster& ref, const GeoRaster& sen, const Transform
 void writeRefinedRpc(const GeoRaster& sen, const RpcRefinement& refinement, const OutputOptions& o, const std::string& path,
                      const ProgressSpan& progress) {
   // A VRT of the sensed raster carries the new RPCs into the copy, which every driver writes
-  // its own way (GeoTIFF: RPC tags).
+  // its own way (GeoTIFF: RPC tags). A VRT output names its source, by the name that opens it
+  // from any folder, with the nodata declared on the run (-srcnodata) declared in it.
+  const DatasetPtr absoluteSource = EQUAL(o.format.c_str(), "VRT") ? openAbsolute(sen) : nullptr;
   CPLStringList args;
   args.AddString("-of");
   args.AddString("VRT");
+  if (absoluteSource && sen.nodataOverride()) {
+    for (const char* a : {"-mask", "none", "-a_nodata"}) args.AddString(a);
+    args.AddString(fmt(*sen.nodataOverride()).c_str());
+  }
   GDALTranslateOptions* to = GDALTranslateOptionsNew(args.List(), nullptr);
   int usageError = FALSE;
-  DatasetPtr vrt(GDALTranslate("", GDALDataset::ToHandle(sen.handle()), to, &usageError));
+  DatasetPtr vrt(GDALTranslate("", absoluteSource ? absoluteSource.get() : GDALDataset::ToHandle(sen.handle()), to, &usageError));
   GDALTranslateOptionsFree(to);
   if (!vrt) throw Error(std::string("cannot copy the sensed raster for the refined RPCs: ") + CPLGetLastErrorMsg());
   CPLStringList rpc;
