@@ -2,6 +2,7 @@
 // normalisation is robust to outliers.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -39,6 +40,34 @@ TEST(Preprocess, GuessNeverTakesOpticalForSarAndFindsRawSpeckle) {
   }
   // 3MOS SAR is already despeckled and scaled; about a fifth still shows raw speckle.
   EXPECT_GE(sarFound, sarTotal / 8) << sarFound << " of " << sarTotal;
+}
+
+// Sentinel-1 often comes as calibrated backscatter in dB (Earth Engine's S1_GRD, SNAP's
+// Sigma0_dB): mostly negative, Float32. The SAR path squared it as if it were amplitude, which
+// turns -30 dB into brighter than -5 dB, and the guess never saw its speckle.
+TEST(Preprocess, SarInDecibelsIsReadAsTheAmplitudeItEncodes) {
+  SKIP_WITHOUT_SHARED_DATA();
+  int pairs = 0;
+  for (const auto& p : load3Mos(mmreg_test::sharedData() + "/3mos")) {
+    if (p.name.back() != '2') continue;
+    Image amplitude = readPair(p, true);
+    for (auto& v : amplitude.pixels) v += 1;  // no zero, which dB cannot write
+    const Image optical = readPair(p, false);
+    Image decibels = amplitude;  // 10 log10(sigma0) with sigma0 = 0.3 (a / 255)^2: -53 to -5 dB
+    for (auto& v : decibels.pixels) v = static_cast<float>(10 * std::log10(0.3 * std::pow(v / 255.0, 2)));
+    EXPECT_TRUE(looksLikeDecibels(decibels)) << p.name;
+    EXPECT_FALSE(looksLikeDecibels(amplitude)) << p.name;
+    EXPECT_FALSE(looksLikeDecibels(optical)) << p.name;
+    const Image back = amplitudeFromDecibels(decibels);  // the original up to scale
+    for (size_t i = 0; i < back.pixels.size(); ++i)
+      ASSERT_NEAR(back.pixels[i] / amplitude.pixels[i], std::sqrt(0.3) / 255, 1e-6) << p.name;
+    // So the SAR path sees what it sees in amplitude, and the guess judges the same speckle.
+    const Image a = preprocess(amplitude, Modality::Sar), d = preprocess(decibels, Modality::Sar, true);
+    for (size_t i = 0; i < a.pixels.size(); ++i) ASSERT_NEAR(a.pixels[i], d.pixels[i], 1e-3) << p.name;
+    EXPECT_EQ(guessModality(back), guessModality(amplitude)) << p.name;
+    ++pairs;
+  }
+  EXPECT_GE(pairs, 20);
 }
 
 TEST(Preprocess, LeeFilterSuppressesSpeckleButKeepsTheMean) {

@@ -16,6 +16,7 @@
 
 #include "command_line.h"
 #include "case_metrics.h"
+#include "decibels.h"
 #include "mmreg/datasets.h"
 #include "mmreg/error.h"
 #include "mmreg/learned_models.h"
@@ -39,6 +40,7 @@ struct Args {
   double scaleOctaves = 0;  // > 0: scale drawn log-uniformly in [2^-octaves, 2^octaves], not 1 +- maxScale
   bool pixels = false;
   bool keep = false;  // keep each case's GeoTIFFs under --work (to rerun one with the CLI)
+  bool sarDecibels = false;  // the SAR images in decibels, Float32 (decibels.h)
   bool auditTruth = false;  // judge pairs whose dataset alignment the content disputes by the content (truth_audit.h)
   unsigned seed = 7;
   double successPx = 3.0;
@@ -50,7 +52,7 @@ const char* kUsage =
     "            [--sources 3mos,s1s2,vsff,srif,landsat] [--groups G1,G2] [--per-group N]\n"
     "            [--pipelines area,area+peakiness,area@learned,learned,sift,orb,akaze,otb] [--feature-weights FILE.pt] [--max-shift PX] [--max-rotation DEG] [--max-scale F]\n"
     "            [--max-perspective P (per px; needs --pixels)] [--scale-octaves N]\n"
-    "            [--pixels] [--seed N] [--success PX] [--csv FILE] [--work DIR] [--keep] [--audit-truth]\n"
+    "            [--pixels] [--seed N] [--success PX] [--csv FILE] [--work DIR] [--keep] [--audit-truth] [--sar-decibels]\n"
     "            [--sensed-type auto|sar|optical] [--coarse auto|never|always]\n"
     "Each case is a real aligned pair with a seeded random misregistration: a shift of half to all of\n"
     "--max-shift in a random direction, rotation and scale within the maxima, in the sensed\n"
@@ -61,7 +63,8 @@ const char* kUsage =
     "refused a model (its verdict) whose true error was under --success. --audit-truth: mmreg registers each pair as\n"
     "given first; where that model is verified and differs from the dataset's alignment by more than 5 px, the\n"
     "pair's truth is disputed: an accepted result more than 5 px off the dataset's truth but within 5 px of that\n"
-    "content alignment is counted as disputed, not wrong. Success and errors are always against the dataset's truth.\n";
+    "content alignment is counted as disputed, not wrong. Success and errors are always against the dataset's truth.\n"
+    "--sar-decibels: each SAR image is given as Float32 backscatter in dB (-40 to -5), as Earth Engine and SNAP give it.\n";
 
 double median(std::vector<double> v) {
   if (v.empty()) return NAN;
@@ -120,6 +123,7 @@ int main(int argc, char** argv) {
                         .flag("--pixels", a.pixels)
                         .flag("--keep", a.keep)
                         .flag("--audit-truth", a.auditTruth)
+                        .flag("--sar-decibels", a.sarDecibels)
                         .seed("--seed", a.seed)
                         .number("--success", a.successPx)
                         .text("--csv", a.csv)
@@ -181,6 +185,9 @@ int main(int argc, char** argv) {
       // (a fixed lattice) would repeat perfectly.
       // (Only when some pipeline has a detector to measure.)
       warped = a.pixels || !anyDetector ? c : mmreg::buildCase(p, m, mmreg::MisregistrationMode::Pixels, a.work, "warped" + std::to_string(ci));
+      if (a.sarDecibels && bench::sensedIsSar(p))
+        for (const auto* k : {&c, &warped})
+          if (k == &c || warped.sensed != c.sensed) bench::rewriteAsDecibels(k->sensed);
     } catch (const mmreg::Error& e) {
       std::fprintf(stderr, "skipping %s: %s\n", p.name.c_str(), e.what());
       continue;

@@ -33,6 +33,10 @@ std::map<std::string, std::vector<mmreg::AlignedPair>> pairsByGroup(const std::s
   return out;
 }
 
+bool sensedIsSar(const mmreg::AlignedPair& p) {
+  return p.source == "3mos" || p.source == "s1s2" || p.source == "vsff" || p.group == "Optical-SAR";
+}
+
 std::vector<mmreg::AlignedPair> spreadEvenly(const std::vector<mmreg::AlignedPair>& list, size_t n) {
   n = std::min(n, list.size());
   std::vector<mmreg::AlignedPair> out;

@@ -21,6 +21,9 @@ std::map<std::string, std::vector<mmreg::AlignedPair>> pairsByGroup(const std::s
 // The window of a pair's side as one image, its bands combined (luminance), not preprocessed.
 mmreg::Image readBands(const mmreg::ImageWindowRef& window);
 
+// Whether the pair's sensed side is SAR (3MOS, s1s2, VSFF, SRIF Optical-SAR).
+bool sensedIsSar(const mmreg::AlignedPair& pair);
+
 // At most n of `list`, spread evenly over it (deterministic).
 std::vector<mmreg::AlignedPair> spreadEvenly(const std::vector<mmreg::AlignedPair>& list, size_t n);
 

@@ -60,10 +60,6 @@ mmreg::Image intoReferenceFrame(const mmreg::Image& sensed, const mmreg::Aligned
   return img;
 }
 
-bool sensedIsSar(const mmreg::AlignedPair& p) {
-  return p.source == "3mos" || p.source == "s1s2" || p.source == "vsff" || p.group == "Optical-SAR";
-}
-
 struct Row {
   std::string group;
   int pairs = 0, dropped = 0;
@@ -103,7 +99,7 @@ int main(int argc, char** argv) {
       for (auto& [g, list] : bench::pairsByGroup(a.data, a.splitsFile, split, {}, a.groups)) {
         Row row{g};
         for (const auto& p : bench::spreadEvenly(list, a.perGroup)) {
-          const auto modality = sensedIsSar(p) ? mmreg::Modality::Sar : mmreg::Modality::Optical;
+          const auto modality = bench::sensedIsSar(p) ? mmreg::Modality::Sar : mmreg::Modality::Optical;
           const auto ref = mmreg::preprocess(bench::readBands(p.reference), mmreg::Modality::Optical);
           auto sen = intoReferenceFrame(mmreg::preprocess(bench::readBands(p.sensed), modality), p, ref.width, ref.height);
           auto aligned = ref;

@@ -78,6 +78,7 @@ struct MatchResult {
   double templateSizePx = 0;   // the final pass's templates, reference pixels
   bool coarseUsed = false;     // the result came from a coarse hypothesis (the verdict names which)
   std::string sensedModality;
+  bool referenceDecibels = false, sensedDecibels = false;  // a SAR band read as backscatter in dB
   std::vector<StageTime> stages;
 };
 

@@ -20,12 +20,21 @@ Image combineBands(const std::vector<Image>& bands);
 // Conservative: says Sar only where speckle is evident.
 Modality guessModality(const Image& amplitude);
 
+// Whether a SAR band holds backscatter in decibels (10 log10 of intensity, as Earth Engine's
+// S1_GRD and SNAP's *_dB bands give it) rather than amplitude or intensity, which are never
+// negative: at least a fifth of its valid pixels are negative, and its 1st to 99th percentiles
+// lie within -80 to 40 (dB).
+bool looksLikeDecibels(const Image& band);
+// 10^(dB/20): the amplitude a band in decibels encodes; invalid pixels stay invalid.
+Image amplitudeFromDecibels(const Image& decibels);
+
 // Lee filter for multiplicative speckle on linear intensity, over a win x win window.
 Image leeFilter(const Image& intensity, int win, double looks);
 
-// SAR amplitude -> intensity -> Lee filter -> dB.  Optical: unchanged.  Then both are
-// normalised robustly to [0,1] between the 2nd and 98th percentiles of the valid pixels.
-Image preprocess(const Image& image, Modality modality);
+// SAR amplitude (or, with `decibels`, dB) -> intensity -> Lee filter -> dB.  Optical: unchanged.
+// Then both are normalised robustly to [0,1] between the 2nd and 98th percentiles of the valid
+// pixels.
+Image preprocess(const Image& image, Modality modality, bool decibels = false);
 
 // Linear map of the [lowPct, highPct] percentile range of valid pixels onto [0,1], clipped.
 void normalizeRobust(Image& image, double lowPct = 2.0, double highPct = 98.0);

@@ -112,7 +112,7 @@ void writeReportHtml(const GeoRaster& ref, const GeoRaster& sen, const Coregiste
     << row("RMSE on fitted inliers", pixelsAndMetres(r.fit.rmseFit, m))
     << row("RMSE on check points (never fitted)", pixelsAndMetres(r.fit.rmseCheck, m))
     << row("Reference pixel", num(ref.pixelSize(), 3) + " CRS units" + (std::isfinite(m) ? ", " + num(m) + " m on the ground" : ""))
-    << row("Sensed modality", r.match.sensedModality)
+    << row("Sensed modality", r.match.sensedModality + (r.match.sensedDecibels ? " (backscatter in dB)" : ""))
     << row("Matcher", o.match.matcher) << row("Output", o.out.output.empty() ? "(none)" : o.out.output) << "</table>\n";
 
   h << "<h2>Overlay</h2>\n" << image(pics.checkerboard) << "<div class=\"zooms\">\n";

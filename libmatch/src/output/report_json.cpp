@@ -118,6 +118,8 @@ void writeReportJson(const CoregisterOptions& o, const CoregisterResult& r, cons
   CPLJSONObject root = doc.GetRoot();
   addJob(root, o);
   root.Add("sensed_modality", r.match.sensedModality);
+  root.Add("sensed_decibels", r.match.sensedDecibels);
+  root.Add("reference_decibels", r.match.referenceDecibels);
   root.Add("coarse_pass_used", r.match.coarseUsed);
   root.Add("processing_scale", r.match.processingScale);
 

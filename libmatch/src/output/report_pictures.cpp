@@ -74,6 +74,8 @@ ReportPictures makeReportPictures(const GeoRaster& ref, const GeoRaster& sen, co
   if (o.match.referenceModality != Modality::Auto) refBands.modality = o.match.referenceModality;
   BandChoice senBands{resolveBands(sen, o.match.sensedBands, "-b"), Modality::Optical};
   parseModality(r.match.sensedModality, &senBands.modality);
+  refBands.decibels = r.match.referenceDecibels;
+  senBands.decibels = r.match.sensedDecibels;
   const auto mapping = modelMapping(*r.fit.forward, *r.fit.inverse);
 
   // Whole reference at overview scale.

@@ -21,11 +21,20 @@ std::vector<Image> bandOverviews(const GeoRaster& r, const std::vector<int>& ban
   return r.readBands(bands, all, w, h);
 }
 
-Modality resolveModality(const GeoRaster& r, const BandChoice& b, const std::vector<Image>& overviews, Modality requested) {
-  if (requested != Modality::Auto) return requested;
-  if (r.isComplex(b.bands[0])) return Modality::Sar;
-  if (b.bands.size() > 1) return Modality::Optical;
-  return guessModality(overviews[0]);
+// The modality asked for or guessed, and whether a SAR band is in decibels. A band in dB is
+// judged by the speckle of the amplitude it encodes.
+void resolveModality(const GeoRaster& r, BandChoice& b, const std::vector<Image>& overviews, Modality requested) {
+  const bool complex = r.isComplex(b.bands[0]);
+  const bool decibels = !complex && b.bands.size() == 1 && looksLikeDecibels(overviews[0]);
+  if (requested != Modality::Auto)
+    b.modality = requested;
+  else if (complex)
+    b.modality = Modality::Sar;
+  else if (b.bands.size() > 1)
+    b.modality = Modality::Optical;
+  else
+    b.modality = guessModality(decibels ? amplitudeFromDecibels(overviews[0]) : overviews[0]);
+  b.decibels = b.modality == Modality::Sar && decibels;
 }
 
 // Bounding box of the valid pixels of `overview` (of all of `r`), in full-resolution pixels,
@@ -63,8 +72,8 @@ MatchContext makeMatchContext(const GeoRaster& ref, const GeoRaster& sen, const 
     if (!advice.empty()) c.inputAdvice.push_back(std::move(advice));
   c.refData = validBounds(ref, refOverviews[0]);
   c.senData = validBounds(sen, senOverviews[0]);
-  c.refBands.modality = resolveModality(ref, c.refBands, refOverviews, opt.referenceModality);
-  c.senBands.modality = resolveModality(sen, c.senBands, senOverviews, opt.sensedModality);
+  resolveModality(ref, c.refBands, refOverviews, opt.referenceModality);
+  resolveModality(sen, c.senBands, senOverviews, opt.sensedModality);
   return c;
 }
 

@@ -193,12 +193,19 @@ void finishResult(const MatchContext& c, int pass, double scale, const PixelWind
   result.tiePoints = std::move(points);
 }
 
+// How the bands were read, for the report and its pictures.
+void describeInputs(const MatchContext& c, MatchResult& result) {
+  result.sensedModality = modalityName(c.senBands.modality);
+  result.referenceDecibels = c.refBands.decibels;
+  result.sensedDecibels = c.senBands.decibels;
+}
+
 }  // namespace
 
 MatchResult matchFrom(const MatchContext& c, const PixelMapping& start, const FitOptions& fitOpt, double reachPx,
                       const ProgressSpan& progress) {
   MatchResult result;
-  result.sensedModality = modalityName(c.senBands.modality);
+  describeInputs(c, result);
   // Pass 1 searches the whole margin; its robust low-order fit brings the refinement passes
   // within their small margins.
   const auto t1 = Clock::now();
@@ -250,7 +257,7 @@ MatchResult matchFrom(const MatchContext& c, const PixelMapping& start, const Fi
 MatchResult matchThrough(const MatchContext& c, const PixelMapping& mapping, double scale, const ProgressSpan& progress) {
   const auto t0 = Clock::now();
   MatchResult result;
-  result.sensedModality = modalityName(c.senBands.modality);
+  describeInputs(c, result);
   const PixelWindow overlap = overlapWindow(c, mapping);
   decodeAtScale(c, mapping, overlap, scale);
   const int pass = 2 + static_cast<int>(std::size(kRefineMargins));

@@ -23,7 +23,7 @@ std::vector<int> resolveBands(const GeoRaster& raster, const std::vector<int>& r
 }
 
 Image readProcessed(const GeoRaster& raster, const BandChoice& choice, const PixelWindow& window, int w, int h) {
-  return preprocess(combineBands(raster.readBands(choice.bands, window, w, h)), choice.modality);
+  return preprocess(combineBands(raster.readBands(choice.bands, window, w, h)), choice.modality, choice.decibels);
 }
 
 Image TileReader::combined(const GeoRaster& raster, const BandChoice& choice, const DecodedRaster* decoded,
@@ -45,7 +45,7 @@ Image TileReader::reference(const PixelWindow& pw) const {
 }
 
 Image TileReader::referenceAt(const PixelWindow& window, int w, int h) const {
-  return preprocess(combined(ref_, refBands_, decoded_.ref.get(), refLock_, window, w, h), refBands_.modality);
+  return preprocess(combined(ref_, refBands_, decoded_.ref.get(), refLock_, window, w, h), refBands_.modality, refBands_.decibels);
 }
 
 Image TileReader::sensedInReferenceFrame(const PixelWindow& pw, int margin, const PixelMapping& mapping) const {
@@ -84,7 +84,7 @@ Image TileReader::sensedInReferenceFrame(const PixelWindow& pw, int margin, cons
   }
   const int bw = std::max(1, static_cast<int>(std::ceil(sw.width / g))), bh = std::max(1, static_cast<int>(std::ceil(sw.height / g)));
   const PixelWindow swg{sw.x, sw.y, static_cast<int>(bw * g), static_cast<int>(bh * g)};
-  const Image src = preprocess(combined(sen_, senBands_, decoded, senLock_, swg, bw, bh), senBands_.modality);
+  const Image src = preprocess(combined(sen_, senBands_, decoded, senLock_, swg, bw, bh), senBands_.modality, senBands_.decibels);
 
   cv::Mat mapx(H, W, CV_32F), mapy(H, W, CV_32F);
   for (int v = 0; v < H; ++v)

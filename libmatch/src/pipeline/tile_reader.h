@@ -14,6 +14,7 @@ namespace mmreg {
 struct BandChoice {
   std::vector<int> bands;  // resolved, 1-based
   Modality modality = Modality::Optical;
+  bool decibels = false;  // a SAR band of backscatter in dB (looksLikeDecibels)
 };
 
 // Picks the bands to use: the user's, or bands 1-3 (luminance) for an optical RGB(A) raster,

@@ -74,6 +74,28 @@ Modality guessModality(const Image& amp) {
   return enl[enl.size() / 2] < 6 ? Modality::Sar : Modality::Optical;
 }
 
+bool looksLikeDecibels(const Image& band) {
+  std::vector<float> vals;
+  for (size_t i = 0; i < band.pixels.size(); ++i)
+    if (band.valid.empty() || band.valid[i]) vals.push_back(band.pixels[i]);
+  if (vals.size() < 16) return false;
+  const auto negative = std::count_if(vals.begin(), vals.end(), [](float v) { return v < 0; });
+  if (negative < static_cast<std::ptrdiff_t>(vals.size() / 5)) return false;
+  auto pct = [&](double p) {
+    const size_t k = static_cast<size_t>(p * (vals.size() - 1));
+    std::nth_element(vals.begin(), vals.begin() + k, vals.end());
+    return vals[k];
+  };
+  return pct(0.01) >= -80 && pct(0.99) <= 40;
+}
+
+Image amplitudeFromDecibels(const Image& decibels) {
+  Image out = decibels;
+  for (size_t i = 0; i < out.pixels.size(); ++i)
+    out.pixels[i] = out.valid.empty() || out.valid[i] ? std::pow(10.f, out.pixels[i] / 20.f) : 0.f;
+  return out;
+}
+
 Image leeFilter(const Image& intensity, int win, double looks) {
   cv::Mat mean, var;
   localMoments(intensity, win, mean, var);
@@ -109,8 +131,8 @@ void normalizeRobust(Image& img, double lowPct, double highPct) {
   }
 }
 
-Image preprocess(const Image& image, Modality modality) {
-  Image out = image;
+Image preprocess(const Image& image, Modality modality, bool decibels) {
+  Image out = modality == Modality::Sar && decibels ? amplitudeFromDecibels(image) : image;
   if (modality == Modality::Sar) {
     for (auto& v : out.pixels) v = v * v;  // amplitude -> intensity
     out = leeFilter(out, 5, 1.0);
