@@ -3,6 +3,7 @@
 #include <gdal_alg.h>
 #include <cpl_json.h>
 #include <gdal_priv.h>
+#include <gdal_utils.h>
 #include <gtest/gtest.h>
 #include <ogr_spatialref.h>
 
@@ -14,6 +15,7 @@
 
 #include <fstream>
 #include <random>
+#include <utility>
 
 #include "mmreg/coregister.h"
 #include "mmreg/error.h"
@@ -242,11 +244,43 @@ TEST_F(CliErrors, OutputFolderMustExistAndExtensionsMustFit) {
   // Zarr writes a folder and cannot hold GCPs: the error names it, and the folder goes too.
   expectFailure("-georef_only -model poly2 -of Zarr " + kRef + " " + kSen + " " + out + "/o.zarr", 1,
                 "the Zarr format did not keep the GCPs of the fitted model in '" + out + "/o.zarr'");
-  // A driver that refuses its creation options is reported under the output's own name, not
-  // the temporary one it was written under.
-  for (const char* georefOnly : {"", "-georef_only "})
-    expectFailure(std::string(georefOnly) + "-of PNG -co ZLEVEL=99 " + kRef + " " + kSen + " " + out + "/o.png", 1,
-                  "'" + out + "/o.png'" + (*georefOnly ? " as PNG failed: Illegal ZLEVEL" : " failed: Illegal ZLEVEL"));
+}
+
+// What the output format cannot hold is refused before the matching, not after it (or never:
+// PNG and JPEG turn Float32 into Byte with a mere warning, and dB values all become 0): a pixel
+// type the driver does not write, creation options it refuses for these pixels. The driver's
+// reason is given without the name of the small raster it was found on.
+TEST_F(CliErrors, OutputsTheFormatCannotHoldAreRefusedBeforeTheRun) {
+  const std::string floats = dir + "/float.tif";
+  {
+    CPLStringList args;
+    for (const char* a : {"-ot", "Float32"}) args.AddString(a);
+    GDALTranslateOptions* o = GDALTranslateOptionsNew(args.List(), nullptr);
+    GDALDatasetUniquePtr src(GDALDataset::Open(kSen.c_str(), GDAL_OF_RASTER));
+    GDALDatasetUniquePtr copy(GDALDataset::FromHandle(GDALTranslate(floats.c_str(), src.get(), o, nullptr)));
+    GDALTranslateOptionsFree(o);
+    ASSERT_TRUE(copy);
+  }
+  for (const char* georefOnly : {"", "-georef_only "}) {
+    const std::string g = georefOnly;
+    expectFailure(g + kRef + " " + floats + " " + out + "/o.png", 1,
+                  "the output format PNG cannot hold the output's Float32 pixels (it writes Byte UInt16); choose GTiff or COG");
+    expectFailure(g + "-of JPEG " + kRef + " " + floats + " " + out + "/o.jpg", 1, "the output format JPEG cannot hold");
+    expectFailure(g + "-co COMPRESS=JPEG " + kRef + " " + floats + " " + out + "/o.tif", 1,
+                  "the creation options COMPRESS=JPEG do not suit the output (1 band of Float32 as GTiff): JPEGSetupEncode");
+    expectFailure(g + "-co PREDICTOR=3 " + kRef + " " + kSen + " " + out + "/o.tif", 1,
+                  "the creation options PREDICTOR=3 do not suit the output (1 band of Byte as GTiff): PREDICTOR=3 is only supported "
+                  "with Float32 or Float64; change them or leave them out");
+    expectFailure(g + "-of PNG -co ZLEVEL=99 " + kRef + " " + kSen + " " + out + "/o.png", 1, "Illegal ZLEVEL");
+  }
+  expectFailure("-dstalpha -of GPKG " + kRef + " " + floats + " " + out + "/o.gpkg", 1,
+                "the output format GPKG cannot write the output's 2 bands of Float32");
+  const auto r = mmreg_test::runCli("-q -co PREDICTOR=3 " + kRef + " " + kSen + " " + out + "/o.tif");
+  EXPECT_EQ(r.output.find("/vsimem/"), std::string::npos) << r.output;
+  // What they can hold is written.
+  const std::pair<const char*, const char*> holding[] = {{"-co COMPRESS=DEFLATE -co PREDICTOR=3", "ok.tif"}, {"-of GPKG", "ok.gpkg"}};
+  for (const auto& [options, name] : holding)
+    EXPECT_EQ(mmreg_test::runCli(std::string("-q ") + options + " " + kRef + " " + floats + " " + out + "/" + name).exitCode, 0) << options;
 }
 
 TEST_F(CliErrors, UnknownOptionsAndBadValuesAreUsageErrors) {

@@ -38,6 +38,11 @@ class OutputTransaction {
 // The absolute path with links resolved (of the folder, for a file that does not exist yet).
 std::string canonicalPath(const std::string& path);
 
+// Throws Error when the output format cannot hold the output raster's pixels (the sensed
+// raster's type and bands, and an alpha band), or refuses its creation options for them: found
+// before the run by writing a small raster in memory, rather than after the matching (or, for
+// a type the format converts with a mere warning, not at all). VRT outputs hold anything.
+void checkOutputCanHoldThePixels(const GeoRaster& sensed, const OutputOptions& options);
 // The sensed raster, not resampled, with a geotransform (affine models) or GCPs attached.
 void writeGeorefOnly(const GeoRaster& reference, const GeoRaster& sensed, const Transform2D& forward,
                      const OutputOptions& options, const std::string& path, const ProgressSpan& progress);

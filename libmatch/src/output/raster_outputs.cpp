@@ -245,6 +245,59 @@ FittedGeoref describeFit(const GeoRaster& ref, const GeoRaster& sen, const Trans
   return g;
 }
 
+namespace {
+
+// Writes a small raster of `bands` x `type` as `format` in memory; GDAL's error, or "" when it
+// was written.
+std::string probeWrite(GDALDriverH driver, int bands, GDALDataType type, const std::vector<std::string>& co) {
+  const std::string dir = CPLSPrintf("/vsimem/mmreg_format_probe_%p", static_cast<const void*>(&co));
+  VSIMkdir(dir.c_str(), 0755);
+  DatasetPtr mem(GDALCreate(GDALGetDriverByName("MEM"), "", 64, 64, bands, type, nullptr));
+  CPLStringList options;
+  for (const auto& c : co) options.AddString(c.c_str());
+  CPLErrorReset();
+  CPLPushErrorHandler(CPLQuietErrorHandler);
+  const char* ext = GDALGetMetadataItem(driver, GDAL_DMD_EXTENSION, nullptr);
+  const std::string path = dir + "/probe." + (ext && *ext ? ext : "out");
+  DatasetPtr out(GDALCreateCopy(driver, path.c_str(), mem.get(), FALSE, options.List(), nullptr, nullptr));
+  const bool written = out && CPLGetLastErrorType() != CE_Failure;
+  out.reset();
+  std::string why = written ? "" : (CPLGetLastErrorMsg()[0] ? CPLGetLastErrorMsg() : "the driver wrote nothing");
+  CPLPopErrorHandler();
+  VSIRmdirRecursive(dir.c_str());
+  for (size_t at; (at = why.find(path + ": ")) != std::string::npos;) why.erase(at, path.size() + 2);  // the probe's name
+  while (!why.empty() && (why.back() == '.' || why.back() == ' ')) why.pop_back();
+  return why;
+}
+
+}  // namespace
+
+void checkOutputCanHoldThePixels(const GeoRaster& sen, const OutputOptions& o) {
+  if (o.output.empty() || EQUAL(o.format.c_str(), "VRT")) return;  // a VRT holds any type and refers to the pixels
+  GDALDriverH driver = GDALGetDriverByName(o.format.c_str());
+  if (!driver) return;  // validateOptions names it
+  const GDALDataType type = sen.handle()->GetRasterBand(1)->GetRasterDataType();
+  const int bands = sen.bandCount() + (o.dstAlpha && !o.georefOnly && !o.rpcRefine ? 1 : 0);
+  const std::string what = std::to_string(bands) + (bands == 1 ? " band" : " bands") + " of " + GDALGetDataTypeName(type);
+  const char* types = GDALGetMetadataItem(driver, GDAL_DMD_CREATIONDATATYPES, nullptr);
+  // PNG and JPEG would convert Float32 to Byte with a mere warning: dB values would all become 0.
+  if (types && CPLStringList(CSLTokenizeString(types)).FindString(GDALGetDataTypeName(type)) < 0)
+    throw Error("the output format " + o.format + " cannot hold the output's " + GDALGetDataTypeName(type) + " pixels (it writes " +
+                types + "); choose GTiff or COG, or convert the sensed raster first (gdal_translate -ot, -scale)");
+  if (!probeWrite(driver, 1, GDT_Byte, {}).empty()) return;  // the driver cannot write in memory: nothing to learn here
+  const std::string asIs = probeWrite(driver, bands, type, {});
+  if (!asIs.empty())
+    throw Error("the output format " + o.format + " cannot write the output's " + what + ": " + asIs + "; choose GTiff or COG");
+  if (o.creationOptions.empty()) return;
+  const std::string withOptions = probeWrite(driver, bands, type, creationOptions(o));
+  if (!withOptions.empty()) {
+    std::string given;
+    for (const auto& c : o.creationOptions) given += (given.empty() ? "" : " ") + c;
+    throw Error("the creation options " + given + " do not suit the output (" + what + " as " + o.format + "): " + withOptions +
+                "; change them or leave them out");
+  }
+}
+
 void writeGeorefOnly(const GeoRaster& ref, const GeoRaster& sen, const Transform2D& forward, const OutputOptions& o,
                      const std::string& path, const ProgressSpan& progress) {
   const FittedGeoref g = describeFit(ref, sen, forward);

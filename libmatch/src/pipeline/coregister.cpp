@@ -344,6 +344,7 @@ CoregisterResult coregisterValidated(const CoregisterOptions& o, const ProgressF
   const GeoRaster sen = GeoRaster::open(o.sensed, o.sensedNodata);
   if (o.out.rpcRefine) checkRpcInputs(ref, sen, o.match);
   checkWarpedOutput(ref, sen, o.out);
+  checkOutputCanHoldThePixels(sen, o.out);
   CoregisterResult r;
   r.referencePixelMetres = groundPixelSizeMetres(ref);
   const double matchShare = o.out.output.empty() ? 0.95 : 0.7;
@@ -372,6 +373,7 @@ CoregisterResult applyTiePointsValidated(const CoregisterOptions& o, const std::
   const GeoRaster sen = GeoRaster::open(o.sensed, o.sensedNodata);
   checkReference(ref);
   checkWarpedOutput(ref, sen, o.out);
+  checkOutputCanHoldThePixels(sen, o.out);
   CoregisterResult r;
   r.referencePixelMetres = groundPixelSizeMetres(ref);
   r.match.tiePoints = points;
