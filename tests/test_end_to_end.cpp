@@ -418,30 +418,38 @@ TEST_F(EndToEnd, NanIsANodataValueForFloatRasters) {
   EXPECT_NE(r.output.find("-threshold expects a number, got 'nan'"), std::string::npos) << r.output;
 }
 
-// The sample SAR as calibrated backscatter in dB (Float32, -40 to -5), as Earth Engine and SNAP
-// give Sentinel-1: the SAR path reads it as the amplitude it encodes, and says so in the report.
+// The sample SAR as calibrated backscatter in dB (-40 to -5), as Earth Engine and SNAP give
+// Sentinel-1 (Float32), and as stored in hundredths of a dB with a band scale of 0.01 (Int16):
+// the SAR path reads it as the amplitude it encodes, and says so in the report.
 TEST_F(EndToEnd, SarInDecibelsIsRegisteredAsTheAmplitudeItEncodes) {
   const std::string ref = mmreg_test::sampleData() + "/s1s2_075_ref.tif";
-  const std::string decibels = dir + "/sigma0_db.tif";
-  {
-    CPLStringList args;
-    for (const char* a : {"-ot", "Float32"}) args.AddString(a);
-    GDALTranslateOptions* o = GDALTranslateOptionsNew(args.List(), nullptr);
-    GDALDatasetUniquePtr src(GDALDataset::Open((mmreg_test::sampleData() + "/s1s2_075_sensed.tif").c_str(), GDAL_OF_RASTER));
-    GDALDatasetUniquePtr out(GDALDataset::FromHandle(GDALTranslate(decibels.c_str(), src.get(), o, nullptr)));
-    GDALTranslateOptionsFree(o);
-    ASSERT_TRUE(out);
-    GDALRasterBand* b = out->GetRasterBand(1);
-    std::vector<float> v(static_cast<size_t>(b->GetXSize()) * b->GetYSize());
-    ASSERT_EQ(CE_None, b->RasterIO(GF_Read, 0, 0, b->GetXSize(), b->GetYSize(), v.data(), b->GetXSize(), b->GetYSize(), GDT_Float32, 0, 0));
-    for (float& x : v) x = static_cast<float>(10 * std::log10(std::max(0.3 * std::pow(x / 255.0, 2), 1e-4)));
-    ASSERT_EQ(CE_None, b->RasterIO(GF_Write, 0, 0, b->GetXSize(), b->GetYSize(), v.data(), b->GetXSize(), b->GetYSize(), GDT_Float32, 0, 0));
+  for (const bool scaled : {false, true}) {
+    const std::string decibels = dir + (scaled ? "/sigma0_cdb.tif" : "/sigma0_db.tif");
+    {
+      CPLStringList args;
+      for (const char* a : {"-ot", scaled ? "Int16" : "Float32"}) args.AddString(a);
+      GDALTranslateOptions* o = GDALTranslateOptionsNew(args.List(), nullptr);
+      GDALDatasetUniquePtr src(GDALDataset::Open((mmreg_test::sampleData() + "/s1s2_075_sensed.tif").c_str(), GDAL_OF_RASTER));
+      GDALDatasetUniquePtr out(GDALDataset::FromHandle(GDALTranslate(decibels.c_str(), src.get(), o, nullptr)));
+      GDALTranslateOptionsFree(o);
+      ASSERT_TRUE(out);
+      GDALRasterBand* b = out->GetRasterBand(1);
+      std::vector<float> v(static_cast<size_t>(b->GetXSize()) * b->GetYSize());
+      ASSERT_EQ(CE_None, b->RasterIO(GF_Read, 0, 0, b->GetXSize(), b->GetYSize(), v.data(), b->GetXSize(), b->GetYSize(), GDT_Float32, 0, 0));
+      for (float& x : v) {
+        x = static_cast<float>(10 * std::log10(std::max(0.3 * std::pow(x / 255.0, 2), 1e-4)));
+        if (scaled) x = std::round(x * 100);
+      }
+      ASSERT_EQ(CE_None, b->RasterIO(GF_Write, 0, 0, b->GetXSize(), b->GetYSize(), v.data(), b->GetXSize(), b->GetYSize(), GDT_Float32, 0, 0));
+      if (scaled) b->SetScale(0.01);
+    }
+    const std::string report = decibels + ".json";
+    const auto r = mmreg_test::runCli("-q -sensed_type sar -report " + report + " " + ref + " " + decibels + " -");
+    ASSERT_EQ(r.exitCode, 0) << scaled << r.output;
+    const std::string json = slurp(report);
+    EXPECT_NE(json.find("\"sensed_decibels\":true"), std::string::npos) << scaled << json.substr(0, 600);
+    EXPECT_LT(reportNumber(json, "rmse_check_px"), 2.5) << scaled;
   }
-  const auto r = mmreg_test::runCli("-q -sensed_type sar -report " + dir + "/db.json " + ref + " " + decibels + " -");
-  ASSERT_EQ(r.exitCode, 0) << r.output;
-  const std::string json = slurp(dir + "/db.json");
-  EXPECT_NE(json.find("\"sensed_decibels\":true"), std::string::npos) << json.substr(0, 600);
-  EXPECT_LT(reportNumber(json, "rmse_check_px"), 2.5);
 }
 
 TEST_F(EndToEnd, GeorefOnlyOutputPutsCheckPointsWithinTheReportedRmse) {

@@ -216,10 +216,19 @@ void GeoRaster::readStrip(int band, const PixelWindow& w, double sx, double sy, 
     if (mb->RasterIO(GF_Read, ix, iy, iw, ih, mask.data(), bw, bh, GDT_Byte, 0, 0, &arg) != CE_None)
       throw Error("reading the mask of band " + std::to_string(band) + " of '" + path_ + "' failed: " + CPLGetLastErrorMsg());
   }
+  // Values stored scaled (Int16 decibels x 100 with a scale of 0.01) are read as the quantity
+  // they encode, as gdal_translate -unscale would: the SAR decibel test and the statistics
+  // look at that quantity. A complex band's magnitude only takes the scale's size.
+  int hasScale = FALSE, hasOffset = FALSE;
+  double scale = rb->GetScale(&hasScale), offset = rb->GetOffset(&hasOffset);
+  if (!hasScale || scale == 0 || !std::isfinite(scale)) scale = 1;
+  if (!hasOffset || !std::isfinite(offset) || type == GDT_CFloat32) offset = 0;
+  if (type == GDT_CFloat32) scale = std::abs(scale);
   for (int y = 0; y < bh; ++y) {
     for (int x = 0; x < bw; ++x) {
       const size_t i = static_cast<size_t>(y) * bw + x;
       float v = type == GDT_CFloat32 ? std::abs(std::complex<float>(buf[2 * i], buf[2 * i + 1])) : buf[i];
+      v = static_cast<float>(v * scale + offset);
       const bool ok = mask[i] != 0 && std::isfinite(v);
       img.at(ox0 + x, oy0 + y) = ok ? v : 0.f;
       img.valid[static_cast<size_t>(oy0 + y) * img.width + ox0 + x] = ok;
