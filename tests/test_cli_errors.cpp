@@ -3,7 +3,6 @@
 #include <gdal_alg.h>
 #include <cpl_json.h>
 #include <gdal_priv.h>
-#include <gdal_utils.h>
 #include <gtest/gtest.h>
 #include <ogr_spatialref.h>
 
@@ -252,15 +251,7 @@ TEST_F(CliErrors, OutputFolderMustExistAndExtensionsMustFit) {
 // reason is given without the name of the small raster it was found on.
 TEST_F(CliErrors, OutputsTheFormatCannotHoldAreRefusedBeforeTheRun) {
   const std::string floats = dir + "/float.tif";
-  {
-    CPLStringList args;
-    for (const char* a : {"-ot", "Float32"}) args.AddString(a);
-    GDALTranslateOptions* o = GDALTranslateOptionsNew(args.List(), nullptr);
-    GDALDatasetUniquePtr src(GDALDataset::Open(kSen.c_str(), GDAL_OF_RASTER));
-    GDALDatasetUniquePtr copy(GDALDataset::FromHandle(GDALTranslate(floats.c_str(), src.get(), o, nullptr)));
-    GDALTranslateOptionsFree(o);
-    ASSERT_TRUE(copy);
-  }
+  ASSERT_TRUE(mmreg_test::translateRaster(kSen, floats, {"-ot", "Float32"}));
   for (const char* georefOnly : {"", "-georef_only "}) {
     const std::string g = georefOnly;
     expectFailure(g + kRef + " " + floats + " " + out + "/o.png", 1,

@@ -3,7 +3,6 @@
 // on the reference grid.
 #include <gdal_alg.h>
 #include <gdal_priv.h>
-#include <gdal_utils.h>
 #include <gtest/gtest.h>
 #include <ogrsf_frmts.h>
 
@@ -307,13 +306,11 @@ TEST_F(EndToEnd, OutputMarksWhereTheSensedRasterHasNoData) {
   // it was lost on the way to the warper): the masked pixels are no data either.
   const std::string masked = dir + "/masked.tif";
   {
-    GDALDatasetUniquePtr src(GDALDataset::Open((dir + "/alpha.tif").c_str(), GDAL_OF_RASTER));
-    CPLStringList args;
-    for (const char* a : {"-b", "1", "-mask", "2"}) args.AddString(a);
-    GDALTranslateOptions* o = GDALTranslateOptionsNew(args.List(), nullptr);
-    const CPLConfigOptionSetter internal("GDAL_TIFF_INTERNAL_MASK", "YES", false);
-    GDALDatasetUniquePtr out(GDALDataset::FromHandle(GDALTranslate(masked.c_str(), src.get(), o, nullptr)));
-    GDALTranslateOptionsFree(o);
+    {
+      const CPLConfigOptionSetter internal("GDAL_TIFF_INTERNAL_MASK", "YES", false);
+      ASSERT_TRUE(mmreg_test::translateRaster(dir + "/alpha.tif", masked, {"-b", "1", "-mask", "2"}));
+    }
+    GDALDatasetUniquePtr out(GDALDataset::Open(masked.c_str(), GDAL_OF_RASTER));
     ASSERT_TRUE(out);
     ASSERT_EQ(out->GetRasterCount(), 1);
     ASSERT_EQ(out->GetRasterBand(1)->GetMaskFlags(), GMF_PER_DATASET);
@@ -377,12 +374,8 @@ TEST_F(EndToEnd, NanIsANodataValueForFloatRasters) {
   const std::string sensed = mmreg_test::sampleData() + "/s1s2_075_sensed.tif";
   const std::string floats = dir + "/float_nan_left.tif";
   {
-    CPLStringList args;
-    for (const char* a : {"-ot", "Float32"}) args.AddString(a);
-    GDALTranslateOptions* o = GDALTranslateOptionsNew(args.List(), nullptr);
-    GDALDatasetUniquePtr src(GDALDataset::Open(sensed.c_str(), GDAL_OF_RASTER));
-    GDALDatasetUniquePtr out(GDALDataset::FromHandle(GDALTranslate(floats.c_str(), src.get(), o, nullptr)));
-    GDALTranslateOptionsFree(o);
+    ASSERT_TRUE(mmreg_test::translateRaster(sensed, floats, {"-ot", "Float32"}));
+    GDALDatasetUniquePtr out(GDALDataset::Open(floats.c_str(), GDAL_OF_RASTER | GDAL_OF_UPDATE));
     ASSERT_TRUE(out);
     std::vector<float> fill(300 * 1024, NAN);
     ASSERT_EQ(CE_None, out->GetRasterBand(1)->RasterIO(GF_Write, 0, 0, 300, 1024, fill.data(), 300, 1024, GDT_Float32, 0, 0));
@@ -426,12 +419,9 @@ TEST_F(EndToEnd, SarInDecibelsIsRegisteredAsTheAmplitudeItEncodes) {
   for (const bool scaled : {false, true}) {
     const std::string decibels = dir + (scaled ? "/sigma0_cdb.tif" : "/sigma0_db.tif");
     {
-      CPLStringList args;
-      for (const char* a : {"-ot", scaled ? "Int16" : "Float32"}) args.AddString(a);
-      GDALTranslateOptions* o = GDALTranslateOptionsNew(args.List(), nullptr);
-      GDALDatasetUniquePtr src(GDALDataset::Open((mmreg_test::sampleData() + "/s1s2_075_sensed.tif").c_str(), GDAL_OF_RASTER));
-      GDALDatasetUniquePtr out(GDALDataset::FromHandle(GDALTranslate(decibels.c_str(), src.get(), o, nullptr)));
-      GDALTranslateOptionsFree(o);
+      ASSERT_TRUE(mmreg_test::translateRaster(mmreg_test::sampleData() + "/s1s2_075_sensed.tif", decibels,
+                                              {"-ot", scaled ? "Int16" : "Float32"}));
+      GDALDatasetUniquePtr out(GDALDataset::Open(decibels.c_str(), GDAL_OF_RASTER | GDAL_OF_UPDATE));
       ASSERT_TRUE(out);
       GDALRasterBand* b = out->GetRasterBand(1);
       std::vector<float> v(static_cast<size_t>(b->GetXSize()) * b->GetYSize());

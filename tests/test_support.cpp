@@ -172,16 +172,19 @@ mmreg::Image s1s2SampleWindow(bool sar, int x, int y, int side) {
   return mmreg::preprocess(mmreg::combineBands(bands), sar ? mmreg::Modality::Sar : mmreg::Modality::Optical);
 }
 
-bool cropRaster(const std::string& source, const std::string& target, int x, int y, int w, int h) {
+bool translateRaster(const std::string& source, const std::string& target, const std::vector<std::string>& args) {
   GDALDatasetUniquePtr src(GDALDataset::Open(source.c_str(), GDAL_OF_RASTER));
   if (!src) return false;
-  CPLStringList args;
-  for (int v : {x, y, w, h}) args.AddString(std::to_string(v).c_str());
-  args.InsertString(0, "-srcwin");
-  GDALTranslateOptions* opt = GDALTranslateOptionsNew(args.List(), nullptr);
+  CPLStringList list;
+  for (const auto& a : args) list.AddString(a.c_str());
+  GDALTranslateOptions* opt = GDALTranslateOptionsNew(list.List(), nullptr);
   GDALDatasetUniquePtr out(GDALDataset::FromHandle(GDALTranslate(target.c_str(), src.get(), opt, nullptr)));
   GDALTranslateOptionsFree(opt);
   return out != nullptr;
+}
+
+bool cropRaster(const std::string& source, const std::string& target, int x, int y, int w, int h) {
+  return translateRaster(source, target, {"-srcwin", std::to_string(x), std::to_string(y), std::to_string(w), std::to_string(h)});
 }
 
 bool copyWithEditedPixels(const std::string& source, const std::string& target,

@@ -60,6 +60,8 @@ class GdalPixelMapping {
 double worstMappingError(const std::string& raster, const std::string& reference,
                          const std::function<mmreg::Point2(mmreg::Point2)>& truth, double from, double to, int steps);
 
+// gdal_translate `args` from `source` to `target`; false when GDAL fails.
+bool translateRaster(const std::string& source, const std::string& target, const std::vector<std::string>& args);
 // gdal_translate -srcwin x y w h from `source` to a GeoTIFF `target`; false when GDAL fails.
 bool cropRaster(const std::string& source, const std::string& target, int x, int y, int w, int h);
 
