@@ -460,6 +460,24 @@ TEST_F(CliErrors, OverwriteNeverReplacesADeviceOrPipe) {
   EXPECT_EQ(mmreg_test::countEntries(out), 1);
 }
 
+// A folder given as an output is named as such, with or without -overwrite (which used to be
+// suggested, and then refused), and kept with what it holds.
+TEST_F(CliErrors, AFolderIsNeverAnOutput) {
+  const std::string folder = out + "/scenes.gpkg";  // a name each output would take
+  VSIMkdir(folder.c_str(), 0755);
+  std::ofstream(folder + "/keep.txt") << "kept";
+  for (const char* overwrite : {"", "-overwrite "})
+    for (const std::string& outputs : {" " + folder, " - -report " + folder, " - -tiepoints " + folder}) {
+      const auto r = mmreg_test::runCli(std::string("-q ") + overwrite + kRef + " " + kSen + outputs);
+      EXPECT_EQ(r.exitCode, 1) << r.output;
+      EXPECT_NE(r.output.find("'" + folder + "' is a folder; give a file name (in that folder, to write it there)"), std::string::npos)
+          << outputs << ": " << r.output;
+      EXPECT_EQ(r.output.find("-overwrite"), std::string::npos) << r.output;
+    }
+  EXPECT_EQ(mmreg_test::countEntries(folder), 1);
+  EXPECT_EQ(mmreg_test::countEntries(out), 1);
+}
+
 // A folder where no file can be created (here /proc, which even root cannot write) is found
 // before any work, not when the outputs are committed.
 TEST_F(CliErrors, UnwritableOutputFolderFailsBeforeTheRun) {

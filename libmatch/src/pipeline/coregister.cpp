@@ -40,12 +40,14 @@ void checkOutputPath(const std::string& path, const char* what, const Coregister
     throw Error(std::string("the ") + what + " '" + path + "' is also given for another output; give each output its own path");
   VSIStatBufL st;
   if (VSIStatL(path.c_str(), &st) == 0) {
+    // -overwrite replaces files; renaming over a device, a pipe or a folder would destroy it.
+    if (VSI_ISDIR(st.st_mode))
+      throw Error(std::string("the ") + what + " '" + path + "' is a folder; give a file name (in that folder, to write it there)");
+    if (!VSI_ISREG(st.st_mode))
+      throw Error(std::string("the ") + what + " '" + path + "' exists and is not a regular file (a device or pipe); "
+                  "mmreg only replaces regular files, choose another path");
     if (!o.out.overwrite)
       throw Error(std::string("the ") + what + " '" + path + "' already exists; add -overwrite to replace it, or choose another path");
-    // -overwrite replaces files; renaming over a device, a pipe or a folder would destroy it.
-    if (!VSI_ISREG(st.st_mode))
-      throw Error(std::string("the ") + what + " '" + path + "' exists and is not a regular file (a device, pipe or folder); "
-                  "mmreg only replaces regular files, choose another path");
   }
   std::string dir = CPLGetPath(path.c_str());
   if (dir.empty()) dir = ".";
