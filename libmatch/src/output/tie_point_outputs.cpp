@@ -37,11 +37,17 @@ void writeTiePoints(const GeoRaster& ref, const std::vector<TiePoint>& pts, cons
   OGRSpatialReference srs;
   const std::string wkt = ref.crsWkt();
   if (!wkt.empty()) srs.importFromWkt(wkt.c_str());
-  OGRLayer* layer = ds->CreateLayer("tie_points", wkt.empty() ? nullptr : &srs, wkbPoint, nullptr);
+  // GDAL's CSV writer quotes integers ("1") unless told to quote only what needs it.
+  CPLStringList layerOptions;
+  if (format == "CSV") layerOptions.AddString("STRING_QUOTING=IF_NEEDED");
+  OGRLayer* layer = ds->CreateLayer("tie_points", wkt.empty() ? nullptr : &srs, wkbPoint, layerOptions.List());
   if (!layer) throw Error("cannot create layer tie_points in '" + path + "': " + CPLGetLastErrorMsg());
   const auto& fields = tiePointFields();
+  const bool dbf = format == "ESRI Shapefile";
   for (auto& f : fields) {
-    OGRFieldDefn def(f.name, f.integer ? OFTInteger : OFTReal);
+    // A .dbf holds names of 10 characters: residual_px is cut to residual_p here, as GDAL would
+    // with a warning to the user about a name they never chose.
+    OGRFieldDefn def(dbf ? std::string(f.name).substr(0, 10).c_str() : f.name, f.integer ? OFTInteger : OFTReal);
     // A Shapefile's default real field (24 wide, 15 decimals) cannot hold map coordinates of 8
     // integer digits (World Mercator, State Plane feet): shapelib warned once per tie point.
     // 9 decimals keep a tenth of a millimetre in degrees; other formats ignore the width.
