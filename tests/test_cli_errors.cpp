@@ -460,6 +460,37 @@ TEST_F(CliErrors, OverwriteNeverReplacesADeviceOrPipe) {
   EXPECT_EQ(mmreg_test::countEntries(out), 1);
 }
 
+// An old world file beside the output told GDAL and QGIS where a new GCP-georeferenced output
+// lies (they read it when the raster has no geotransform of its own), and an old .qix indexed
+// other tie points: without -overwrite they stop the run before the matching, with it they go.
+TEST_F(CliErrors, StaleWorldFilesAndIndexesNeverDescribeANewOutput) {
+  const std::string raster = out + "/g.tif", world = out + "/g.tfw", points = out + "/t.shp", index = out + "/t.qix";
+  std::ofstream(world) << "10\n0\n0\n-10\n500000\n4000000\n";
+  std::ofstream(index) << "old";
+  const std::string run = "-georef_only -model poly2 -tiepoints " + points + " " + kRef + " " + kSen + " " + raster;
+  auto r = mmreg_test::runCli("-q " + run);
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_NE(r.output.find("'" + world + "' would be read as part of the output '" + raster + "' (its georeferencing)"), std::string::npos)
+      << r.output;
+  EXPECT_EQ(mmreg_test::countEntries(out), 2);
+  std::remove(world.c_str());
+  r = mmreg_test::runCli("-q " + run);
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_NE(r.output.find("'" + index + "' would be read as part of the tie-point file '" + points + "' (its spatial index)"),
+            std::string::npos)
+      << r.output;
+  std::ofstream(world) << "10\n0\n0\n-10\n500000\n4000000\n";
+  r = mmreg_test::runCli("-q -overwrite " + run);
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_FALSE(mmreg_test::fileExists(world));
+  EXPECT_FALSE(mmreg_test::fileExists(index));
+  GDALDatasetUniquePtr ds(GDALDataset::Open(raster.c_str(), GDAL_OF_RASTER));
+  ASSERT_TRUE(ds);
+  double gt[6];
+  EXPECT_NE(ds->GetGeoTransform(gt), CE_None) << "the GCPs' raster has a geotransform from somewhere";
+  EXPECT_GT(ds->GetGCPCount(), 0);
+}
+
 // A folder given as an output is named as such, with or without -overwrite (which used to be
 // suggested, and then refused), and kept with what it holds.
 TEST_F(CliErrors, AFolderIsNeverAnOutput) {

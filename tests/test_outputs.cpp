@@ -201,6 +201,58 @@ TEST_F(OutputsTest, CompanionFilesOfTheDriverFollowTheOutput) {
   noTemporaryLeft();
 }
 
+// A world file beside a raster output is read as its georeferencing when the raster has none of
+// its own (GCPs): an old one goes with -overwrite, stops the commit without it, and an input's
+// is never taken. A Shapefile's old spatial index goes too. Reports have no such companions.
+TEST_F(OutputsTest, CommitRemovesCompanionsThatWouldDescribeTheOldFile) {
+  std::vector<std::string> paths;
+  for (const auto& c : staleCompanions(dir + "/o.tif", true)) paths.push_back(c.path);
+  EXPECT_EQ(paths, (std::vector<std::string>{dir + "/o.tif.aux.xml", dir + "/o.tif.msk", dir + "/o.tif.ovr", dir + "/o.tfw", dir + "/o.TFW",
+                                              dir + "/o.tifw", dir + "/o.TIFW", dir + "/o.wld", dir + "/o.WLD"}));
+  EXPECT_EQ(staleCompanions(dir + "/t.shp", false).size(), 6u);
+  EXPECT_TRUE(staleCompanions(dir + "/r.json", false).empty());
+  touch(dir + "/o.tfw");
+  touch(dir + "/o.tif.aux.xml");  // left when o.tif was deleted
+  touch(dir + "/t.qix");
+  {
+    OutputTransaction tx;
+    touch(tx.stage(dir + "/o.tif", true));
+    try {
+      tx.commit(false);
+      ADD_FAILURE() << "an old world file was left beside a new output";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("'" + dir + "/o.tif.aux.xml' would be read as part of the output '" + dir + "/o.tif'"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  EXPECT_TRUE(mmreg_test::fileExists(dir + "/o.tfw") && mmreg_test::fileExists(dir + "/o.tif.aux.xml"));
+  {
+    OutputTransaction tx;
+    touch(tx.stage(dir + "/o.tif", true));
+    touch(tx.stage(dir + "/t.shp"));
+    tx.commit(true);
+  }
+  EXPECT_FALSE(mmreg_test::fileExists(dir + "/o.tfw"));
+  EXPECT_FALSE(mmreg_test::fileExists(dir + "/o.tif.aux.xml"));
+  EXPECT_FALSE(mmreg_test::fileExists(dir + "/t.qix"));
+  EXPECT_EQ(mmreg_test::countEntries(dir), 2);
+  touch(dir + "/scene.wld");
+  {
+    OutputTransaction tx;
+    tx.protect(dir + "/scene.wld", dir + "/scene.png");
+    touch(tx.stage(dir + "/scene.tif", true));
+    try {
+      tx.commit(true);
+      ADD_FAILURE() << "an input's world file was removed";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("a file of the input '" + dir + "/scene.png'"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_TRUE(mmreg_test::fileExists(dir + "/scene.wld"));
+  EXPECT_FALSE(mmreg_test::fileExists(dir + "/scene.tif"));
+}
+
 namespace {
 
 struct Fixture {

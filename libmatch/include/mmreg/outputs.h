@@ -10,6 +10,17 @@
 
 namespace mmreg {
 
+// Files beside `path` that GDAL reads as part of a file there although a new one does not write
+// them: for a `raster`, PAM metadata (.aux.xml), an external mask and overviews, and world files,
+// its georeferencing when it has no geotransform of its own (GCPs); for a Shapefile, its
+// spatial indexes. Left beside a new output, they would describe the old file: -overwrite
+// removes them, and without it they stop the run.
+struct Companion {
+  std::string path;
+  const char* role;  // "its georeferencing", "its spatial index" ...
+};
+std::vector<Companion> staleCompanions(const std::string& path, bool raster);
+
 class OutputTransaction {
  public:
   OutputTransaction() = default;
@@ -17,8 +28,8 @@ class OutputTransaction {
   OutputTransaction& operator=(const OutputTransaction&) = delete;
   ~OutputTransaction();  // removes every temporary file unless committed
   // Returns the temporary path to write instead of `finalPath` (same folder, same extension,
-  // a name no longer than the file system allows).
-  std::string stage(const std::string& finalPath);
+  // a name no longer than the file system allows). A `raster`'s staleCompanions go on commit.
+  std::string stage(const std::string& finalPath, bool raster = false);
   // A file that no output may replace: a file of the input `input` (itself, its header or mask).
   void protect(const std::string& path, const std::string& input);
   // Moves every staged file, with every file its driver wrote beside it (an ENVI or EHdr
@@ -29,6 +40,7 @@ class OutputTransaction {
  private:
   struct Staged {
     std::string temporary, final;
+    std::vector<Companion> stale;  // staleCompanions of `final`
   };
   std::vector<Staged> files_;
   std::vector<std::pair<std::string, std::string>> protected_;  // canonical path, the input it belongs to
@@ -37,6 +49,7 @@ class OutputTransaction {
 
 // The absolute path with links resolved (of the folder, for a file that does not exist yet).
 std::string canonicalPath(const std::string& path);
+
 
 // Throws Error when the output format cannot hold the output raster's pixels (the sensed
 // raster's type and bands, and an alpha band), or refuses its creation options for them: found

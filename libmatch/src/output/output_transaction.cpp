@@ -1,3 +1,4 @@
+#include <cpl_conv.h>
 #include <cpl_string.h>
 #include <cpl_vsi.h>
 #include <unistd.h>
@@ -85,7 +86,29 @@ std::string canonicalPath(const std::string& path) {
   return path;
 }
 
-std::string OutputTransaction::stage(const std::string& finalPath) {
+std::vector<Companion> staleCompanions(const std::string& path, bool raster) {
+  const std::string stem = stemOf(path), ext = CPLGetExtension(path.c_str());
+  std::vector<std::string> suffixes;
+  const bool shapefile = EQUAL(ext.c_str(), "shp");
+  if (shapefile) suffixes = {"qix", "sbn", "sbx"};
+  else if (raster) {
+    // GDAL's world file names: "tfw" (the extension's first and last letters), "tifw", "wld".
+    if (ext.size() >= 2) suffixes = {ext.substr(0, 1) + ext.back() + "w", ext + "w"};
+    suffixes.push_back("wld");  // not a MapInfo .tab: it may be a vector table of the same name
+  }
+  std::vector<Companion> out;
+  if (raster) {  // an orphan .aux.xml even comes before the file's own georeferencing
+    out.push_back({path + ".aux.xml", "its metadata and georeferencing"});
+    out.push_back({path + ".msk", "its mask"});
+    out.push_back({path + ".ovr", "its overviews"});
+  }
+  for (const auto& s : suffixes)
+    for (const std::string& cased : {std::string(CPLString(s).tolower()), std::string(CPLString(s).toupper())})
+      if (stem + "." + cased != path) out.push_back({stem + "." + cased, shapefile ? "its spatial index" : "its georeferencing"});
+  return out;
+}
+
+std::string OutputTransaction::stage(const std::string& finalPath, bool raster) {
   // Same folder (so the rename is atomic) and same extension (drivers look at it). The tag comes
   // first and the name is cut, so that a legal final name never makes an illegal temporary one.
   const std::string dir = folderOf(finalPath), base = finalPath.substr(dir.size());
@@ -95,7 +118,7 @@ std::string OutputTransaction::stage(const std::string& finalPath) {
   // Room for the tag, the extension and the ".aux.xml" sidecar GDAL may add.
   const size_t room = kNameMax - tag.size() - ext.size() - std::strlen(".aux.xml");
   const std::string tmp = dir + tag + base.substr(0, std::min(room, base.size() - ext.size())) + ext;
-  files_.push_back({tmp, finalPath});
+  files_.push_back({tmp, finalPath, staleCompanions(finalPath, raster)});
   return tmp;
 }
 
@@ -116,6 +139,17 @@ void OutputTransaction::commit(bool overwrite) {
     if (exists(f.final))
       for (const char* s : kSidecars)
         if (exists(f.final + s)) replaced.push_back(f.final + s);
+    for (const auto& [s, role] : f.stale) {
+      if (!exists(s)) continue;
+      for (const auto& [path, input] : protected_)
+        if (path == canonicalPath(s))
+          throw Error("'" + s + "', a file of the input '" + input + "', would be read as part of the output '" + f.final + "' (" +
+                      role + "); nothing was written, choose another output name");
+      if (!overwrite)
+        throw Error("'" + s + "' would be read as part of the output '" + f.final + "' (" + role + ") and describe the old " +
+                    "file; nothing was overwritten, remove it or run again with -overwrite");
+      if (std::find(replaced.begin(), replaced.end(), s) == replaced.end()) replaced.push_back(s);
+    }
   }
   for (const auto& m : in) {
     const std::string target = canonicalPath(m.to);

@@ -29,7 +29,8 @@
 namespace mmreg {
 namespace {
 
-void checkOutputPath(const std::string& path, const char* what, const CoregisterOptions& o, std::set<std::string>& seen) {
+void checkOutputPath(const std::string& path, const char* what, const CoregisterOptions& o, std::set<std::string>& seen,
+                     bool raster = false) {
   if (path.empty()) return;
   const std::string c = canonicalPath(path);
   for (const auto* in : {&o.reference, &o.sensed})
@@ -49,6 +50,11 @@ void checkOutputPath(const std::string& path, const char* what, const Coregister
     if (!o.out.overwrite)
       throw Error(std::string("the ") + what + " '" + path + "' already exists; add -overwrite to replace it, or choose another path");
   }
+  if (!o.out.overwrite)
+    for (const auto& [stale, role] : staleCompanions(path, raster))
+      if (VSIStatL(stale.c_str(), &st) == 0)
+        throw Error("'" + stale + "' would be read as part of the " + what + " '" + path + "' (" + role +
+                    ") and describe another file; remove it, add -overwrite to replace it, or choose another path");
   std::string dir = CPLGetPath(path.c_str());
   if (dir.empty()) dir = ".";
   if (STARTS_WITH(path.c_str(), "/vsimem/")) return;
@@ -159,7 +165,7 @@ void validateOptions(const CoregisterOptions& o) {
   if (!o.out.pointsPath.empty() && !endsWith(o.out.pointsPath, ".points"))
     throw Error("the Georeferencer file '" + o.out.pointsPath + "' must end in .points");
   std::set<std::string> seen;
-  checkOutputPath(o.out.output, "output", o, seen);
+  checkOutputPath(o.out.output, "output", o, seen, /*raster=*/true);
   checkOutputPath(o.out.reportPath, "report", o, seen);
   checkOutputPath(o.out.htmlPath, "HTML report", o, seen);
   checkOutputPath(o.out.tiePointsPath, "tie-point file", o, seen);
@@ -187,8 +193,8 @@ void protectInputs(const CoregisterOptions& o, OutputTransaction& tx) {
 // Writes `finalPath` through `write` under its temporary name. The user knows the file by the
 // name they gave, so a writer's error names that one, not the temporary.
 template <typename Write>
-void writeStaged(OutputTransaction& tx, const std::string& finalPath, const Write& write) {
-  const std::string temporary = tx.stage(finalPath);
+void writeStaged(OutputTransaction& tx, const std::string& finalPath, const Write& write, bool raster = false) {
+  const std::string temporary = tx.stage(finalPath, raster);
   try {
     write(temporary);
   } catch (const Cancelled&) {
@@ -212,7 +218,7 @@ void writeOutputs(const GeoRaster& ref, const GeoRaster& sen, const CoregisterOp
       if (o.out.rpcRefine) writeRefinedRpc(sen, *r.rpc, o.out, path, progress.sub(0, 0.95));
       else if (o.out.georefOnly) writeGeorefOnly(ref, sen, *r.fit.forward, o.out, path, progress.sub(0, 0.95));
       else writeWarped(ref, sen, *r.fit.forward, o.out, path, progress.sub(0, 0.95));
-    });
+    }, /*raster=*/true);
   if (!o.out.tiePointsPath.empty())
     writeStaged(tx, o.out.tiePointsPath, [&](const std::string& path) { writeTiePoints(ref, r.match.tiePoints, r.fit, path); });
   if (!o.out.pointsPath.empty())
