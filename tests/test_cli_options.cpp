@@ -2,6 +2,7 @@
 // values are usage errors with a message.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <optional>
@@ -61,6 +62,19 @@ TEST(CliOptions, ParsesTheContractNames) {
   EXPECT_EQ(j.out.output, "out.tif");
 }
 
+// Nodata as gdalwarp takes it: one value per band ("0 0 0"), which mmreg accepts when they agree.
+TEST(CliOptions, NodataGivenPerBandIsOneValue) {
+  for (const char* given : {"0", "0 0 0", "0,0,0", " 0  0 "}) {
+    auto o = parse({"-srcnodata", given, "-refnodata", given, "a.tif", "b.tif", "c.tif"});
+    ASSERT_TRUE(o) << given;
+    EXPECT_EQ(o->job.sensedNodata, 0.0) << given;
+    EXPECT_EQ(o->job.referenceNodata, 0.0) << given;
+  }
+  auto o = parse({"-dstnodata", "nan nan", "a.tif", "b.tif", "c.tif"});
+  ASSERT_TRUE(o && o->job.out.dstNodata);
+  EXPECT_TRUE(std::isnan(*o->job.out.dstNodata));
+}
+
 TEST(CliOptions, DashOutputMeansNoRaster) {
   auto o = parse({"a.tif", "b.tif", "-", "-report", "r.json"});
   ASSERT_TRUE(o);
@@ -80,6 +94,9 @@ TEST(CliOptions, UsageErrorsSayWhatIsWrong) {
       {{"-seed", "-3", "a", "b", "c"}, "-seed -3 is out of range"},
       {{"-coarse", "maybe", "a", "b", "c"}, "-coarse expects auto, always or never"},
       {{"-co", "COMPRESS", "a", "b", "c"}, "-co expects NAME=VALUE"},
+      {{"-srcnodata", "0 255 0", "a", "b", "c"},
+       "-srcnodata '0 255 0' gives the bands different nodata values, and mmreg declares one value on every band"},
+      {{"-refnodata", "0 x", "a", "b", "c"}, "-refnodata expects a number or nan, got 'x'"},
       {{"a", "b"}, "expected <reference> <sensed> <output>, got 2"},
       {{"a", "b", "c", "-of"}, "-of needs a value"},
   };

@@ -1,5 +1,6 @@
 #include "mmreg/option_table.h"
 
+#include <cpl_string.h>
 #include <cpl_vsi.h>
 
 #include <climits>
@@ -39,6 +40,21 @@ double parseNumber(S opt, S v, bool nanAllowed = false) {
   if (used != v.size() || v.empty() || !(std::isfinite(x) || (nanAllowed && std::isnan(x))))
     throw Error(opt + " expects a number" + (nanAllowed ? " or nan" : "") + ", got '" + v + "'");
   return x;
+}
+
+// A nodata value: a number or nan, or one per band as gdalwarp takes them ("0 0 0", "0,0,0"),
+// which must then agree: mmreg declares one value on every band.
+double parseNodata(S opt, S v) {
+  const CPLStringList values(CSLTokenizeString2(v.c_str(), " ,", 0));
+  if (values.size() <= 1) return parseNumber(opt, values.size() == 1 ? std::string(values[0]) : v, true);
+  const double first = parseNumber(opt, values[0], true);
+  for (int i = 1; i < values.size(); ++i) {
+    const double x = parseNumber(opt, values[i], true);
+    if (!(x == first || (std::isnan(x) && std::isnan(first))))
+      throw Error(opt + " '" + v + "' gives the bands different nodata values, and mmreg declares one value on every band; " +
+                  "give the one value that marks no data in all bands");
+  }
+  return first;
 }
 
 // The shortest text that reads back as the same number.
@@ -126,7 +142,7 @@ template <class F>
 OptionDecl nodataNumber(const Base& b, double lo, double hi, F field) {
   auto d = optionalNumber(b, lo, hi, field);
   d.nanAllowed = true;
-  d.set = [field, name = b.cli](O& o, S v) { field(o) = parseNumber(name, v, true); };
+  d.set = [field, name = b.cli](O& o, S v) { field(o) = parseNodata(name, v); };
   return d;
 }
 
@@ -315,7 +331,8 @@ std::vector<OptionDecl> declare() {
                             "Nodata value of the sensed raster, replacing its file's nodata and mask (as gdalwarp -srcnodata): "
                             "for fill the file does not declare, such as the black collar around a scene. Those pixels are "
                             "neither matched nor warped into the output, which declares the same nodata unless -dstnodata "
-                            "or -dstalpha says otherwise. nan marks no data in floating-point rasters.",
+                            "or -dstalpha says otherwise. nan marks no data in floating-point rasters. One value per band (\"0 0 0\", "
+                            "as gdalwarp takes them) is accepted when they agree.",
                             M | R, true},
                            -kMax, kMax, [](auto& o) -> auto& { return o.sensedNodata; }));
   t.push_back(nodataNumber({"-refnodata", "REFERENCE_NODATA", "VALUE", "Nodata value of the reference raster (empty: its file's)",
@@ -460,7 +477,7 @@ void checkOptionValue(const OptionDecl& d, const std::string& value) {
   }
   if (d.kind != OptionKind::Integer && d.kind != OptionKind::Number) return;
   if (value.empty()) return;  // an optional number left unset
-  const double x = parseNumber(d.cli, value, d.nanAllowed);
+  const double x = d.nanAllowed ? parseNodata(d.cli, value) : parseNumber(d.cli, value);
   if (std::isnan(x)) return;  // allowed, or parseNumber would have thrown
   if (!(x >= d.minValue && x <= d.maxValue)) throw Error(d.cli + " " + value + " is out of range; use " + rangeText(d));
 }
