@@ -8,6 +8,7 @@
 #include <cmath>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <random>
 
 #include <unistd.h>
@@ -621,6 +622,49 @@ TEST_F(OutputsTest, ShapefileTiePointsHoldLargeMapCoordinates) {
     EXPECT_NEAR(feat->GetFieldAsDouble("ref_y"), map.y, 1e-6);
   }
   EXPECT_EQ(i, pts.size());
+}
+
+// GeoJSON names a CRS only by an EPSG code: tie points in a CRS without one (a custom transverse
+// Mercator) were written in its metres with no CRS, which readers take for degrees. They are
+// now in WGS 84, where GDAL finds them at the reference position; an EPSG CRS is kept.
+TEST_F(OutputsTest, GeoJsonTiePointsLieWhereTheyAreInAnyCrs) {
+  const std::string custom = dir + "/custom.tif";
+  {
+    GDALDatasetUniquePtr ds(GetGDALDriverManager()->GetDriverByName("GTiff")->Create(custom.c_str(), 64, 64, 1, GDT_Byte, nullptr));
+    double gt[6] = {431000, 30, 0, 3756000, 0, -30};
+    ds->SetGeoTransform(gt);
+    OGRSpatialReference tm;
+    tm.importFromProj4("+proj=tmerc +lat_0=0 +lon_0=-117.5 +k=0.9996 +x_0=500000 +y_0=0 +datum=WGS84 +units=m");
+    ds->SetSpatialRef(&tm);
+  }
+  const auto pts = thirtyTiePoints();
+  const auto fit = translationFit(pts);
+  for (const std::string& raster : {custom, mmreg_test::sampleData() + "/s1s2_075_ref.tif"}) {
+    const auto ref = GeoRaster::open(raster);
+    const std::string path = dir + "/t" + std::to_string(raster == custom) + ".geojson";
+    writeTiePoints(ref, pts, fit, path);
+    GDALDatasetUniquePtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR));
+    ASSERT_TRUE(ds);
+    OGRLayer* l = ds->GetLayer(0);
+    const OGRSpatialReference* read = l->GetSpatialRef();
+    ASSERT_TRUE(read);
+    if (raster != custom) EXPECT_STREQ(read->GetAuthorityCode(nullptr), "3395");
+    OGRSpatialReference target;
+    target.importFromWkt(ref.crsWkt().c_str());
+    target.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+    std::unique_ptr<OGRCoordinateTransformation> toRef(OGRCreateCoordinateTransformation(read, &target));
+    ASSERT_TRUE(toRef);
+    int n = 0;
+    for (auto& f : *l) {
+      const auto* p = f->GetGeometryRef()->toPoint();
+      double x = p->getX(), y = p->getY();
+      ASSERT_TRUE(toRef->Transform(1, &x, &y));
+      EXPECT_NEAR(x, f->GetFieldAsDouble("ref_x"), 0.1) << raster;
+      EXPECT_NEAR(y, f->GetFieldAsDouble("ref_y"), 0.1) << raster;
+      ++n;
+    }
+    EXPECT_EQ(n, 30);
+  }
 }
 
 // Without a CRS the ground distance is unknown: residual_m is null, not a number in CRS units.

@@ -40,6 +40,14 @@ void writeTiePoints(const GeoRaster& ref, const std::vector<TiePoint>& pts, cons
   // GDAL's CSV writer quotes integers ("1") unless told to quote only what needs it.
   CPLStringList layerOptions;
   if (format == "CSV") layerOptions.AddString("STRING_QUOTING=IF_NEEDED");
+  // GeoJSON names a CRS only by its EPSG code; without one, readers take the coordinates as
+  // WGS 84 degrees and put the points nowhere near. Such points are written as RFC 7946 GeoJSON,
+  // in WGS 84 (their ref_x and ref_y stay in the reference CRS).
+  if (format == "GeoJSON" && !wkt.empty()) {
+    if (!srs.GetAuthorityName(nullptr)) srs.AutoIdentifyEPSG();
+    const char* authority = srs.GetAuthorityName(nullptr);
+    if (!authority || !EQUAL(authority, "EPSG")) layerOptions.AddString("RFC7946=YES");
+  }
   OGRLayer* layer = ds->CreateLayer("tie_points", wkt.empty() ? nullptr : &srs, wkbPoint, layerOptions.List());
   if (!layer) throw Error("cannot create layer tie_points in '" + path + "': " + CPLGetLastErrorMsg());
   const auto& fields = tiePointFields();
