@@ -37,7 +37,10 @@ std::string stemOf(const std::string& path) {
 // Sidecars under an existing output's full name that would describe the new file if left beside
 // it: PAM metadata, an external mask, and external overviews (gdaladdo -ro), which QGIS would
 // draw, zoomed out, from the old image.
-constexpr const char* kSidecars[] = {".aux.xml", ".msk", ".ovr"};
+constexpr struct {
+  const char* suffix;
+  const char* role;
+} kSidecars[] = {{".aux.xml", "its metadata and georeferencing"}, {".msk", "its mask"}, {".ovr", "its overviews"}};
 
 // Every file written for the temporary `tmp`: itself first, then the names beginning with its stem,
 // which a driver derives from it (an ENVI or EHdr header "x.hdr", a world file "x.wld", PAM
@@ -97,11 +100,8 @@ std::vector<Companion> staleCompanions(const std::string& path, bool raster) {
     suffixes.push_back("wld");  // not a MapInfo .tab: it may be a vector table of the same name
   }
   std::vector<Companion> out;
-  if (raster) {  // an orphan .aux.xml even comes before the file's own georeferencing
-    out.push_back({path + ".aux.xml", "its metadata and georeferencing"});
-    out.push_back({path + ".msk", "its mask"});
-    out.push_back({path + ".ovr", "its overviews"});
-  }
+  if (raster)  // an orphan .aux.xml even comes before the file's own georeferencing
+    for (const auto& s : kSidecars) out.push_back({path + s.suffix, s.role});
   for (const auto& s : suffixes)
     for (const std::string& cased : {std::string(CPLString(s).tolower()), std::string(CPLString(s).toupper())})
       if (stem + "." + cased != path) out.push_back({stem + "." + cased, shapefile ? "its spatial index" : "its georeferencing"});
@@ -137,8 +137,8 @@ void OutputTransaction::commit(bool overwrite) {
     const std::string tmpStem = stemOf(f.temporary), finalStem = stemOf(f.final);
     for (size_t i = 1; i < written.size(); ++i) in.push_back({written[i], finalStem + written[i].substr(tmpStem.size()), f.final});
     if (exists(f.final))
-      for (const char* s : kSidecars)
-        if (exists(f.final + s)) replaced.push_back(f.final + s);
+      for (const auto& s : kSidecars)
+        if (exists(f.final + s.suffix)) replaced.push_back(f.final + s.suffix);
     for (const auto& [s, role] : f.stale) {
       if (!exists(s)) continue;
       for (const auto& [path, input] : protected_)
