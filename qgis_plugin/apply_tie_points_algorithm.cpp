@@ -30,8 +30,8 @@ void ApplyTiePointsAlgorithm::initAlgorithm(const QVariantMap&) {
                                                      QgsProcessing::TypeVectorPoint, QVariant(), true));
 }
 
-bool ApplyTiePointsAlgorithm::prepareAlgorithm(const QVariantMap& parameters, QgsProcessingContext& context, QgsProcessingFeedback*) {
-  resolveInputs(parameters, context);
+bool ApplyTiePointsAlgorithm::prepareAlgorithm(const QVariantMap& parameters, QgsProcessingContext& context, QgsProcessingFeedback* feedback) {
+  resolveInputs(parameters, context, feedback);
   std::unique_ptr<QgsProcessingFeatureSource> source(parameterAsSource(parameters, QStringLiteral("TIE_POINTS_IN"), context));
   if (!source) throw QgsProcessingException(invalidSourceError(parameters, QStringLiteral("TIE_POINTS_IN")));
   const int col = source->fields().lookupField(QStringLiteral("sensed_col"));

@@ -19,8 +19,8 @@ void CoregisterAlgorithm::initAlgorithm(const QVariantMap&) {
                                                      QgsProcessing::TypeVectorPoint, QVariant(), true));
 }
 
-bool CoregisterAlgorithm::prepareAlgorithm(const QVariantMap& parameters, QgsProcessingContext& context, QgsProcessingFeedback*) {
-  resolveInputs(parameters, context);
+bool CoregisterAlgorithm::prepareAlgorithm(const QVariantMap& parameters, QgsProcessingContext& context, QgsProcessingFeedback* feedback) {
+  resolveInputs(parameters, context, feedback);
   return true;
 }
 

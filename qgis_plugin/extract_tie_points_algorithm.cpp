@@ -18,8 +18,8 @@ void ExtractTiePointsAlgorithm::initAlgorithm(const QVariantMap&) {
                                                      QgsProcessing::TypeVectorPoint));
 }
 
-bool ExtractTiePointsAlgorithm::prepareAlgorithm(const QVariantMap& parameters, QgsProcessingContext& context, QgsProcessingFeedback*) {
-  resolveInputs(parameters, context);
+bool ExtractTiePointsAlgorithm::prepareAlgorithm(const QVariantMap& parameters, QgsProcessingContext& context, QgsProcessingFeedback* feedback) {
+  resolveInputs(parameters, context, feedback);
   return true;
 }
 

@@ -15,6 +15,7 @@
 #include <cmath>
 
 #include "declared_parameters.h"
+#include "layer_crs.h"
 #include "mmreg/error.h"
 #include "mmreg/outputs.h"
 #include "mmreg/raster.h"
@@ -43,11 +44,13 @@ void MmregAlgorithm::addDeclaredParameters(unsigned scope) {
   addOutput(new QgsProcessingOutputNumber(QStringLiteral("RMSE_CHECK_PX"), QObject::tr("Check-point RMSE (reference pixels)")));
 }
 
-void MmregAlgorithm::resolveInputs(const QVariantMap& parameters, QgsProcessingContext& context) {
+void MmregAlgorithm::resolveInputs(const QVariantMap& parameters, QgsProcessingContext& context, QgsProcessingFeedback* feedback) {
   QgsRasterLayer* ref = parameterAsRasterLayer(parameters, QStringLiteral("REFERENCE"), context);
-  referencePath_ = gdalPath(ref, QObject::tr("reference"));
+  referencePath_ = referenceInLayerCrs(gdalPath(ref, QObject::tr("reference")), *ref, feedback);
   referenceCrs_ = ref->crs();
-  sensedPath_ = gdalPath(parameterAsRasterLayer(parameters, QStringLiteral("SENSED"), context), QObject::tr("sensed"));
+  QgsRasterLayer* sen = parameterAsRasterLayer(parameters, QStringLiteral("SENSED"), context);
+  sensedPath_ = gdalPath(sen, QObject::tr("sensed"));
+  sensedLayerCrs_ = sensedLayerCrs(sensedPath_, *sen, feedback);
 }
 
 mmreg::CoregisterOptions MmregAlgorithm::optionsFrom(const QVariantMap& p, QgsProcessingContext& context,
@@ -57,6 +60,7 @@ mmreg::CoregisterOptions MmregAlgorithm::optionsFrom(const QVariantMap& p, QgsPr
   o.sensed = sensedPath_.toStdString();
   o.out.overwrite = true;  // Processing destinations are chosen (and confirmed) by the user or are temporary
   destinations = applyDeclaredParameters(*this, scope_, p, context, o);
+  if (o.match.sensedSrs.empty()) o.match.sensedSrs = sensedLayerCrs_.toStdString();  // SENSED_CRS, when given, decides
   return o;
 }
 

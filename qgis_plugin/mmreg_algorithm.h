@@ -24,8 +24,9 @@ class MmregAlgorithm : public QgsProcessingAlgorithm {
   // The declared options of `scope` (mmreg::OptionScope bits; see mmreg/option_table.h) as
   // parameters, and the VERDICT and RMSE_CHECK_PX outputs.
   void addDeclaredParameters(unsigned scope);
-  // Resolves the raster layers to GDAL file paths (main thread).
-  void resolveInputs(const QVariantMap& parameters, QgsProcessingContext& context);
+  // Resolves the raster layers to GDAL file paths, each read in the CRS its layer has in QGIS
+  // (main thread).
+  void resolveInputs(const QVariantMap& parameters, QgsProcessingContext& context, QgsProcessingFeedback* feedback);
   // The inputs and every declared parameter; `destinations` receives the file outputs given.
   mmreg::CoregisterOptions optionsFrom(const QVariantMap& parameters, QgsProcessingContext& context,
                                        QVariantMap& destinations) const;
@@ -45,6 +46,7 @@ class MmregAlgorithm : public QgsProcessingAlgorithm {
   static QString methodHelp();
 
   QString referencePath_, sensedPath_;
+  QString sensedLayerCrs_;  // WKT; empty when the sensed file carries its layer's CRS
   unsigned scope_ = 0;
   QgsCoordinateReferenceSystem referenceCrs_;
 };

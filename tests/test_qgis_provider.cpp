@@ -258,6 +258,62 @@ TEST_F(QgisProvider, WarpedOutputIsOnTheReferenceGrid) {
   for (int i = 0; i < 6; ++i) EXPECT_NEAR(w.geoTransform()[i], r.geoTransform()[i], 1e-6);
 }
 
+// A CRS assigned in QGIS (Layer Properties > Source) is the one mmreg works in. Here the
+// reference file has no CRS and the sensed file a wrong one (another UTM zone); their layers have
+// the right one. Without it the run was refused (the sensed has a CRS, the reference none), and
+// with a wrong CRS in both files the tie points were labelled with the layer's CRS but computed
+// in the file's.
+TEST_F(QgisProvider, TheCrsAssignedToALayerInQgisIsTheOneUsed) {
+  const QgsCoordinateReferenceSystem truth = QgsCoordinateReferenceSystem::fromEpsgId(31985);
+  const auto copyWithCrs = [&](const QString& from, const char* name, const char* crs) {
+    GDALDatasetUniquePtr src(GDALDataset::Open(from.toUtf8().constData(), GDAL_OF_RASTER));
+    GDALDatasetUniquePtr out(GetGDALDriverManager()->GetDriverByName("GTiff")->CreateCopy(path(name).toUtf8().constData(), src.get(),
+                                                                                           FALSE, nullptr, nullptr, nullptr));
+    OGRSpatialReference srs;
+    if (*crs) srs.SetFromUserInput(crs);
+    out->SetSpatialRef(*crs ? &srs : nullptr);
+    auto* layer = new QgsRasterLayer(path(name), QString::fromLatin1(name), QStringLiteral("gdal"));
+    EXPECT_TRUE(layer->isValid());
+    layer->setCrs(truth);
+    return layer;
+  };
+  QgsProcessingContext context;
+  std::unique_ptr<QgsProcessingAlgorithm> alg(QgsApplication::processingRegistry()->createAlgorithmById(QStringLiteral("mmreg:coregister")));
+  const auto runOn = [&](QgsRasterLayer* ref, QgsRasterLayer* sen, const char* output, QgsProcessingFeedback& feedback) {
+    context.temporaryLayerStore()->addMapLayers({ref, sen});
+    bool ok = false;
+    const QVariantMap out = alg->run({{"REFERENCE", QVariant::fromValue(static_cast<QObject*>(ref))},
+                                      {"SENSED", QVariant::fromValue(static_cast<QObject*>(sen))}, {"GEOREF_ONLY", true},
+                                      {"OUTPUT", path(output)}, {"TIE_POINTS", path((std::string(output) + ".gpkg").c_str())}},
+                                     context, &feedback, &ok);
+    EXPECT_TRUE(ok) << feedback.textLog().toStdString();
+    return out;
+  };
+  QgsProcessingFeedback feedback;
+  runOn(copyWithCrs(kRef, "ref.tif", ""), copyWithCrs(kSen, "sen.tif", "EPSG:32601"), "co.tif", feedback);
+  EXPECT_LT(worstError(dir + "/co.tif"), 0.5);
+  const auto output = mmreg::GeoRaster::open(dir + "/co.tif");
+  EXPECT_TRUE(QgsCoordinateReferenceSystem::fromWkt(QString::fromStdString(output.crsWkt())) == truth) << output.crsWkt();
+  EXPECT_TRUE(feedback.textLog().contains(QStringLiteral("mmreg uses the layer's CRS"))) << feedback.textLog().toStdString();
+  EXPECT_FALSE(mmreg_test::fileExists(dir + "/ref.tif.aux.xml")) << "the input's CRS is never written into its files";
+
+  // Both files in the same wrong CRS: the run worked before, but wrote the file's CRS into the
+  // output, which QGIS then drew in another zone than the inputs.
+  QgsProcessingFeedback second;
+  const QVariantMap out = runOn(copyWithCrs(kRef, "ref2.tif", "EPSG:32601"), copyWithCrs(kSen, "sen2.tif", "EPSG:32601"), "co2.tif", second);
+  EXPECT_LT(worstError(dir + "/co2.tif"), 0.5);
+  const auto output2 = mmreg::GeoRaster::open(dir + "/co2.tif");
+  EXPECT_TRUE(QgsCoordinateReferenceSystem::fromWkt(QString::fromStdString(output2.crsWkt())) == truth) << output2.crsWkt();
+  QgsVectorLayer tp(out.value("TIE_POINTS").toString(), "tp", "ogr");
+  ASSERT_TRUE(tp.isValid());
+  EXPECT_TRUE(tp.crs() == truth) << tp.crs().authid().toStdString();
+
+  // Files that carry their layers' CRS are read as they are.
+  QgsProcessingFeedback plain;
+  runOn(new QgsRasterLayer(kRef, "ref", "gdal"), new QgsRasterLayer(kSen, "sen", "gdal"), "co3.tif", plain);
+  EXPECT_FALSE(plain.textLog().contains(QStringLiteral("mmreg uses the layer's CRS"))) << plain.textLog().toStdString();
+}
+
 TEST_F(QgisProvider, ExtractThenApplyEditedTiePoints) {
   bool ok = false;
   const auto ex = run(QStringLiteral("mmreg:extracttiepoints"),
