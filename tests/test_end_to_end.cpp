@@ -266,6 +266,30 @@ TEST_F(EndToEnd, SampleSarIsRecoveredAndOutputsAreComplete) {
   EXPECT_TRUE(mmreg_test::fileExists(dir + "/p.points"));
 }
 
+// A 5-band stack marking red, green and blue in bands 2-4 (its other bands unmarked, as a
+// PHOTOMETRIC=RGB GeoTIFF with extra bands, or a BGR stack, has them) is matched on the marked
+// bands; band 1, GDAL's default, was taken before. A stack that marks none is matched on band 1,
+// and the result says so and names -refb.
+TEST_F(EndToEnd, StackBandsMarkedRedGreenBlueAreMatchedAndAnUnmarkedStackIsNamed) {
+  const std::string ref = mmreg_test::sampleData() + "/s1s2_075_ref.tif";
+  const std::string sen = mmreg_test::sampleData() + "/s1s2_075_sensed.tif";
+  ASSERT_TRUE(mmreg_test::translateRaster(ref, dir + "/marked.tif",
+                                          {"-b", "3", "-b", "1", "-b", "2", "-b", "3", "-b", "1", "-colorinterp",
+                                           "undefined,red,green,blue,undefined"}));
+  auto r = mmreg_test::runCli("-q -report " + dir + "/m.json " + dir + "/marked.tif " + sen + " -");
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_NE(slurp(dir + "/m.json").find("\"reference_bands\":[\n    2,\n    3,\n    4\n  ]"), std::string::npos) << slurp(dir + "/m.json");
+  EXPECT_EQ(r.output.find("marks none red"), std::string::npos) << r.output;
+
+  ASSERT_TRUE(mmreg_test::translateRaster(ref, dir + "/unmarked.tif",
+                                          {"-b", "2", "-b", "1", "-b", "2", "-b", "3", "-colorinterp", "undefined,undefined,undefined,undefined"}));
+  r = mmreg_test::runCli("-q -report " + dir + "/u.json " + dir + "/unmarked.tif " + sen + " -");
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_NE(r.output.find("has 4 bands and marks none red, green and blue, so band 1 was matched"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("choose it with -refb N"), std::string::npos) << r.output;
+  EXPECT_NE(slurp(dir + "/u.json").find("\"reference_bands\":[\n    1\n  ]"), std::string::npos) << slurp(dir + "/u.json");
+}
+
 // The sensed sample's right half has no nodata value: outside its footprint the warped output is
 // 0 and unmarked unless asked. -dstalpha adds an alpha band; -dstnodata fills and declares a value.
 TEST_F(EndToEnd, OutputMarksWhereTheSensedRasterHasNoData) {

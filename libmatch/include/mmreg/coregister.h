@@ -79,6 +79,7 @@ struct MatchResult {
   bool coarseUsed = false;     // the result came from a coarse hypothesis (the verdict names which)
   std::string sensedModality;
   bool referenceDecibels = false, sensedDecibels = false;  // a SAR band read as backscatter in dB
+  std::vector<int> referenceBands, sensedBands;             // the bands matched, 1-based; empty: none read
   std::vector<StageTime> stages;
 };
 

@@ -120,6 +120,11 @@ void writeReportJson(const CoregisterOptions& o, const CoregisterResult& r, cons
   root.Add("sensed_modality", r.match.sensedModality);
   root.Add("sensed_decibels", r.match.sensedDecibels);
   root.Add("reference_decibels", r.match.referenceDecibels);
+  CPLJSONArray refBands, senBands;
+  for (int b : r.match.referenceBands) refBands.Add(b);
+  for (int b : r.match.sensedBands) senBands.Add(b);
+  root.Add("reference_bands", refBands);
+  root.Add("sensed_bands", senBands);
   root.Add("coarse_pass_used", r.match.coarseUsed);
   root.Add("processing_scale", r.match.processingScale);
 

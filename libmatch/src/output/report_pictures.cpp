@@ -70,9 +70,13 @@ cv::Scalar residualColour(double px, bool inlier) {
 ReportPictures makeReportPictures(const GeoRaster& ref, const GeoRaster& sen, const CoregisterOptions& o,
                                   const CoregisterResult& r) {
   ReportPictures out;
-  BandChoice refBands{resolveBands(ref, o.match.referenceBands, "-refb"), Modality::Optical};
+  // The bands the match read (none for given tie points: the same rule picks them).
+  const auto bands = [](const GeoRaster& raster, const std::vector<int>& matched, const std::vector<int>& requested, const char* option) {
+    return matched.empty() ? resolveBands(raster, requested, option) : matched;
+  };
+  BandChoice refBands{bands(ref, r.match.referenceBands, o.match.referenceBands, "-refb"), Modality::Optical};
   if (o.match.referenceModality != Modality::Auto) refBands.modality = o.match.referenceModality;
-  BandChoice senBands{resolveBands(sen, o.match.sensedBands, "-b"), Modality::Optical};
+  BandChoice senBands{bands(sen, r.match.sensedBands, o.match.sensedBands, "-b"), Modality::Optical};
   parseModality(r.match.sensedModality, &senBands.modality);
   refBands.decibels = r.match.referenceDecibels;
   senBands.decibels = r.match.sensedDecibels;

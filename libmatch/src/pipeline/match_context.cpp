@@ -67,7 +67,9 @@ MatchContext makeMatchContext(const GeoRaster& ref, const GeoRaster& sen, const 
                   [&] { senOverviews = bandOverviews(sen, c.senBands.bands); });
   checkHasContent(ref, c.refBands.bands, refOverviews, "reference");
   checkHasContent(sen, c.senBands.bands, senOverviews, "sensed");
-  for (auto advice : {undeclaredFillAdvice(ref, c.refBands.bands[0], refOverviews[0], "reference", "-refnodata"),
+  for (auto advice : {bandChoiceAdvice(ref, opt.referenceBands, c.refBands.bands, "reference", "-refb"),
+                      bandChoiceAdvice(sen, opt.sensedBands, c.senBands.bands, "sensed", "-b"),
+                      undeclaredFillAdvice(ref, c.refBands.bands[0], refOverviews[0], "reference", "-refnodata"),
                       undeclaredFillAdvice(sen, c.senBands.bands[0], senOverviews[0], "sensed", "-srcnodata")})
     if (!advice.empty()) c.inputAdvice.push_back(std::move(advice));
   c.refData = validBounds(ref, refOverviews[0]);

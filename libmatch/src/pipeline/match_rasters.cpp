@@ -198,6 +198,8 @@ void describeInputs(const MatchContext& c, MatchResult& result) {
   result.sensedModality = modalityName(c.senBands.modality);
   result.referenceDecibels = c.refBands.decibels;
   result.sensedDecibels = c.senBands.decibels;
+  result.referenceBands = c.refBands.bands;
+  result.sensedBands = c.senBands.bands;
 }
 
 }  // namespace

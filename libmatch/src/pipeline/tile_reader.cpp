@@ -1,7 +1,5 @@
 #include "pipeline/tile_reader.h"
 
-#include <gdal_priv.h>
-
 #include <algorithm>
 #include <cmath>
 #include <opencv2/imgproc.hpp>
@@ -10,17 +8,6 @@
 #include "mmreg/error.h"
 
 namespace mmreg {
-
-std::vector<int> resolveBands(const GeoRaster& raster, const std::vector<int>& requested, const char* option) {
-  for (int b : requested) raster.checkBand(b, option);
-  if (!requested.empty()) return requested;
-  const int n = raster.bandCount();
-  if (n == 3 || n == 4) {
-    auto ci = [&](int b) { return raster.handle()->GetRasterBand(b)->GetColorInterpretation(); };
-    if ((ci(1) == GCI_RedBand && ci(2) == GCI_GreenBand && ci(3) == GCI_BlueBand) || n == 3) return {1, 2, 3};
-  }
-  return {1};
-}
 
 Image readProcessed(const GeoRaster& raster, const BandChoice& choice, const PixelWindow& window, int w, int h) {
   return preprocess(combineBands(raster.readBands(choice.bands, window, w, h)), choice.modality, choice.decibels);

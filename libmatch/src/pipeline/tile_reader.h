@@ -6,20 +6,11 @@
 
 #include "mmreg/preprocess.h"
 #include "mmreg/raster.h"
+#include "pipeline/band_choice.h"
 #include "pipeline/decoded_raster.h"
 #include "pipeline/pixel_mapping.h"
 
 namespace mmreg {
-
-struct BandChoice {
-  std::vector<int> bands;  // resolved, 1-based
-  Modality modality = Modality::Optical;
-  bool decibels = false;  // a SAR band of backscatter in dB (looksLikeDecibels)
-};
-
-// Picks the bands to use: the user's, or bands 1-3 (luminance) for an optical RGB(A) raster,
-// else band 1. Throws mmreg::Error for a band that does not exist.
-std::vector<int> resolveBands(const GeoRaster& raster, const std::vector<int>& requested, const char* option);
 
 // `window` in full-resolution pixels of `raster`, read at outWidth x outHeight and preprocessed.
 Image readProcessed(const GeoRaster& raster, const BandChoice& choice, const PixelWindow& window, int outWidth,
