@@ -636,6 +636,20 @@ TEST_F(EndToEnd, KeypointHypothesesRegisterARotatedSarOpticalPairTheCorrelationS
   EXPECT_NE(json.find("\"search_start\":\"keypoint hypothesis"), std::string::npos) << json;
 }
 
+// A sensed image with no georeferencing, turned over left to right and by 120 degrees, and
+// scaled by 1.2 (Landsat red against NIR): SAR in radar geometry is mirrored so against a
+// north-up map (left to right from a descending pass; from an ascending one top to bottom,
+// which is that and half a turn). No rotation matches a mirrored image, so every start was
+// refused; the searches are now run again on the sensed image turned over, and it is registered.
+TEST_F(EndToEnd, MirroredSensedImageIsFoundByTheMirroredSearches) {
+  SKIP_WITHOUT_SHARED_DATA();
+  Misregistration m;
+  m.rotationDeg = 120, m.scale = 1.2, m.dx = 15, m.dy = -20, m.mirrored = true;
+  EXPECT_LT(unreferencedError(loadLandsat(mmreg_test::sharedData() + "/landsat"), "landsat/red-nir", m, "-report " + dir + "/r.json"), 1.0);
+  const std::string json = slurp(dir + "/r.json");
+  EXPECT_NE(json.find("\"search_start\":\"mirrored "), std::string::npos) << json;
+}
+
 // The benchmark harness on pairs with exact truth (Landsat bands): its metrics must say what
 // the truth says, and a peer that is absent must be reported, not silently dropped.
 TEST_F(EndToEnd, BenchmarkHarnessMeasuresCorrectly) {

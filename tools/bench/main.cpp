@@ -41,6 +41,7 @@ struct Args {
   bool pixels = false;
   bool keep = false;  // keep each case's GeoTIFFs under --work (to rerun one with the CLI)
   bool sarDecibels = false;  // the SAR images in decibels, Float32 (decibels.h)
+  bool mirrored = false;     // each sensed image turned over left to right (needs --pixels)
   bool auditTruth = false;  // judge pairs whose dataset alignment the content disputes by the content (truth_audit.h)
   unsigned seed = 7;
   double successPx = 3.0;
@@ -53,6 +54,7 @@ const char* kUsage =
     "            [--pipelines area,area+peakiness,area@learned,learned,sift,orb,akaze,otb] [--feature-weights FILE.pt] [--max-shift PX] [--max-rotation DEG] [--max-scale F]\n"
     "            [--max-perspective P (per px; needs --pixels)] [--scale-octaves N]\n"
     "            [--pixels] [--seed N] [--success PX] [--csv FILE] [--work DIR] [--keep] [--audit-truth] [--sar-decibels]\n"
+    "            [--mirrored]\n"
     "            [--sensed-type auto|sar|optical] [--coarse auto|never|always]\n"
     "Each case is a real aligned pair with a seeded random misregistration: a shift of half to all of\n"
     "--max-shift in a random direction, rotation and scale within the maxima, in the sensed\n"
@@ -64,7 +66,8 @@ const char* kUsage =
     "given first; where that model is verified and differs from the dataset's alignment by more than 5 px, the\n"
     "pair's truth is disputed: an accepted result more than 5 px off the dataset's truth but within 5 px of that\n"
     "content alignment is counted as disputed, not wrong. Success and errors are always against the dataset's truth.\n"
-    "--sar-decibels: each SAR image is given as Float32 backscatter in dB (-40 to -5), as Earth Engine and SNAP give it.\n";
+    "--sar-decibels: each SAR image is given as Float32 backscatter in dB (-40 to -5), as Earth Engine and SNAP give it.\n"
+    "--mirrored (with --pixels): each sensed image is also turned over left to right, as SAR in radar geometry is.\n";
 
 double median(std::vector<double> v) {
   if (v.empty()) return NAN;
@@ -124,6 +127,7 @@ int main(int argc, char** argv) {
                         .flag("--keep", a.keep)
                         .flag("--audit-truth", a.auditTruth)
                         .flag("--sar-decibels", a.sarDecibels)
+                        .flag("--mirrored", a.mirrored)
                         .seed("--seed", a.seed)
                         .number("--success", a.successPx)
                         .text("--csv", a.csv)
@@ -133,6 +137,7 @@ int main(int argc, char** argv) {
                         .text("--feature-weights", a.featureWeights)
                         .parse(argc, argv);
   if (done) return *done;
+  if (a.mirrored && !a.pixels) return std::fprintf(stderr, "mmreg_bench: --mirrored needs --pixels (a geotransform is not mirrored)\n"), 2;
   GDALAllRegister();
   CPLSetConfigOption("CPL_LOG", "/dev/null");
   mmreg::registerLearnedModels();
@@ -175,7 +180,8 @@ int main(int argc, char** argv) {
   std::map<std::pair<std::string, std::string>, Acc> acc;  // (group, pipeline)
   for (size_t ci = 0; ci < pairs.size(); ++ci) {
     const auto& p = pairs[ci];
-    const mmreg::Misregistration m = bench::drawMisregistration(rng, range);
+    mmreg::Misregistration m = bench::drawMisregistration(rng, range);
+    m.mirrored = a.mirrored;
     mmreg::SyntheticCase c, warped;
     try {
       c = mmreg::buildCase(p, m, a.pixels ? mmreg::MisregistrationMode::Pixels : mmreg::MisregistrationMode::Georeferencing, a.work,
@@ -259,9 +265,9 @@ int main(int argc, char** argv) {
 
   const std::string scaleText = a.scaleOctaves > 0 ? CPLSPrintf("%.2f to %.2f (log-uniform)", std::pow(2.0, -a.scaleOctaves), std::pow(2.0, a.scaleOctaves))
                                                    : CPLSPrintf("+-%.0f%%", 100 * a.maxScale);
-  std::printf("\nsplit: %s; misregistration: shift %.0f px, rotation %.1f deg, scale %s, perspective %g/px (%s); seed %u\n",
+  std::printf("\nsplit: %s; misregistration: shift %.0f px, rotation %.1f deg, scale %s, perspective %g/px%s (%s); seed %u\n",
               a.split.c_str(), a.maxShift, a.maxRotation, scaleText.c_str(), a.pixels ? a.maxPerspective : 0.0,
-              a.pixels ? "pixels, no georeferencing" : "georeferencing", a.seed);
+              a.mirrored ? ", mirrored left to right" : "", a.pixels ? "pixels, no georeferencing" : "georeferencing", a.seed);
   std::printf("\n| group | pipeline | cases | success (< %.1f px) | accepted but wrong (> %.0f px) | refused but right |"
               " accepted, dataset truth disputed | median check err (px) |", a.successPx, kWrongPx);
   for (int t : kMmaThresholds) std::printf(" MMA@%dpx |", t);

@@ -18,6 +18,9 @@ struct Misregistration {
   double scale = 1;
   double shear = 0;
   double px = 0, py = 0;  // perspective, per pixel (1e-4 bends a 1000 px image by about 10%)
+  // The warped sensed image turned over left to right, as SAR in radar geometry is against a
+  // north-up map. MisregistrationMode::Pixels only; apply() does not include it.
+  bool mirrored = false;
   Point2 apply(Point2 p, Point2 centre) const;
 };
 

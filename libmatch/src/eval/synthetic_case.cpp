@@ -114,8 +114,8 @@ SyntheticCase buildCase(const AlignedPair& pair, const Misregistration& m, Misre
   writeTiff(c.reference, ref, &c.referenceGeoTransform, crs);
   c.sensedWidth = sen.width;
   c.sensedHeight = sen.height;
-  if (mode == MisregistrationMode::Georeferencing && (m.px != 0 || m.py != 0))
-    throw Error("a perspective misregistration needs MisregistrationMode::Pixels: a geotransform cannot carry it");
+  if (mode == MisregistrationMode::Georeferencing && (m.px != 0 || m.py != 0 || m.mirrored))
+    throw Error("a perspective or mirrored misregistration needs MisregistrationMode::Pixels");
   if (mode == MisregistrationMode::Georeferencing) {
     // The sensed georeferencing claims sensed pixel p is at reference pixel A(S2R(p)).
     const Affine claimed = compose(misregistrationAffine(m, {ref.width / 2.0, ref.height / 2.0}), s2r);
@@ -135,8 +135,14 @@ SyntheticCase buildCase(const AlignedPair& pair, const Misregistration& m, Misre
     // Pixels the warp brought in from outside the image are no data, as gdalwarp marks them.
     cv::Mat mask(sen.height, sen.width, CV_8U, cv::Scalar(255));
     cv::warpPerspective(mask.clone(), mask, M, mask.size(), cv::INTER_NEAREST, cv::BORDER_CONSTANT, 0);
-    writeTiff(c.sensed, sen, nullptr, "", mask);
     c.truth = multiply(toHomography(s2r), inverse(h));
+    if (m.mirrored) {
+      for (auto& b : sen.bands) cv::flip(b.clone(), b, 1);
+      cv::flip(mask.clone(), mask, 1);
+      // Mirrored pixel x (corners) shows what pixel width - x showed.
+      c.truth = multiply(c.truth, {-1, 0, static_cast<double>(sen.width), 0, 1, 0, 0, 0, 1});
+    }
+    writeTiff(c.sensed, sen, nullptr, "", mask);
   }
   return c;
 }

@@ -3,8 +3,9 @@
 #include <cpl_error.h>
 
 #include <chrono>
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
+#include <iterator>
 #include <optional>
 
 #include "mmreg/error.h"
@@ -34,6 +35,7 @@ struct Start {
   LinearPrior prior;
   std::string name;
   double reachPx = 0;  // how far off it may be, reference pixels (0: the georeferencing's bound)
+  bool mirrored = false;  // from a search on the sensed image turned over
 };
 
 // The linear part of sensed -> reference pixels that `m` predicts around reference point p.
@@ -62,42 +64,80 @@ Start startFrom(const MatchContext& c, const CoarseAlignment& a, double refScale
   return {modelMapping(*a.forward, *a.inverse), prior, name, contentStartReach(refScale, footprint)};
 }
 
+// The sensed overview turned over left to right, for the mirrored searches.
+Image mirroredImage(const Image& img) {
+  Image out = img;
+  for (int y = 0; y < img.height; ++y)
+    for (int x = 0; x < img.width; ++x) {
+      const size_t to = static_cast<size_t>(y) * img.width + x, from = static_cast<size_t>(y) * img.width + (img.width - 1 - x);
+      out.pixels[to] = img.pixels[from];
+      if (!img.valid.empty()) out.valid[to] = img.valid[from];
+    }
+  return out;
+}
+
+// A hypothesis found on the mirrored overview, as one on the sensed image itself: the sensed
+// full-resolution pixel (x, y) lies at (width - x, y) of the mirrored one. An affine holds the
+// reflection; the verdict's geometry is then judged against it, so a model that undoes the
+// mirroring is not "mirrored".
+void unmirror(CoarseAlignment& a, double width, double height) {
+  std::vector<Point2> from{{0, 0}, {width, 0}, {0, height}, {width, height}}, to;
+  for (const auto& p : from) to.push_back(a.forward->apply({width - p.x, p.y}));
+  a.forward = fitTransform(ModelType::Affine, from, to);
+  a.inverse = fitTransform(ModelType::Affine, to, from);
+}
+
+// Both content searches work on overviews; `mirrored` turns the sensed one over first (a SAR
+// image in radar geometry is mirrored against a north-up map: left to right from a descending
+// pass, top to bottom, which is that and half a turn, from an ascending one).
+Overviews searchOverviews(const MatchContext& c, double nominal, int longest, bool mirrored) {
+  Overviews o = readOverviews(c, nominal, longest);
+  if (mirrored) o.sen = mirroredImage(o.sen);
+  return o;
+}
+
+std::string hypothesisName(const char* search, bool mirrored, size_t k, size_t n) {
+  return std::string(mirrored ? "mirrored " : "") + search + " hypothesis " + std::to_string(k + 1) + " of " + std::to_string(n);
+}
+
 // The coarse pass's hypotheses as starts. nominal: sensed pixels per reference pixel that the
 // pixel sizes give (0 when the files carry none: then scales from 0.5 to 2 are searched);
 // threads: -threads (0: one per core).
-std::vector<Start> coarseStarts(const MatchContext& c, double nominal, int threads, const ProgressSpan& progress) {
-  const Overviews o = readOverviews(c, nominal, kCoarseSize);
+std::vector<Start> coarseStarts(const MatchContext& c, double nominal, int threads, bool mirrored, const ProgressSpan& progress) {
+  const Overviews o = searchOverviews(c, nominal, kCoarseSize, mirrored);
   CoarseOptions co;
   co.threads = threads;
   if (nominal > 0) co.minScale = 0.8, co.maxScale = 1.25;  // the pixel sizes are known: a narrow search
-  const auto found = coarseAlign(o.ref, o.refScale, o.sen, o.senScale, co, progress);
+  auto found = coarseAlign(o.ref, o.refScale, o.sen, o.senScale, co, progress);
   std::vector<Start> out;
   for (size_t k = 0; k < found.size(); ++k) {
-    const auto& a = found[k];
-    const std::string name = "coarse hypothesis " + std::to_string(k + 1) + " of " + std::to_string(found.size());
+    auto& a = found[k];
+    const std::string name = hypothesisName("coarse", mirrored, k, found.size());
     CPLDebug("MMREG", "%s: rotation %.1f deg, scale %.3f, correlation %.3f, z %.1f, %d parts agree", name.c_str(), a.rotationDeg,
              a.scale, a.ncc, a.score, a.agreeingParts);
+    if (mirrored) unmirror(a, o.sen.width * o.senScale, o.sen.height * o.senScale);
     out.push_back(startFrom(c, a, o.refScale, std::pow(2.0, 1.0 / co.scaleStepsPerOctave) - 1, co.angleStepDeg, name));
   }
   return out;
 }
 
 // Keypoint hypotheses, for when no correlation hypothesis verified (nominal as above).
-std::vector<Start> featureStarts(const MatchContext& c, double nominal, const ProgressSpan& progress) {
+std::vector<Start> featureStarts(const MatchContext& c, double nominal, bool mirrored, const ProgressSpan& progress) {
   progress.update(0, "keypoint hypotheses");
-  const Overviews o = readOverviews(c, nominal, kFeatureSize);
+  const Overviews o = searchOverviews(c, nominal, kFeatureSize, mirrored);
   FeatureHypothesisOptions fo;
   if (nominal > 0) fo.minScale = 0.8, fo.maxScale = 1.25;
-  const auto found = featureHypotheses(o.ref, o.refScale, o.sen, o.senScale, fo);
+  auto found = featureHypotheses(o.ref, o.refScale, o.sen, o.senScale, fo);
   progress.update(1, "keypoint hypotheses");
   if (found.empty())
     throw Error("no match between keypoints of the two images was supported by " + std::to_string(fo.minAgreeing) +
                 " others; check that they show the same area, or georeference the sensed image roughly");
   std::vector<Start> out;
   for (size_t k = 0; k < found.size(); ++k) {
-    const auto& a = found[k];
-    const std::string name = "keypoint hypothesis " + std::to_string(k + 1) + " of " + std::to_string(found.size());
+    auto& a = found[k];
+    const std::string name = hypothesisName("keypoint", mirrored, k, found.size());
     CPLDebug("MMREG", "%s: rotation %.1f deg, scale %.3f, %d matches agree", name.c_str(), a.rotationDeg, a.scale, a.agreeingParts);
+    if (mirrored) unmirror(a, o.sen.width * o.senScale, o.sen.height * o.senScale);
     out.push_back(startFrom(c, a, o.refScale, kKeypointScaleSlack, kKeypointRotationSlackDeg, name));
   }
   return out;
@@ -219,29 +259,43 @@ Registration registerInContext(const MatchContext& c, const FitOptions& fitOpt, 
 
   std::vector<StageTime> searchStages;
   std::optional<Registration> best;
-  bool coarseTried = false, keypointsTried = false;
+  bool bestMirrored = false;
+  // The content searches, in turn, once every earlier start is spent and none verified: the
+  // correlation search, keypoint hypotheses, then both again on the sensed image mirrored.
+  struct Search {
+    bool keypoints, mirrored;
+    const char* name;   // for the report's list of starts tried
+    const char* stage;  // for its times
+  };
+  static constexpr Search kSearches[] = {{false, false, "coarse alignment", "coarse"},
+                                         {true, false, "keypoint hypotheses", "keypoint hypotheses"},
+                                         {false, true, "mirrored coarse alignment", "mirrored coarse"},
+                                         {true, true, "mirrored keypoint hypotheses", "mirrored keypoint hypotheses"}};
+  size_t searchesRun = 0;
   double done = 0;  // share of the progress used so far
   for (size_t k = 0;; ++k) {
-    // The content searches, in turn, once every earlier start is spent and none verified: the
-    // correlation search, then keypoint hypotheses.
     while (k == starts.size()) {
-      const bool wanted = !coarseTried ? starts.empty() || opt.coarse == CoarseMode::Auto : !keypointsTried;
+      const bool wanted = searchesRun < std::size(kSearches) && (searchesRun > 0 || starts.empty() || opt.coarse == CoarseMode::Auto);
       const bool verifiedOne = best && best->verdict.level == VerdictLevel::Verified;
       if (!wanted || opt.coarse == CoarseMode::Never || verifiedOne) break;
-      const bool keypoints = coarseTried;
-      (keypoints ? keypointsTried : coarseTried) = true;
+      const Search& search = kSearches[searchesRun++];
       const auto t0 = Clock::now();
-      const double share = keypoints ? 0.1 * (1 - done) : 0.15;  // of the progress bar
+      const double share = searchesRun > 1 ? 0.1 * (1 - done) : 0.15;  // of the progress bar
       try {
         const ProgressSpan p = progress.sub(done, done + share);
-        auto more = keypoints ? featureStarts(c, nominal, p) : coarseStarts(c, nominal, opt.threads, p);
-        for (auto& s : more) starts.push_back(std::move(s));
+        auto more = search.keypoints ? featureStarts(c, nominal, search.mirrored, p)
+                                     : coarseStarts(c, nominal, opt.threads, search.mirrored, p);
+        // A last resort: only each mirrored search's most credible hypothesis is tried, which
+        // bounds what a pair that no start verifies pays for them (their first hypothesis is the
+        // right one on most pairs, docs/benchmarks/HYPOTHESES.md).
+        if (search.mirrored && more.size() > 1) more.resize(1);
+        for (auto& s : more) s.mirrored = search.mirrored, starts.push_back(std::move(s));
       } catch (const Cancelled&) {
         throw;
       } catch (const Error& e) {
-        tried.push_back(std::string(keypoints ? "keypoint hypotheses: " : "coarse alignment: ") + e.what());
+        tried.push_back(std::string(search.name) + ": " + e.what());
       }
-      searchStages.push_back({keypoints ? "keypoint hypotheses" : "coarse", since(t0)});
+      searchStages.push_back({search.stage, since(t0)});
       done += share;
     }
     if (k == starts.size()) break;
@@ -293,12 +347,17 @@ Registration registerInContext(const MatchContext& c, const FitOptions& fitOpt, 
     // that fewer confirm may be right over only part of it, a repeated or pasted region, so the
     // hypotheses already proposed are tried too and the best confirmed kept. No new search runs.
     const bool strong = 2 * cc.confirmed >= cc.windows;
-    if (!best || better(r, *best)) best = std::move(r);
+    // A refused mirrored start never stands for the refusal in place of an unmirrored one (nor
+    // is it what -keep_doubtful writes): the image is mirrored only if a mirrored start verifies.
+    if (!best || (better(r, *best) && (verified || !starts[k].mirrored || bestMirrored))) {
+      best = std::move(r);
+      bestMirrored = starts[k].mirrored;
+    }
     if (verified && strong) break;
   }
   // Advice about the search itself: only where a pass that was not run could help (under
   // -coarse auto the coarse pass has run by now, so suggesting it would only fail again).
-  const std::string searchAdvice = !coarseTried && opt.coarse == CoarseMode::Never
+  const std::string searchAdvice = searchesRun == 0 && opt.coarse == CoarseMode::Never
                                        ? "the coarse pass, which aligns by image content and ignores the georeferencing, "
                                          "was not run (-coarse never): allow it with -coarse auto"
                                        : "";
