@@ -314,7 +314,7 @@ std::vector<OptionDecl> declare() {
                       1, 10000, [](auto& o) -> auto& { return o.match.maxTiles; }));
   t.push_back(enumChoice<CoarseMode>({"-coarse", "COARSE", "MODE", "Coarse global pass",
                                       "Coarse global pass on overviews (a correlation search over rotation and scale, then keypoint "
-                                      "hypotheses): auto (default: when the sensed image has no georeferencing or the fine pass "
+                                      "hypotheses, then both on the sensed image mirrored): auto (default: when the sensed image has no georeferencing or the fine pass "
                                       "fails), always (ignore the sensed georeferencing), never.",
                                       M, true},
                                      {{"auto", CoarseMode::Auto}, {"always", CoarseMode::Always}, {"never", CoarseMode::Never}},
