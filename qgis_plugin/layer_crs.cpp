@@ -17,6 +17,7 @@ namespace {
 enum class Georef { None, GeoTransform, Gcps };
 
 struct FileCrs {
+  GDALDatasetUniquePtr dataset;  // null: GDAL cannot open it (the library reports that)
   Georef georef = Georef::None;
   QgsCoordinateReferenceSystem crs;  // invalid: the file has none
 };
@@ -26,7 +27,8 @@ struct FileCrs {
 FileCrs readFileCrs(const QString& path) {
   FileCrs f;
   CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);  // an unreadable file is the library's to report
-  GDALDatasetUniquePtr ds(GDALDataset::Open(path.toUtf8().constData(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+  f.dataset.reset(GDALDataset::Open(path.toUtf8().constData(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+  GDALDataset* ds = f.dataset.get();
   if (!ds) return f;
   std::array<double, 6> gt{};
   const OGRSpatialReference* srs = nullptr;
@@ -58,10 +60,9 @@ QString referenceInLayerCrs(const QString& path, const QgsRasterLayer& layer, Qg
   const QByteArray wkt = layer.crs().toWkt(QgsCoordinateReferenceSystem::WKT_PREFERRED_GDAL).toUtf8();
   const char* args[] = {"-of", "VRT", "-a_srs", wkt.constData(), nullptr};
   GDALTranslateOptions* options = GDALTranslateOptionsNew(const_cast<char**>(args), nullptr);
-  GDALDatasetUniquePtr src(GDALDataset::Open(path.toUtf8().constData(), GDAL_OF_RASTER | GDAL_OF_READONLY));
   int usageError = FALSE;
   CPLErrorReset();
-  GDALDatasetH out = src ? GDALTranslate(vrt.toUtf8().constData(), GDALDataset::ToHandle(src.get()), options, &usageError) : nullptr;
+  GDALDatasetH out = GDALTranslate(vrt.toUtf8().constData(), GDALDataset::ToHandle(file.dataset.get()), options, &usageError);
   GDALTranslateOptionsFree(options);
   if (!out)
     throw QgsProcessingException(QObject::tr("Cannot read the reference layer '%1' in its CRS %2 (%3). Save the layer with its "

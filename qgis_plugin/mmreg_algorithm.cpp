@@ -46,7 +46,8 @@ void MmregAlgorithm::addDeclaredParameters(unsigned scope) {
 
 void MmregAlgorithm::resolveInputs(const QVariantMap& parameters, QgsProcessingContext& context, QgsProcessingFeedback* feedback) {
   QgsRasterLayer* ref = parameterAsRasterLayer(parameters, QStringLiteral("REFERENCE"), context);
-  referencePath_ = referenceInLayerCrs(gdalPath(ref, QObject::tr("reference")), *ref, feedback);
+  const QString referenceFile = gdalPath(ref, QObject::tr("reference"));  // refuses a missing layer before it is used
+  referencePath_ = referenceInLayerCrs(referenceFile, *ref, feedback);
   referenceCrs_ = ref->crs();
   QgsRasterLayer* sen = parameterAsRasterLayer(parameters, QStringLiteral("SENSED"), context);
   sensedPath_ = gdalPath(sen, QObject::tr("sensed"));
