@@ -5,7 +5,9 @@
 // coarse hypothesis would be); it prints, per group, the share of windows that confirm each model
 // and how often a model reaches the verdict's p-value thresholds on the binomial count, and
 // thresholds on the rank statistic the verdict reports, and how often the windows that miss a
-// model agree on a rival alignment. The wrong models' share is the chance
+// model agree on a rival alignment; and how often every confirmation rule of the verdict passes
+// (judge() with support and geometry granted), on the per-pixel windows alone and with the
+// second look on regionally normalised features. The wrong models' share is the chance
 // rate the binomial test assumes (0.024 at the default 12 px search); their rate of passing is
 // the verdict's false acceptance from this check alone.
 #include <cpl_conv.h>
@@ -66,9 +68,22 @@ struct Tally {
   int models = 0, windows = 0, confirmed = 0, verified = 0, notFailed = 0;
   int rivalled = 0;          // windows agree on a rival alignment (the verdict's threshold)
   int verifiedUnrivalled = 0;  // pass the count with no rival alignment
+  int confirmedPerPixel = 0;   // every confirmation rule passes on the per-pixel windows
+  int confirmedEither = 0;     // ... or on the regional ones at their stricter p (the verdict's second look)
   int rankPasses[std::size(kRankThresholds)] = {};
   double lowestRankP = 1;
 };
+
+// Does the verdict verify on this confirmation alone (support and geometry granted)?
+bool confirmationVerifies(const mmreg::ConfirmationCheck& conf, double pValue) {
+  mmreg::SupportCheck support;
+  support.inliers = 1000;
+  mmreg::GeometryCheck geometry;
+  geometry.plausible = true;
+  mmreg::VerdictThresholds t;
+  t.verifyPValue = pValue;
+  return mmreg::judge(support, geometry, conf, mmreg::ModelType::Similarity, t).level == mmreg::VerdictLevel::Verified;
+}
 
 }  // namespace
 
@@ -125,7 +140,15 @@ int main(int argc, char** argv) {
           }
           const mmreg::Homography h = mmreg::multiply(wrong, c.truth);
           const HomographyModel fwd(h), inv(mmreg::inverse(h));
-          const auto conf = mmreg::confirmModel(reader, *mmreg::modelMapping(fwd, inv), overlap, mmreg::ConfirmationOptions{}, progress);
+          const auto mapping = mmreg::modelMapping(fwd, inv);
+          const auto conf = mmreg::confirmModel(reader, *mapping, overlap, mmreg::ConfirmationOptions{}, progress);
+          const bool perPixel = confirmationVerifies(conf, thresholds.verifyPValue);
+          bool either = perPixel;
+          if (!perPixel) {
+            mmreg::ConfirmationOptions regional;
+            regional.features.normalisation = mmreg::StructuralFeatureOptions::Normalisation::Regional;
+            either = confirmationVerifies(mmreg::confirmModel(reader, *mapping, overlap, regional, progress), thresholds.regionalVerifyPValue);
+          }
           for (const std::string& key : {g, std::string("all")}) {
             auto& t = tally[{key, kinds[q]}];
             ++t.models;
@@ -135,6 +158,8 @@ int main(int argc, char** argv) {
             t.notFailed += conf.pValue <= thresholds.failPValue;
             t.rivalled += conf.rivalPValue <= thresholds.rivalPValue;
             t.verifiedUnrivalled += conf.pValue <= thresholds.verifyPValue && conf.rivalPValue > thresholds.rivalPValue;
+            t.confirmedPerPixel += perPixel;
+            t.confirmedEither += either;
             const bool atModel = std::hypot(conf.aggregateOffset.x, conf.aggregateOffset.y) <= conf.tolerancePx;
             for (size_t r = 0; r < std::size(kRankThresholds); ++r) t.rankPasses[r] += atModel && conf.rankPValue <= kRankThresholds[r];
             t.lowestRankP = std::min(t.lowestRankP, conf.rankPValue);
@@ -152,9 +177,10 @@ int main(int argc, char** argv) {
   std::printf("| group | model | models | share of windows confirming | passes p <= %.0e | passes p <= %.0e |",
               thresholds.verifyPValue, thresholds.failPValue);
   for (double r : kRankThresholds) std::printf(" rank p <= %.0e, peak at model |", r);
-  std::printf(" lowest rank p | rival alignment, p <= %.0e | passes p <= %.0e, no rival |\n|---|---|---|---|---|---|",
-              thresholds.rivalPValue, thresholds.verifyPValue);
-  for (size_t r = 0; r <= std::size(kRankThresholds) + 2; ++r) std::printf("---|");
+  std::printf(" lowest rank p | rival alignment, p <= %.0e | passes p <= %.0e, no rival | every confirmation rule, per-pixel |"
+              " every confirmation rule, per-pixel or regional (p <= %.0e) |\n|---|---|---|---|---|---|",
+              thresholds.rivalPValue, thresholds.verifyPValue, thresholds.regionalVerifyPValue);
+  for (size_t r = 0; r <= std::size(kRankThresholds) + 4; ++r) std::printf("---|");
   std::printf("\n");
   for (const std::string& g : [&] {
          std::vector<std::string> gs;
@@ -169,8 +195,9 @@ int main(int argc, char** argv) {
                   t.windows ? static_cast<double>(t.confirmed) / t.windows : NAN, t.verified, 100.0 * t.verified / t.models, t.notFailed,
                   100.0 * t.notFailed / t.models);
       for (int passes : t.rankPasses) std::printf(" %d (%.0f%%) |", passes, 100.0 * passes / t.models);
-      std::printf(" %.1e | %d (%.0f%%) | %d (%.0f%%) |\n", t.lowestRankP, t.rivalled, 100.0 * t.rivalled / t.models,
-                  t.verifiedUnrivalled, 100.0 * t.verifiedUnrivalled / t.models);
+      std::printf(" %.1e | %d (%.0f%%) | %d (%.0f%%) | %d (%.0f%%) | %d (%.0f%%) |\n", t.lowestRankP, t.rivalled,
+                  100.0 * t.rivalled / t.models, t.verifiedUnrivalled, 100.0 * t.verifiedUnrivalled / t.models, t.confirmedPerPixel,
+                  100.0 * t.confirmedPerPixel / t.models, t.confirmedEither, 100.0 * t.confirmedEither / t.models);
     }
   return 0;
 }

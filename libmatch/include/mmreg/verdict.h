@@ -42,6 +42,9 @@ struct GeometryCheck {
 };
 
 struct ConfirmationCheck {
+  // What the windows correlated: the structural features normalised per pixel ("per-pixel") or
+  // by regional energy ("regional"; tried when the per-pixel ones do not verify the model).
+  std::string features = "per-pixel";
   int windowSize = 0, margin = 0;      // processing pixels
   int windows = 0;                     // fresh windows with valid data and structure
   int confirmed = 0;                   // whose correlation peak sits at the model (within tolerance)

@@ -158,7 +158,8 @@ void writeReportHtml(const GeoRaster& ref, const GeoRaster& sen, const Coregiste
                (v.geometry.mirrored ? ", mirrored" : ""))
     << row("Independent confirmation", std::to_string(v.confirmation.confirmed) + " of " + std::to_string(v.confirmation.windows) +
                                            " windows at the model (chance " + num(100 * v.confirmation.chance, 1) + " %, p = " +
-                                           CPLSPrintf("%.2g", v.confirmation.pValue) + ")")
+                                           CPLSPrintf("%.2g", v.confirmation.pValue) + "; features normalised " +
+                                           (v.confirmation.features == "regional" ? "by regional energy" : "per pixel") + ")")
     << row("Largest group of the other windows agreeing elsewhere",
            std::to_string(v.confirmation.rivalWindows) + " windows" +
                (v.confirmation.rivalWindows ? " at " + num(v.confirmation.rivalOffset.x, 1) + ", " + num(v.confirmation.rivalOffset.y, 1) +

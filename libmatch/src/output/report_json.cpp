@@ -49,6 +49,7 @@ CPLJSONObject verdictJson(const Verdict& v) {
   j.Add("geometry", g);
   CPLJSONObject c;
   const auto& k = v.confirmation;
+  c.Add("features", k.features);
   c.Add("window_px", k.windowSize);
   c.Add("search_radius_px", k.margin);
   c.Add("windows", k.windows);

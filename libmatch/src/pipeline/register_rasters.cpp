@@ -144,9 +144,16 @@ std::vector<Start> featureStarts(const MatchContext& c, double nominal, bool mir
 }
 
 // Doubtful beats failed; then the stronger independent confirmation.
+// A confirmation's p-value against the threshold of the windows that judged it: the second look
+// on regional features must reach a ten times smaller one.
+double pAgainstThreshold(const ConfirmationCheck& c) {
+  const VerdictThresholds t;
+  return c.pValue / (c.features == "regional" ? t.regionalVerifyPValue : t.verifyPValue);
+}
+
 bool better(const Registration& a, const Registration& b) {
   if (a.verdict.level != b.verdict.level) return a.verdict.level < b.verdict.level;
-  return a.verdict.confirmation.pValue < b.verdict.confirmation.pValue;
+  return pAgainstThreshold(a.verdict.confirmation) < pAgainstThreshold(b.verdict.confirmation);
 }
 
 }  // namespace
@@ -333,15 +340,16 @@ Registration registerInContext(const MatchContext& c, const FitOptions& fitOpt, 
     r.verdict.hypothesis = starts[k].name;
     if (r.fit.forward) {
       const Point2 centre = r.fit.forward->apply({sen.width() / 2.0, sen.height() / 2.0});
-      CPLDebug("MMREG", "%s: %s model from %d inliers of %zu, sensed centre at reference (%.1f, %.1f), %d of %d windows confirm",
+      CPLDebug("MMREG", "%s: %s model from %d inliers of %zu, sensed centre at reference (%.1f, %.1f), %d of %d windows confirm (%s)",
                starts[k].name.c_str(), modelName(r.fit.forward->type()), r.fit.inlierCount, r.match.tiePoints.size(), centre.x,
-               centre.y, r.verdict.confirmation.confirmed, r.verdict.confirmation.windows);
+               centre.y, r.verdict.confirmation.confirmed, r.verdict.confirmation.windows, r.verdict.confirmation.features.c_str());
     }
     r.match.coarseUsed = starts[k].name != "georeferencing";
     const bool verified = r.verdict.level == VerdictLevel::Verified;
     const auto& cc = r.verdict.confirmation;
     tried.push_back(starts[k].name + ": " +
-                    (verified ? "verified by " + std::to_string(cc.confirmed) + " of " + std::to_string(cc.windows) + " windows"
+                    (verified ? "verified by " + std::to_string(cc.confirmed) + " of " + std::to_string(cc.windows) + " windows" +
+                                    (cc.features == "regional" ? " on regionally normalised features" : "")
                               : r.verdict.summary()));
     // Most windows confirm a model right over the whole overlap (where the features work); one
     // that fewer confirm may be right over only part of it, a repeated or pasted region, so the

@@ -114,6 +114,7 @@ ConfirmationCheck confirmModel(const TileReader& reader, const PixelMapping& mod
   const int m = opt.margin;
   const int w = windowSide(o.width, o.height, opt);
   ConfirmationCheck out;
+  out.features = opt.features.normalisation == StructuralFeatureOptions::Normalisation::Regional ? "regional" : "per-pixel";
   out.windowSize = w, out.margin = m, out.tolerancePx = opt.tolerance;
   out.chance = confirmationChance(opt);
   const int nx = std::clamp(o.width / w, 1, opt.perSide), ny = std::clamp(o.height / w, 1, opt.perSide);
@@ -143,7 +144,7 @@ ConfirmationCheck confirmModel(const TileReader& reader, const PixelMapping& mod
         const PixelWindow twin{region.x + tbox.x, region.y + tbox.y, w, w};
         const Image sen = reader.sensedInReferenceFrame(twin, m, model);
         if (sen.validFraction() < 0.5) return;
-        const auto fr = structuralFeatures(ref), fs = structuralFeatures(sen);
+        const auto fr = structuralFeatures(ref, opt.features), fs = structuralFeatures(sen, opt.features);
         std::vector<cv::Mat> tk;
         for (const auto& f : fr) tk.push_back(f(tbox));
         WindowResult r;

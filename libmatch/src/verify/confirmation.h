@@ -7,6 +7,7 @@
 
 #include "mmreg/progress.h"
 #include "mmreg/verdict.h"
+#include "features/structural_features.h"
 #include "pipeline/tile_reader.h"
 
 namespace mmreg {
@@ -20,6 +21,7 @@ struct ConfirmationOptions {
   int perSide = 8;         // at most perSide x perSide windows, one per cell of a grid over the overlap
   double tolerance = 1.5;  // a peak this close to zero offset (processing pixels) confirms the model
   int threads = 0;         // windows correlated at once; 0: one per core
+  StructuralFeatureOptions features;  // what the windows correlate
 };
 
 // overlap: in processing pixels of `reader`; model: the fitted mapping between the full grids.

@@ -11,6 +11,12 @@ struct VerdictThresholds {
   // of 129 wrong final models from coarse starts (measured 2026-11-29) none reached below
   // 5.7e-4, while right ones did at 1.2e-5 to 2.2e-5 (ALGORITHM.md, "Verdict").
   double verifyPValue = 1e-4;
+  // A model the windows do not verify on their per-pixel features is confirmed once more on the
+  // same features normalised by regional energy, which keep an edge against weak texture beside
+  // it (depth against optical). That second test must reach this, ten times stricter, so a
+  // wrong model passes one or the other by chance at most 1.1e-4 (VERDICT.md, "A second look
+  // on regional features"); at 1e-4 it had accepted a model 10.9 px off its truth at 2.0e-5.
+  double regionalVerifyPValue = 1e-5;
   double failPValue = 5e-2;       // ... and these likely are no evidence at all
   double minPerturbationMargin = -0.1;  // relative to the mean correlation at the model
   double failOffset = 3;          // processing px: the windows clearly put the alignment elsewhere

@@ -19,10 +19,19 @@ Verdict verifyModel(const std::vector<TiePoint>& points, const FitResult& fit, c
   const auto model = modelMapping(*fit.forward, *fit.inverse);
   ConfirmationOptions confirm;
   confirm.threads = in.threads;
-  const ConfirmationCheck confirmation = confirmModel(in.reader, *model, proc, confirm, progress);
   VerdictThresholds t;
   t.maxExtrapolationPx = in.inlierThreshold;
-  return judge(support, geometry, confirmation, fit.forward->type(), t);
+  Verdict v = judge(support, geometry, confirmModel(in.reader, *model, proc, confirm, progress.sub(0, 0.5)),
+                    fit.forward->type(), t);
+  // Support and geometry do not depend on the windows: where they fail, so would a second look.
+  if (v.level == VerdictLevel::Verified || !geometry.plausible || geometry.mirrored || support.inliers < support.minInliers)
+    return v;
+  confirm.features.normalisation = StructuralFeatureOptions::Normalisation::Regional;
+  VerdictThresholds regional = t;
+  regional.verifyPValue = t.regionalVerifyPValue;
+  Verdict second = judge(support, geometry, confirmModel(in.reader, *model, proc, confirm, progress.sub(0.5, 1)),
+                         fit.forward->type(), regional);
+  return second.level == VerdictLevel::Verified ? second : v;
 }
 
 }  // namespace mmreg
