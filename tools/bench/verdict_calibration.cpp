@@ -74,15 +74,15 @@ struct Tally {
   double lowestRankP = 1;
 };
 
-// Does the verdict verify on this confirmation alone (support and geometry granted)?
-bool confirmationVerifies(const mmreg::ConfirmationCheck& conf, double pValue) {
+// Does the verdict verify on this confirmation alone (support and geometry granted)? judge()
+// holds each look's windows to their own p-value.
+bool confirmationVerifies(const mmreg::ConfirmationCheck& conf) {
   mmreg::SupportCheck support;
   support.inliers = 1000;
   mmreg::GeometryCheck geometry;
   geometry.plausible = true;
-  mmreg::VerdictThresholds t;
-  t.verifyPValue = pValue;
-  return mmreg::judge(support, geometry, conf, mmreg::ModelType::Similarity, t).level == mmreg::VerdictLevel::Verified;
+  return mmreg::judge(support, geometry, conf, mmreg::ModelType::Similarity, mmreg::VerdictThresholds{}).level ==
+         mmreg::VerdictLevel::Verified;
 }
 
 }  // namespace
@@ -142,12 +142,12 @@ int main(int argc, char** argv) {
           const HomographyModel fwd(h), inv(mmreg::inverse(h));
           const auto mapping = mmreg::modelMapping(fwd, inv);
           const auto conf = mmreg::confirmModel(reader, *mapping, overlap, mmreg::ConfirmationOptions{}, progress);
-          const bool perPixel = confirmationVerifies(conf, thresholds.verifyPValue);
+          const bool perPixel = confirmationVerifies(conf);
           bool either = perPixel;
           if (!perPixel) {
             mmreg::ConfirmationOptions regional;
             regional.features.normalisation = mmreg::StructuralFeatureOptions::Normalisation::Regional;
-            either = confirmationVerifies(mmreg::confirmModel(reader, *mapping, overlap, regional, progress), thresholds.regionalVerifyPValue);
+            either = confirmationVerifies(mmreg::confirmModel(reader, *mapping, overlap, regional, progress));
           }
           for (const std::string& key : {g, std::string("all")}) {
             auto& t = tally[{key, kinds[q]}];

@@ -34,6 +34,10 @@ std::string Verdict::summary() const {
   return s;
 }
 
+double verifyPValueFor(const ConfirmationCheck& c, const VerdictThresholds& t) {
+  return c.features == "regional" ? t.regionalVerifyPValue : t.verifyPValue;
+}
+
 Verdict judge(const SupportCheck& s, const GeometryCheck& g, const ConfirmationCheck& c, ModelType model,
               const VerdictThresholds& t) {
   Verdict v;
@@ -83,10 +87,10 @@ Verdict judge(const SupportCheck& s, const GeometryCheck& g, const ConfirmationC
              c.aggregateOffset.y),
          "try a simpler model (-model), or a smaller -threshold");
   if (failed.empty()) {
-    if (c.windows > 0 && c.pValue > t.verifyPValue)
+    if (c.windows > 0 && c.pValue > verifyPValueFor(c, t))
       doubt(fmt("weak independent confirmation: %.0f of %.0f windows correlate at the model, chance alone gives %.1f", c.confirmed,
                 c.windows, c.chance * c.windows) +
-                fmt(" (p = %.1e; %.0e or less verifies)", c.pValue, t.verifyPValue),
+                fmt(" (p = %.1e; %.0e or less verifies)", c.pValue, verifyPValueFor(c, t)),
             "inspect the tie points (-tiepoints); -keep_doubtful writes the result anyway");
     if (c.windows > 0 && std::hypot(c.aggregateOffset.x, c.aggregateOffset.y) > t.maxAggregateOffset)
       doubt(fmt("independent windows put the alignment %.1f, %.1f processing px from the model (%.1f px or less verifies)",

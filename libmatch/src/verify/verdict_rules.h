@@ -32,6 +32,10 @@ struct VerdictThresholds {
   double maxExtrapolationPx = 3;  // reference px of predicted error away from the inliers (the fit threshold)
 };
 
+// The p-value the windows of `confirmation` must reach to verify: verifyPValue on the per-pixel
+// features, regionalVerifyPValue on the regional ones. judge() holds each look to its own.
+double verifyPValueFor(const ConfirmationCheck& confirmation, const VerdictThresholds& thresholds);
+
 Verdict judge(const SupportCheck& support, const GeometryCheck& geometry, const ConfirmationCheck& confirmation,
               ModelType model, const VerdictThresholds& thresholds);
 

@@ -27,10 +27,8 @@ Verdict verifyModel(const std::vector<TiePoint>& points, const FitResult& fit, c
   if (v.level == VerdictLevel::Verified || !geometry.plausible || geometry.mirrored || support.inliers < support.minInliers)
     return v;
   confirm.features.normalisation = StructuralFeatureOptions::Normalisation::Regional;
-  VerdictThresholds regional = t;
-  regional.verifyPValue = t.regionalVerifyPValue;
   Verdict second = judge(support, geometry, confirmModel(in.reader, *model, proc, confirm, progress.sub(0.5, 1)),
-                         fit.forward->type(), regional);
+                         fit.forward->type(), t);
   return second.level == VerdictLevel::Verified ? second : v;
 }
 
