@@ -243,6 +243,30 @@ TEST(Verify, RulesTurnTheNumbersIntoALevel) {
   EXPECT_EQ(judge(s, coarse, ranked, ModelType::Similarity, t).level, VerdictLevel::Failed);
 }
 
+// Two starts' verdicts: the level first, then each confirmation's p-value as a share of the bar
+// its own look had to reach, so a second look (regional features, 1e-5) does not win over a
+// per-pixel confirmation (1e-4) on a smaller raw p-value alone.
+TEST(Verify, StartsAreComparedByLevelThenByPValueAgainstTheirLooksThreshold) {
+  const VerdictThresholds t;
+  Verdict perPixel, regional;
+  perPixel.level = regional.level = VerdictLevel::Verified;
+  perPixel.confirmation.features = "per-pixel", regional.confirmation.features = "regional";
+  perPixel.confirmation.pValue = 1e-6;  // a hundredth of its bar
+  regional.confirmation.pValue = 5e-7;  // half of its bar, though the smaller raw p-value
+  EXPECT_TRUE(strongerVerdict(perPixel, regional, t));
+  EXPECT_FALSE(strongerVerdict(regional, perPixel, t));
+  regional.confirmation.pValue = 5e-9;  // a two-thousandth of its bar
+  EXPECT_TRUE(strongerVerdict(regional, perPixel, t));
+  EXPECT_FALSE(strongerVerdict(perPixel, regional, t));
+  // A verified verdict beats a doubtful one whatever the p-values; doubtful beats failed.
+  Verdict doubtful = perPixel, failed = perPixel;
+  doubtful.level = VerdictLevel::Doubtful, doubtful.confirmation.pValue = 1e-12;
+  failed.level = VerdictLevel::Failed, failed.confirmation.pValue = 1e-12;
+  EXPECT_TRUE(strongerVerdict(regional, doubtful, t));
+  EXPECT_TRUE(strongerVerdict(doubtful, failed, t));
+  EXPECT_FALSE(strongerVerdict(failed, doubtful, t));
+}
+
 // On the real Landsat VIS/SWIR sample (pixel-aligned), the model that is right is confirmed by
 // nearly every window; one 20 px off, or rotated by 4 degrees, by about as many as chance gives.
 TEST(Verify, ConfirmationSeparatesTheRightModelFromWrongOnes) {

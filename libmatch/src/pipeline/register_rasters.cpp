@@ -143,15 +143,7 @@ std::vector<Start> featureStarts(const MatchContext& c, double nominal, bool mir
   return out;
 }
 
-// A confirmation's p-value against the threshold of the windows that judged it: the second look
-// on regional features must reach a ten times smaller one.
-double pAgainstThreshold(const ConfirmationCheck& c) { return c.pValue / verifyPValueFor(c, VerdictThresholds{}); }
-
-// Doubtful beats failed; then the stronger independent confirmation.
-bool better(const Registration& a, const Registration& b) {
-  if (a.verdict.level != b.verdict.level) return a.verdict.level < b.verdict.level;
-  return pAgainstThreshold(a.verdict.confirmation) < pAgainstThreshold(b.verdict.confirmation);
-}
+bool better(const Registration& a, const Registration& b) { return strongerVerdict(a.verdict, b.verdict, VerdictThresholds{}); }
 
 }  // namespace
 

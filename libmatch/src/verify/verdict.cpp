@@ -38,6 +38,11 @@ double verifyPValueFor(const ConfirmationCheck& c, const VerdictThresholds& t) {
   return c.features == "regional" ? t.regionalVerifyPValue : t.verifyPValue;
 }
 
+bool strongerVerdict(const Verdict& a, const Verdict& b, const VerdictThresholds& t) {
+  if (a.level != b.level) return a.level < b.level;
+  return a.confirmation.pValue / verifyPValueFor(a.confirmation, t) < b.confirmation.pValue / verifyPValueFor(b.confirmation, t);
+}
+
 Verdict judge(const SupportCheck& s, const GeometryCheck& g, const ConfirmationCheck& c, ModelType model,
               const VerdictThresholds& t) {
   Verdict v;

@@ -36,6 +36,11 @@ struct VerdictThresholds {
 // features, regionalVerifyPValue on the regional ones. judge() holds each look to its own.
 double verifyPValueFor(const ConfirmationCheck& confirmation, const VerdictThresholds& thresholds);
 
+// Whether `a` is the better of two starts' verdicts: the higher level (verified, doubtful,
+// failed), then the confirmation's p-value as a share of its own look's threshold, so a second
+// look's windows are weighed against the ten times stricter bar they had to reach.
+bool strongerVerdict(const Verdict& a, const Verdict& b, const VerdictThresholds& thresholds);
+
 Verdict judge(const SupportCheck& support, const GeometryCheck& geometry, const ConfirmationCheck& confirmation,
               ModelType model, const VerdictThresholds& thresholds);
 
