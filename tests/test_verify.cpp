@@ -155,7 +155,7 @@ TEST(Verify, RulesTurnTheNumbersIntoALevel) {
   g.plausible = true;
   ConfirmationCheck c;
   c.windows = 36, c.confirmed = 20, c.chance = 0.05, c.pValue = binomialTail(20, 36, 0.05), c.tolerancePx = 1.5;
-  c.cellsConfirmed = 9, c.aggregatePeak = 0.2, c.perturbationMargin = 0.02;
+  c.cellsConfirmed = 9, c.aggregatePeak = 0.2, c.perturbationMargin = 0.02, c.confirmedSpanPx = 1.0;
   const VerdictThresholds t;
   EXPECT_EQ(judge(s, g, c, ModelType::Affine, t).level, VerdictLevel::Verified);
 
@@ -194,6 +194,19 @@ TEST(Verify, RulesTurnTheNumbersIntoALevel) {
   // misses gathered fewer in every benchmark table.
   rival.rivalWindows = 5, rival.rivalPValue = 0.76;
   EXPECT_EQ(judge(s, g, rival, ModelType::Affine, t).level, VerdictLevel::Verified);
+  // Confirmed windows along one band leave a model that turns or scales free across it (3MOS
+  // SEN hills 6: an affine 9.5 px off its truth, 5 of 16 windows, 6.3 px); a translation sits
+  // at every window once it sits at one.
+  auto band = c;
+  band.confirmedSpanPx = 6.3;
+  const Verdict banded = judge(s, g, band, ModelType::Affine, t);
+  EXPECT_EQ(banded.level, VerdictLevel::Doubtful);
+  EXPECT_NE(banded.summary().find("could be 6.3 processing px off away from them"), std::string::npos) << banded.summary();
+  EXPECT_EQ(judge(s, g, band, ModelType::Translation, t).level, VerdictLevel::Verified);
+  band.confirmedSpanPx = 3.4;
+  EXPECT_EQ(judge(s, g, band, ModelType::Similarity, t).level, VerdictLevel::Verified);
+  band.confirmedSpanPx = INFINITY;
+  EXPECT_NE(judge(s, g, band, ModelType::Affine, t).summary().find("in a line"), std::string::npos);
   auto few = s;
   few.inliers = 10;
   EXPECT_EQ(judge(few, g, c, ModelType::Affine, t).level, VerdictLevel::Failed);

@@ -175,7 +175,7 @@ int main(int argc, char** argv) {
            "true_check_rmse_px,true_grid_rmse_px,refused_true_err_px,mma1,mma3,mma5,mma10,nn_map,ncm3,cmr3,repeatability3,seconds,peak_rss_mb,"
            "start,windows,confirmed,p_value,rank_p_value,agg_dx,agg_dy,agg_peak,agg_z,perturbation_margin,cells_confirmed,geo_scale_change,geo_rotation_deg,"
            "geo_anisotropy,extrapolation_px,min_inliers,truth_disputed,dataset_vs_content_px,content_truth_err_px,rival_windows,rival_dx,rival_dy,"
-           "rival_p_value,confirmation_features,error\n";
+           "rival_p_value,confirmation_features,confirmed_span_px,error\n";
   }
   std::map<std::pair<std::string, std::string>, Acc> acc;  // (group, pipeline)
   for (size_t ci = 0; ci < pairs.size(); ++ci) {
@@ -256,7 +256,7 @@ int main(int argc, char** argv) {
             << k.cellsConfirmed << ',' << v.geometry.worstScaleChange << ',' << v.geometry.worstRotationDeg << ','
             << v.geometry.worstAnisotropy << ',' << v.support.extrapolationPx << ',' << v.support.minInliers << ',' << audit.disputed
             << ',' << audit.disagreementPx << ',' << contentErr << ',' << k.rivalWindows << ',' << k.rivalOffset.x << ','
-            << k.rivalOffset.y << ',' << k.rivalPValue << ',' << k.features << ",\"" << err << "\"\n";
+            << k.rivalOffset.y << ',' << k.rivalPValue << ',' << k.features << ',' << k.confirmedSpanPx << ",\"" << err << "\"\n";
       }
     }
     if (!a.keep)

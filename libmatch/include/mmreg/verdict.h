@@ -1,6 +1,7 @@
 #pragma once
 // The verdict on a fitted model: checks that a wrong model fails, made before anything is
 // written (docs/ALGORITHM.md, "Verdict"). A result that is not verified is refused.
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,12 @@ struct ConfirmationCheck {
   int rivalWindows = 0;
   Point2 rivalOffset;                  // their mean peak, processing pixels from the model
   double rivalPValue = 1;              // of that many agreeing on some offset by chance alone
+  // How far a linear model could stray over the overlap if only the confirmed windows fixed it,
+  // each to within the tolerance (processing px; the predicted error of an affine fitted at their
+  // centres, at worst over the overlap). Infinite when they cannot fix one (fewer than three, or
+  // in a line). Confirmed windows along one band leave a model turned or scaled about that band
+  // unconfirmed across it.
+  double confirmedSpanPx = INFINITY;
 };
 
 struct Verdict {

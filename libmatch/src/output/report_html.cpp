@@ -160,6 +160,9 @@ void writeReportHtml(const GeoRaster& ref, const GeoRaster& sen, const Coregiste
                                            " windows at the model (chance " + num(100 * v.confirmation.chance, 1) + " %, p = " +
                                            CPLSPrintf("%.2g", v.confirmation.pValue) + "; features normalised " +
                                            (v.confirmation.features == "regional" ? "by regional energy" : "per pixel") + ")")
+    << row("Model error the confirmed windows leave open over the overlap",
+           std::isfinite(v.confirmation.confirmedSpanPx) ? num(v.confirmation.confirmedSpanPx) + " processing px"
+                                                         : std::string("unbounded (fewer than three, or in a line)"))
     << row("Largest group of the other windows agreeing elsewhere",
            std::to_string(v.confirmation.rivalWindows) + " windows" +
                (v.confirmation.rivalWindows ? " at " + num(v.confirmation.rivalOffset.x, 1) + ", " + num(v.confirmation.rivalOffset.y, 1) +

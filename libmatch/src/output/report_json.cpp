@@ -74,6 +74,7 @@ CPLJSONObject verdictJson(const Verdict& v) {
   rival.Add("offset_px", rivalOff);
   rival.Add("p_value", k.rivalPValue);
   c.Add("rival_alignment", rival);
+  c.Add("confirmed_span_px", finiteOr(k.confirmedSpanPx, -1));  // -1: the confirmed windows cannot fix a linear model
   j.Add("confirmation", c);
   return j;
 }

@@ -6,6 +6,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "cv_image.h"
+#include "estimation/extrapolation.h"
 #include "features/corner_detector.h"
 #include "features/fft_ncc.h"
 #include "features/structural_features.h"
@@ -184,6 +185,10 @@ ConfirmationCheck confirmModel(const TileReader& reader, const PixelMapping& mod
   // The rival could have formed at any of about 1 / chance distinct offsets.
   findRival(windows, opt.tolerance, out);
   out.rivalPValue = std::min(1.0, binomialTail(out.rivalWindows, out.windows, out.chance) / out.chance);
+  std::vector<Point2> confirmedCentres;
+  for (const auto& r : windows)
+    if (r.confirmed) confirmedCentres.push_back({r.centre.x, r.centre.y});
+  out.confirmedSpanPx = predictedErrorOver(confirmedCentres, ModelType::Affine, opt.tolerance, o);
   if (windows.empty()) return out;
 
   // The mean correlation surface: where all windows together put the model.

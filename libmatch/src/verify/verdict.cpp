@@ -113,6 +113,16 @@ Verdict judge(const SupportCheck& s, const GeometryCheck& g, const ConfirmationC
     if (model != ModelType::Translation && c.windows > 1 && c.cellsConfirmed < 2)
       doubt("the confirmations all lie in one part of the overlap",
             "raise -max_tiles or use a simpler model; -keep_doubtful writes the result anyway");
+    // A translation sits at every window once it sits at one; a model that can turn or scale
+    // can sit at a band of windows and stray across it.
+    else if (model != ModelType::Translation && c.windows > 1 && !(c.confirmedSpanPx <= t.maxConfirmedSpanPx))
+      doubt(std::string("the confirmed windows do not span the overlap: ") +
+                (std::isfinite(c.confirmedSpanPx)
+                     ? fmt("the model could be %.1f processing px off away from them", c.confirmedSpanPx)
+                     : "fewer than three, or in a line, they cannot fix a model that turns or scales") +
+                fmt(" (%.0f px or less verifies)", t.maxConfirmedSpanPx),
+            "try a simpler model (-model similarity or translation), or inspect the tie points (-tiepoints); "
+            "-keep_doubtful writes the result anyway");
     if (s.extrapolationPx > t.maxExtrapolationPx)
       doubt(fmt("the inliers do not cover the overlap: the model's predicted error reaches %.1f px away from them",
                 s.extrapolationPx),
