@@ -143,12 +143,6 @@ std::vector<Start> featureStarts(const MatchContext& c, double nominal, bool mir
   return out;
 }
 
-bool better(const Registration& a, const Registration& b) { return strongerVerdict(a.verdict, b.verdict, VerdictThresholds{}); }
-
-}  // namespace
-
-namespace {
-
 // When a coarse hypothesis won over a georeferencing the sensed raster has, how far that
 // georeferencing is from the registered position, as a warning once it is beyond what the
 // georeferenced start searched (the analyst should fix the file, not trust it elsewhere).
@@ -346,7 +340,7 @@ Registration registerInContext(const MatchContext& c, const FitOptions& fitOpt, 
     const bool strong = 2 * cc.confirmed >= cc.windows;
     // A refused mirrored start never stands for the refusal in place of an unmirrored one (nor
     // is it what -keep_doubtful writes): the image is mirrored only if a mirrored start verifies.
-    if (!best || (better(r, *best) && (verified || !starts[k].mirrored || bestMirrored))) {
+    if (!best || (strongerVerdict(r.verdict, best->verdict, VerdictThresholds{}) && (verified || !starts[k].mirrored || bestMirrored))) {
       best = std::move(r);
       bestMirrored = starts[k].mirrored;
     }
